@@ -1,0 +1,127 @@
+//! Building the typed objects from a validated profile. Pure: no I/O, cannot fail.
+//!
+//! One module per resource family; this module fixes which file each object goes to and
+//! the order of the files.
+
+pub mod argocd;
+mod config;
+mod namespace;
+mod network;
+mod rbac;
+mod storage;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::manifest::{File, Manifest, Object};
+use crate::names::Names;
+use crate::profile::Profile;
+
+/// Annotation that keeps ArgoCD from deleting an object, when pruning or when the
+/// Application is deleted: for everything that holds data.
+pub const KEEP_ON_DELETE: (&str, &str) = (
+    "argocd.argoproj.io/sync-options",
+    "Prune=false,Delete=false",
+);
+
+/// Object metadata with a name, an optional namespace and labels.
+pub(crate) fn meta(
+    name: &str,
+    namespace: Option<&str>,
+    labels: BTreeMap<String, String>,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        labels: Some(labels),
+        ..Default::default()
+    }
+}
+
+/// Renders every object for `p`, grouped into files.
+pub fn all(p: &Profile) -> Manifest {
+    let names = Names::of(p);
+    let mut files = Vec::new();
+    let mut add = |path: &'static str, objects: Vec<Object>| {
+        if !objects.is_empty() {
+            files.push(File { path, objects });
+        }
+    };
+    add(
+        "namespace.yaml",
+        vec![Object::Namespace(namespace::namespace(p, &names))],
+    );
+    add(
+        "storage.yaml",
+        storage::storage_class(p)
+            .map(Object::StorageClass)
+            .into_iter()
+            .collect(),
+    );
+    add("rbac.yaml", rbac::objects(p, &names));
+    add(
+        "configmap.yaml",
+        vec![Object::ConfigMap(config::config_map(p, &names))],
+    );
+    add(
+        "secrets.yaml",
+        vec![Object::Secret(config::secret(p, &names))],
+    );
+    add(
+        "backend/pvc.yaml",
+        storage::claims(p, &names)
+            .into_iter()
+            .map(Object::PersistentVolumeClaim)
+            .collect(),
+    );
+    add(
+        "backend/service.yaml",
+        vec![Object::Service(workload::backend_service(p, &names))],
+    );
+    add(
+        "backend/deployment.yaml",
+        vec![Object::Deployment(workload::backend(p, &names))],
+    );
+    add(
+        "frontend/service.yaml",
+        vec![Object::Service(workload::frontend_service(p, &names))],
+    );
+    add(
+        "frontend/deployment.yaml",
+        vec![Object::Deployment(workload::frontend(p, &names))],
+    );
+    add(
+        "frontend/hpa.yaml",
+        workload::frontend_hpa(p, &names)
+            .map(Object::HorizontalPodAutoscaler)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "network-policy.yaml",
+        network::policies(p, &names)
+            .into_iter()
+            .map(Object::NetworkPolicy)
+            .collect(),
+    );
+    add(
+        "ingress.yaml",
+        network::ingress(p, &names)
+            .map(Object::Ingress)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        argocd::FILE,
+        argocd::application(p, &names)
+            .map(Object::Application)
+            .into_iter()
+            .collect(),
+    );
+    Manifest {
+        profile: p.name.clone(),
+        files,
+    }
+}

@@ -1,0 +1,20 @@
+//! The Namespace.
+
+use k8s_openapi::api::core::v1::Namespace;
+
+use super::{KEEP_ON_DELETE, meta};
+use crate::labels;
+use crate::names::Names;
+use crate::profile::Profile;
+
+/// The namespace everything lives in. It holds the database's volume claims, so ArgoCD must
+/// never delete it: deleting a namespace deletes every claim in it.
+pub fn namespace(p: &Profile, names: &Names) -> Namespace {
+    let mut metadata = meta(&names.namespace, None, labels::common(p));
+    metadata.annotations =
+        Some([(KEEP_ON_DELETE.0.to_string(), KEEP_ON_DELETE.1.to_string())].into());
+    Namespace {
+        metadata,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,337 @@
+//! Deployments, their Services and the frontend's autoscaler.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use k8s_openapi::api::core::v1::{
+    ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort, EnvFromSource, EnvVar,
+    EnvVarSource, HTTPGetAction, LocalObjectReference, PersistentVolumeClaimVolumeSource, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::meta;
+use crate::labels::{self, Component};
+use crate::names::Names;
+use crate::profile::{self, Profile, Workload};
+
+/// The name of every container port and Service port.
+const PORT_NAME: &str = "http";
+
+/// The backend Deployment.
+///
+/// Exactly one replica with the `Recreate` strategy: SQLite allows one writer and the
+/// database volume is ReadWriteOnce, so a rolling update (new pod up before the old one is
+/// gone) would hang on a Multi-Attach error or run two writers. Validation refuses more.
+pub fn backend(p: &Profile, names: &Names) -> Deployment {
+    let w = &p.backend;
+    let mut env = vec![env_value("PORT", &w.port.to_string())];
+    env.extend(config_env(w, names));
+    env.extend(secret_env(p, w, names));
+    env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));
+    let mut container = container("backend", w, env, names);
+    container.volume_mounts = Some(vec![
+        VolumeMount {
+            name: "data".into(),
+            mount_path: p.storage.data.mount_path.clone(),
+            ..Default::default()
+        },
+        VolumeMount {
+            name: "media".into(),
+            mount_path: p.storage.media.mount_path.clone(),
+            ..Default::default()
+        },
+    ]);
+    let volumes = vec![
+        claim_volume("data", &names.data_pvc),
+        claim_volume("media", &names.media_pvc),
+    ];
+    deployment(
+        p,
+        names,
+        &names.backend,
+        Component::Backend,
+        Some(w.replicas),
+        Some(DeploymentStrategy {
+            type_: Some("Recreate".into()),
+            ..Default::default()
+        }),
+        container,
+        Some(volumes),
+    )
+}
+
+/// The frontend Deployment. With autoscaling on, `replicas` is left unset: the HPA owns it,
+/// and a value here would be reset by every sync (ArgoCD self-heal against the HPA).
+pub fn frontend(p: &Profile, names: &Names) -> Deployment {
+    let w = &p.frontend;
+    let mut env = vec![env_value("PORT", &w.port.to_string())];
+    env.extend(config_env(w, names));
+    env.extend(secret_env(p, w, names));
+    env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));
+    let replicas = if p.autoscaling.is_some() {
+        None
+    } else {
+        Some(w.replicas)
+    };
+    let container = container("frontend", w, env, names);
+    deployment(
+        p,
+        names,
+        &names.frontend,
+        Component::Frontend,
+        replicas,
+        None,
+        container,
+        None,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deployment(
+    p: &Profile,
+    names: &Names,
+    name: &str,
+    component: Component,
+    replicas: Option<i32>,
+    strategy: Option<DeploymentStrategy>,
+    container: Container,
+    volumes: Option<Vec<Volume>>,
+) -> Deployment {
+    let pod_labels = labels::component(p, component);
+    Deployment {
+        metadata: meta(name, Some(&names.namespace), pod_labels.clone()),
+        spec: Some(DeploymentSpec {
+            replicas,
+            strategy,
+            selector: LabelSelector {
+                match_labels: Some(labels::selector(p, component)),
+                ..Default::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(pod_labels),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    // Each workload has its own ServiceAccount (rbac.rs) rather than `default`,
+                    // and no API token: neither talks to the Kubernetes API.
+                    service_account_name: Some(name.to_string()),
+                    automount_service_account_token: Some(false),
+                    image_pull_secrets: p
+                        .pull_secret
+                        .as_ref()
+                        .map(|s| vec![LocalObjectReference { name: s.clone() }]),
+                    containers: vec![container],
+                    volumes,
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn container(name: &str, w: &Workload, env: Vec<EnvVar>, names: &Names) -> Container {
+    let env_from = w.env_from_config.then(|| {
+        vec![EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: names.config.clone(),
+                optional: Some(false),
+            }),
+            ..Default::default()
+        }]
+    });
+    Container {
+        name: name.into(),
+        image: Some(w.image.as_str().into()),
+        image_pull_policy: Some(w.pull_policy.as_str().into()),
+        ports: Some(vec![ContainerPort {
+            name: Some(PORT_NAME.into()),
+            container_port: w.port,
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }]),
+        env: Some(env),
+        env_from,
+        resources: Some(ResourceRequirements {
+            requests: Some(cpu_memory(&w.requests)),
+            limits: Some(cpu_memory(&w.limits)),
+            ..Default::default()
+        }),
+        liveness_probe: Some(probe(&w.probe_path, &w.liveness)),
+        readiness_probe: Some(probe(&w.probe_path, &w.readiness)),
+        // Without a startup probe, a slow first start (migrations on a fresh volume) is
+        // killed by the liveness probe before it can finish.
+        startup_probe: Some(probe(&w.probe_path, &w.startup)),
+        ..Default::default()
+    }
+}
+
+fn cpu_memory(c: &profile::CpuMemory) -> BTreeMap<String, Quantity> {
+    BTreeMap::from([
+        ("cpu".to_string(), Quantity(c.cpu.as_str().into())),
+        ("memory".to_string(), Quantity(c.memory.as_str().into())),
+    ])
+}
+
+fn probe(path: &str, t: &profile::Probe) -> Probe {
+    Probe {
+        http_get: Some(HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(PORT_NAME.into()),
+            ..Default::default()
+        }),
+        initial_delay_seconds: (t.initial_delay_seconds > 0).then_some(t.initial_delay_seconds),
+        period_seconds: Some(t.period_seconds),
+        timeout_seconds: Some(t.timeout_seconds),
+        failure_threshold: Some(t.failure_threshold),
+        ..Default::default()
+    }
+}
+
+fn env_value(name: &str, value: &str) -> EnvVar {
+    EnvVar {
+        name: name.into(),
+        value: Some(value.into()),
+        ..Default::default()
+    }
+}
+
+fn config_env(w: &Workload, names: &Names) -> Vec<EnvVar> {
+    w.config_keys
+        .iter()
+        .map(|k| EnvVar {
+            name: k.clone(),
+            value_from: Some(EnvVarSource {
+                config_map_key_ref: Some(ConfigMapKeySelector {
+                    name: names.config.clone(),
+                    key: k.clone(),
+                    optional: Some(false),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// One `secretKeyRef` per declared key, rather than `envFrom` of the whole Secret: a missing
+/// required key then stops the pod with an event naming the key, instead of the backend
+/// starting without it.
+fn secret_env(p: &Profile, w: &Workload, names: &Names) -> Vec<EnvVar> {
+    if !w.all_secrets {
+        return Vec::new();
+    }
+    let required = p.secrets.required.iter().map(|k| (k, false));
+    let optional = p.secrets.optional.iter().map(|k| (k, true));
+    required
+        .chain(optional)
+        .map(|(k, optional)| EnvVar {
+            name: k.clone(),
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: names.secrets.clone(),
+                    key: k.clone(),
+                    optional: Some(optional),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn claim_volume(name: &str, claim: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: claim.into(),
+            read_only: None,
+        }),
+        ..Default::default()
+    }
+}
+
+/// The backend Service.
+pub fn backend_service(p: &Profile, names: &Names) -> Service {
+    service(p, names, &names.backend, Component::Backend, p.backend.port)
+}
+
+/// The frontend Service.
+pub fn frontend_service(p: &Profile, names: &Names) -> Service {
+    service(
+        p,
+        names,
+        &names.frontend,
+        Component::Frontend,
+        p.frontend.port,
+    )
+}
+
+fn service(p: &Profile, names: &Names, name: &str, component: Component, port: i32) -> Service {
+    Service {
+        metadata: meta(
+            name,
+            Some(&names.namespace),
+            labels::component(p, component),
+        ),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(labels::selector(p, component)),
+            ports: Some(vec![ServicePort {
+                name: Some(PORT_NAME.into()),
+                port,
+                // By name, so the Service follows the container if its port changes.
+                target_port: Some(IntOrString::String(PORT_NAME.into())),
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The frontend's HorizontalPodAutoscaler, when enabled. The backend never gets one: SQLite.
+pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscaler> {
+    let a = p.autoscaling?;
+    Some(HorizontalPodAutoscaler {
+        metadata: meta(
+            &names.frontend,
+            Some(&names.namespace),
+            labels::component(p, Component::Frontend),
+        ),
+        spec: Some(HorizontalPodAutoscalerSpec {
+            scale_target_ref: CrossVersionObjectReference {
+                api_version: Some("apps/v1".into()),
+                kind: "Deployment".into(),
+                name: names.frontend.clone(),
+            },
+            min_replicas: Some(a.min_replicas),
+            max_replicas: a.max_replicas,
+            metrics: Some(vec![MetricSpec {
+                type_: "Resource".into(),
+                resource: Some(ResourceMetricSource {
+                    name: "cpu".into(),
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(a.target_cpu_utilization),
+                        ..Default::default()
+                    },
+                }),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}

@@ -1,0 +1,66 @@
+//! Label sets. Selector labels are a stable subset of the common labels: they never hold a
+//! value that changes between releases (a Deployment's selector is immutable).
+//!
+//! `app.kubernetes.io/instance` is deliberately absent: ArgoCD's default label tracking
+//! writes that label with the Application's name on every object it manages, and a
+//! different value from us would make the two fight over it.
+
+use std::collections::BTreeMap;
+
+use crate::profile::Profile;
+
+/// Which workload a label set is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    /// The FastAPI backend.
+    Backend,
+    /// The React frontend.
+    Frontend,
+}
+
+impl Component {
+    /// The `app.kubernetes.io/component` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Backend => "backend",
+            Component::Frontend => "frontend",
+        }
+    }
+}
+
+/// The label keys magnetiq-gen sets itself; a profile cannot override them.
+pub const RESERVED: [&str; 5] = [
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+];
+
+/// Labels on every object.
+pub fn common(p: &Profile) -> BTreeMap<String, String> {
+    let mut labels = p.app.labels.clone();
+    labels.insert("app.kubernetes.io/name".into(), p.app.name.to_string());
+    labels.insert("app.kubernetes.io/part-of".into(), p.app.name.to_string());
+    labels.insert("app.kubernetes.io/version".into(), p.app.version.clone());
+    labels.insert("app.kubernetes.io/managed-by".into(), "magnetiq-gen".into());
+    labels
+}
+
+/// Labels on a workload's objects and pods.
+pub fn component(p: &Profile, c: Component) -> BTreeMap<String, String> {
+    let mut labels = common(p);
+    labels.insert("app.kubernetes.io/component".into(), c.as_str().into());
+    labels
+}
+
+/// The selector of a workload: stable across releases.
+pub fn selector(p: &Profile, c: Component) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), p.app.name.to_string()),
+        (
+            "app.kubernetes.io/component".to_string(),
+            c.as_str().to_string(),
+        ),
+    ])
+}

@@ -1,0 +1,64 @@
+//! magnetiq-gen renders the Kubernetes deployment of Magnetiq v2 from a profile.
+//!
+//! The flow: profile TOML → [`profile::model::RawProfile`] → [`profile::Profile`]
+//! (validated) → [`build::all`] (typed k8s-openapi objects, pure) → [`output`].
+
+pub mod build;
+pub mod cli;
+pub mod labels;
+pub mod manifest;
+pub mod names;
+pub mod output;
+pub mod profile;
+pub mod report;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use manifest::{Manifest, Object};
+pub use profile::Profile;
+
+/// Where a `--profile` argument points: a profile name in a directory, or a `.toml` path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRef {
+    /// The directory holding the profile and the profiles it extends.
+    pub dir: PathBuf,
+    /// The profile's name (file stem).
+    pub name: String,
+}
+
+impl ProfileRef {
+    /// Resolves `arg`: a path ending in `.toml` (or containing a '/') names a file; anything
+    /// else names a profile in `profiles_dir`.
+    pub fn resolve(arg: &str, profiles_dir: &Path) -> anyhow::Result<Self> {
+        let as_path = Path::new(arg);
+        if arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) {
+            let name = as_path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|s| as_path.extension().is_some_and(|e| e == "toml") && !s.is_empty())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{arg:?} is not a profile: a profile path must end in .toml")
+                })?;
+            let dir = match as_path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            Ok(ProfileRef {
+                dir,
+                name: name.to_string(),
+            })
+        } else {
+            Ok(ProfileRef {
+                dir: profiles_dir.to_path_buf(),
+                name: arg.to_string(),
+            })
+        }
+    }
+}
+
+/// Loads, validates and renders a profile from a store.
+pub fn render(store: &dyn profile::ProfileStore, name: &str) -> anyhow::Result<Manifest> {
+    let p = profile::load(store, name)?;
+    Ok(build::all(&p))
+}

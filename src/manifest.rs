@@ -1,0 +1,156 @@
+//! The rendered deployment: typed objects, grouped into the files of the `k8s/` tree.
+
+use serde::Serialize;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{Metadata, Resource};
+
+use crate::build::argocd::Application;
+
+/// One Kubernetes object of a kind magnetiq-gen renders.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[allow(clippy::large_enum_variant)]
+pub enum Object {
+    /// v1 Namespace.
+    Namespace(Namespace),
+    /// storage.k8s.io/v1 StorageClass.
+    StorageClass(StorageClass),
+    /// v1 ServiceAccount.
+    ServiceAccount(ServiceAccount),
+    /// rbac.authorization.k8s.io/v1 Role.
+    Role(Role),
+    /// rbac.authorization.k8s.io/v1 RoleBinding.
+    RoleBinding(RoleBinding),
+    /// v1 ConfigMap.
+    ConfigMap(ConfigMap),
+    /// v1 Secret.
+    Secret(Secret),
+    /// v1 PersistentVolumeClaim.
+    PersistentVolumeClaim(PersistentVolumeClaim),
+    /// v1 Service.
+    Service(Service),
+    /// apps/v1 Deployment.
+    Deployment(Deployment),
+    /// autoscaling/v2 HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    /// networking.k8s.io/v1 NetworkPolicy.
+    NetworkPolicy(NetworkPolicy),
+    /// networking.k8s.io/v1 Ingress.
+    Ingress(Ingress),
+    /// argoproj.io/v1alpha1 Application.
+    Application(Application),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $o:ident => $e:expr) => {
+        match $self {
+            Object::Namespace($o) => $e,
+            Object::StorageClass($o) => $e,
+            Object::ServiceAccount($o) => $e,
+            Object::Role($o) => $e,
+            Object::RoleBinding($o) => $e,
+            Object::ConfigMap($o) => $e,
+            Object::Secret($o) => $e,
+            Object::PersistentVolumeClaim($o) => $e,
+            Object::Service($o) => $e,
+            Object::Deployment($o) => $e,
+            Object::HorizontalPodAutoscaler($o) => $e,
+            Object::NetworkPolicy($o) => $e,
+            Object::Ingress($o) => $e,
+            Object::Application($o) => $e,
+        }
+    };
+}
+
+fn kind_of<T: Resource>(_: &T) -> &'static str {
+    T::KIND
+}
+
+fn api_version_of<T: Resource>(_: &T) -> &'static str {
+    T::API_VERSION
+}
+
+impl Object {
+    /// The object's kind.
+    pub fn kind(&self) -> &'static str {
+        dispatch!(self, o => kind_of(o))
+    }
+
+    /// The object's apiVersion.
+    pub fn api_version(&self) -> &'static str {
+        dispatch!(self, o => api_version_of(o))
+    }
+
+    /// The object's metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        dispatch!(self, o => o.metadata())
+    }
+
+    /// Position in the apply order: namespaces first, then cluster-scoped objects, identities
+    /// and permissions, configuration, storage, workloads, and what routes to them.
+    pub fn apply_rank(&self) -> u8 {
+        match self {
+            Object::Namespace(_) => 0,
+            Object::StorageClass(_) => 1,
+            Object::ServiceAccount(_) => 2,
+            Object::Role(_) => 3,
+            Object::RoleBinding(_) => 4,
+            Object::ConfigMap(_) => 5,
+            Object::Secret(_) => 6,
+            Object::PersistentVolumeClaim(_) => 7,
+            Object::Service(_) => 8,
+            Object::Deployment(_) => 9,
+            Object::HorizontalPodAutoscaler(_) => 10,
+            Object::NetworkPolicy(_) => 11,
+            Object::Ingress(_) => 12,
+            Object::Application(_) => 13,
+        }
+    }
+
+    /// `Kind/namespace/name`, for messages and duplicate checks.
+    pub fn id(&self) -> String {
+        let m = self.metadata();
+        format!(
+            "{}/{}/{}",
+            self.kind(),
+            m.namespace.as_deref().unwrap_or(""),
+            m.name.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// One file of the tree and the objects in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    /// Path relative to the output directory, with '/' separators.
+    pub path: &'static str,
+    /// The objects, in the order written.
+    pub objects: Vec<Object>,
+}
+
+/// Everything rendered for one profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The profile's name.
+    pub profile: String,
+    /// The files, in a fixed order.
+    pub files: Vec<File>,
+}
+
+impl Manifest {
+    /// Every object in apply order (stable within a rank: file order).
+    pub fn objects_in_apply_order(&self) -> Vec<&Object> {
+        let mut all: Vec<&Object> = self.files.iter().flat_map(|f| &f.objects).collect();
+        all.sort_by_key(|o| o.apply_rank());
+        all
+    }
+}

@@ -1,0 +1,91 @@
+//! The one owner of every derived object name.
+//!
+//! Names are `<app.name><suffix>`. The suffixes are fixed here, and `MAX_APP_NAME_LEN` is
+//! computed from the longest one, so a validated `app.name` gives names that always fit
+//! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
+//! keeps the arithmetic honest when a suffix is added.
+
+use crate::profile::Profile;
+
+const SUFFIXES: [&str; 9] = [
+    "-config",
+    "-secrets",
+    "-backend",
+    "-frontend",
+    "-data-pvc",
+    "-media-pvc",
+    "-ingress",
+    "-tls",
+    "-operator",
+];
+
+const fn longest_suffix() -> usize {
+    let mut i = 0;
+    let mut max = 0;
+    while i < SUFFIXES.len() {
+        if SUFFIXES[i].len() > max {
+            max = SUFFIXES[i].len();
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Longest `app.name` whose derived names all fit in 63 characters.
+pub const MAX_APP_NAME_LEN: usize = 63 - longest_suffix();
+
+const _: () = assert!(
+    MAX_APP_NAME_LEN >= 20,
+    "suffixes leave too little room for app.name"
+);
+
+/// Every name derived from a profile.
+#[derive(Debug, Clone)]
+pub struct Names {
+    /// The namespace.
+    pub namespace: String,
+    /// The ConfigMap.
+    pub config: String,
+    /// The Secret.
+    pub secrets: String,
+    /// Backend Deployment, Service, ServiceAccount, NetworkPolicy.
+    pub backend: String,
+    /// Frontend Deployment, Service, ServiceAccount, NetworkPolicy, HPA.
+    pub frontend: String,
+    /// Database PVC.
+    pub data_pvc: String,
+    /// Media PVC.
+    pub media_pvc: String,
+    /// The Ingress.
+    pub ingress: String,
+    /// The TLS Secret cert-manager fills.
+    pub tls: String,
+    /// Operator Role, RoleBinding and ServiceAccount.
+    pub operator: String,
+}
+
+impl Names {
+    /// Derives all names from the profile's `app.name` and `app.namespace`.
+    pub fn of(profile: &Profile) -> Self {
+        let base = profile.app.name.as_str();
+        let n = |suffix: &str| {
+            debug_assert!(
+                SUFFIXES.contains(&suffix),
+                "suffix {suffix} is not registered"
+            );
+            format!("{base}{suffix}")
+        };
+        Names {
+            namespace: profile.app.namespace.to_string(),
+            config: n("-config"),
+            secrets: n("-secrets"),
+            backend: n("-backend"),
+            frontend: n("-frontend"),
+            data_pvc: n("-data-pvc"),
+            media_pvc: n("-media-pvc"),
+            ingress: n("-ingress"),
+            tls: n("-tls"),
+            operator: n("-operator"),
+        }
+    }
+}

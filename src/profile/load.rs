@@ -1,0 +1,605 @@
+//! Reading a profile: find the file, follow `extends`, merge, resolve `{{ }}` references,
+//! and hand the result to serde. Every problem is reported with its position.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use minijinja::{Environment, UndefinedBehavior};
+
+use super::model::RawProfile;
+use super::node::{self, Entry, Node, Segment, Value};
+use super::source::{Loc, Sources};
+use crate::report::{Diagnostic, ProfileError, did_you_mean};
+
+/// Largest profile file read; anything bigger is surely not a hand-written profile.
+pub const MAX_PROFILE_BYTES: usize = 1 << 20;
+/// Longest `extends` chain followed.
+const MAX_EXTENDS_DEPTH: usize = 16;
+/// Rounds of `{{ }}` resolution before references are declared circular.
+const MAX_TEMPLATE_ROUNDS: usize = 16;
+
+/// Where profiles are read from: a directory on disk, or memory (tests, fuzzing).
+pub trait ProfileStore {
+    /// Reads profile `name` (a plain name, no `.toml`). `Ok(None)` when it does not exist.
+    fn read(&self, name: &str) -> anyhow::Result<Option<(String, Vec<u8>)>>;
+    /// Names of all profiles, sorted.
+    fn names(&self) -> Vec<String>;
+}
+
+/// Profiles in a directory: `NAME.toml`.
+#[derive(Debug, Clone)]
+pub struct DirStore {
+    dir: PathBuf,
+}
+
+impl DirStore {
+    /// A store over `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        DirStore { dir: dir.into() }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl ProfileStore for DirStore {
+    fn read(&self, name: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+        let path = self.dir.join(format!("{name}.toml"));
+        let display = path.display().to_string();
+        let file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read profile {display}")),
+        };
+        let mut bytes = Vec::new();
+        use std::io::Read as _;
+        // Read one byte past the limit so an oversized file is noticed without reading it all.
+        file.take(MAX_PROFILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read profile {display}"))?;
+        Ok(Some((display, bytes)))
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let p = e.path();
+                (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_string))?
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Profiles held in memory, for tests and fuzzing.
+#[derive(Debug, Clone, Default)]
+pub struct MemStore {
+    /// (name, text) pairs.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl ProfileStore for MemStore {
+    fn read(&self, name: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+        Ok(self
+            .files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(n, b)| (format!("{n}.toml"), b.clone())))
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.files.iter().map(|(n, _)| n.clone()).collect();
+        names.sort();
+        names
+    }
+}
+
+/// A profile read, merged and templated, not yet validated.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The profile's name.
+    pub name: String,
+    /// Every file read.
+    pub sources: Sources,
+    /// The merged, templated tree (positions of every value).
+    pub root: Node,
+    /// The typed form.
+    pub raw: RawProfile,
+}
+
+/// Whether `name` may name a profile: a plain file name, so `extends` cannot leave the
+/// profiles directory.
+pub fn is_valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !name.starts_with('.')
+}
+
+/// Reads profile `name` from `store` with its `extends` chain.
+pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Loaded> {
+    if !is_valid_profile_name(name) {
+        bail!("{name:?} is not a profile name (letters, digits, '-', '_' and '.'; no path)");
+    }
+    let mut sources = Sources::default();
+    let mut chain: Vec<(String, Node)> = Vec::new();
+    let mut next = Some((name.to_string(), None::<Loc>));
+    while let Some((current, referenced_at)) = next.take() {
+        if chain.iter().any(|(n, _)| *n == current) || chain.len() >= MAX_EXTENDS_DEPTH {
+            let mut names: Vec<&str> = chain.iter().map(|(n, _)| n.as_str()).collect();
+            names.push(&current);
+            let what = if chain.len() >= MAX_EXTENDS_DEPTH {
+                format!("extends chain is longer than {MAX_EXTENDS_DEPTH} profiles")
+            } else {
+                "extends chain is a cycle".to_string()
+            };
+            return Err(one(
+                name,
+                sources,
+                Diagnostic::new(
+                    referenced_at,
+                    "extends",
+                    format!("{what}: {}", names.join(" -> ")),
+                ),
+            ));
+        }
+        let Some((display, bytes)) = store.read(&current)? else {
+            let available = store.names();
+            let mut d = Diagnostic::new(
+                referenced_at.clone(),
+                if referenced_at.is_some() {
+                    "extends"
+                } else {
+                    ""
+                },
+                format!("profile {current:?} does not exist"),
+            );
+            let hint = match did_you_mean(&current, available.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean {s:?}? available: {}", available.join(", ")),
+                None if available.is_empty() => {
+                    "there are no profiles in the profiles directory".into()
+                }
+                None => format!("available: {}", available.join(", ")),
+            };
+            d = d.with_help(hint);
+            if referenced_at.is_none() {
+                bail!(
+                    "profile {current:?} does not exist ({})",
+                    d.help.unwrap_or_default()
+                );
+            }
+            return Err(one(name, sources, d));
+        };
+        let (file_id, tree) = parse_file(&mut sources, name, display, bytes)?;
+        let extends = match tree_get(&tree, "extends") {
+            None => None,
+            Some(Entry {
+                node:
+                    Node {
+                        value: Value::Str(s),
+                        loc,
+                    },
+                ..
+            }) => {
+                if !is_valid_profile_name(s) {
+                    return Err(one(
+                        name,
+                        sources,
+                        Diagnostic::new(
+                            Some(loc.clone()),
+                            "extends",
+                            format!(
+                                "{s:?} is not a profile name: extends takes the name of a profile in the same directory, without .toml or a path"
+                            ),
+                        ),
+                    ));
+                }
+                Some((s.clone(), Some(loc.clone())))
+            }
+            Some(e) => {
+                return Err(one(
+                    name,
+                    sources,
+                    Diagnostic::new(
+                        Some(e.node.loc.clone()),
+                        "extends",
+                        format!(
+                            "expected a profile name (string), found {}",
+                            e.node.value.type_name()
+                        ),
+                    ),
+                ));
+            }
+        };
+        let _ = file_id;
+        chain.push((current, tree));
+        next = extends;
+    }
+
+    // Merge from the root of the chain down to the profile asked for.
+    let mut merged: Option<Node> = None;
+    let last = chain.len() - 1;
+    for (i, (_, mut tree)) in chain.into_iter().enumerate().rev() {
+        if i != 0 {
+            // `abstract` marks one file; it is never inherited.
+            if let Value::Table(t) = &mut tree.value {
+                t.shift_remove("abstract");
+            }
+        }
+        let _ = last;
+        merged = Some(match merged {
+            None => tree,
+            Some(parent) => node::merge(parent, tree),
+        });
+    }
+    let mut root = merged.expect("the chain holds at least the profile asked for");
+
+    let mut diagnostics = resolve_templates(&mut root);
+    if !diagnostics.is_empty() {
+        return Err(many(name, sources, diagnostics));
+    }
+
+    let json = node::to_json(&root);
+    match serde_path_to_error::deserialize::<_, RawProfile>(json) {
+        Ok(raw) => Ok(Loaded {
+            name: name.to_string(),
+            sources,
+            root,
+            raw,
+        }),
+        Err(e) => {
+            diagnostics.push(serde_diagnostic(&root, &e));
+            Err(many(name, sources, diagnostics))
+        }
+    }
+}
+
+fn one(profile: &str, sources: Sources, d: Diagnostic) -> anyhow::Error {
+    many(profile, sources, vec![d])
+}
+
+fn many(profile: &str, sources: Sources, diagnostics: Vec<Diagnostic>) -> anyhow::Error {
+    ProfileError {
+        profile: profile.to_string(),
+        sources,
+        diagnostics,
+    }
+    .into()
+}
+
+fn tree_get<'a>(tree: &'a Node, key: &str) -> Option<&'a Entry> {
+    match &tree.value {
+        Value::Table(t) => t.get(key),
+        _ => None,
+    }
+}
+
+/// Parses one file into a tree, reporting encoding, size and syntax problems at their position.
+fn parse_file(
+    sources: &mut Sources,
+    profile: &str,
+    display: String,
+    bytes: Vec<u8>,
+) -> anyhow::Result<(usize, Node)> {
+    if bytes.len() > MAX_PROFILE_BYTES {
+        bail!(
+            "cannot read profile {display}: it is larger than {} KiB, which no profile needs",
+            MAX_PROFILE_BYTES / 1024
+        );
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let id = sources.add(display, valid);
+            return Err(one(
+                profile,
+                std::mem::take(sources),
+                Diagnostic::new(
+                    Some(Loc {
+                        file: id,
+                        span: at..at,
+                    }),
+                    "",
+                    format!("the file is not valid UTF-8 (at byte {at}); TOML files must be UTF-8"),
+                ),
+            ));
+        }
+    };
+    let id = sources.add(display, text);
+    let text = &sources.file(id).text;
+    let (table, errors) = toml::de::DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        let diagnostics = errors
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                Diagnostic::new(
+                    Some(Loc { file: id, span }),
+                    "",
+                    format!("TOML syntax error: {}", e.message().trim_end()),
+                )
+            })
+            .collect();
+        return Err(many(profile, std::mem::take(sources), diagnostics));
+    }
+    let span = table.span();
+    let (tree, problems) = node::from_toml(id, table.get_ref(), span);
+    if !problems.is_empty() {
+        let diagnostics = problems
+            .into_iter()
+            .map(|p| Diagnostic::new(Some(p.loc), p.path, p.message))
+            .collect();
+        return Err(many(profile, std::mem::take(sources), diagnostics));
+    }
+    Ok((id, tree))
+}
+
+/// Resolves `{{ ... }}` references in every string, against the merged profile.
+///
+/// Each round renders every templated string from its original text against the values of
+/// the previous round, until nothing changes; references to templated values thus work in
+/// any order, and a cycle never settles and is reported.
+fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
+    let mut templates: Vec<(Vec<Segment>, String, String, Loc)> = Vec::new();
+    collect_templates(root, &mut Vec::new(), "", &mut templates);
+    if templates.is_empty() {
+        return Vec::new();
+    }
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(50);
+
+    let mut diagnostics = Vec::new();
+    // Check references first, so an unknown one gets a precise message with a suggestion.
+    let ctx = node::to_json(root);
+    let known = all_paths(&ctx);
+    for (_, path, source, loc) in &templates {
+        match env.template_from_str(source) {
+            Err(e) => diagnostics.push(Diagnostic::new(
+                Some(loc.clone()),
+                path.clone(),
+                format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
+            )),
+            Ok(t) => {
+                let mut vars: Vec<String> = t.undeclared_variables(true).into_iter().collect();
+                vars.sort();
+                for var in vars {
+                    if !known.contains(&var) {
+                        let mut d = Diagnostic::new(
+                            Some(loc.clone()),
+                            path.clone(),
+                            format!("unknown reference `{var}` in {source:?}"),
+                        );
+                        if let Some(s) = did_you_mean(&var, known.iter().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        diagnostics.push(d);
+                    }
+                }
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return diagnostics;
+    }
+
+    for _round in 0..MAX_TEMPLATE_ROUNDS {
+        let ctx = node::to_json(root);
+        let mut changed = false;
+        for (segments, path, source, loc) in &templates {
+            match env.render_str(source, &ctx) {
+                Ok(out) => {
+                    let target = node_mut(root, segments);
+                    if let Value::Str(s) = &mut target.value
+                        && *s != out
+                    {
+                        *s = out;
+                        changed = true;
+                    }
+                }
+                Err(e) => {
+                    diagnostics.push(Diagnostic::new(
+                        Some(loc.clone()),
+                        path.clone(),
+                        format!(
+                            "cannot resolve {source:?}: {}",
+                            e.detail().unwrap_or(&e.to_string())
+                        ),
+                    ));
+                }
+            }
+        }
+        if !diagnostics.is_empty() || !changed {
+            return diagnostics;
+        }
+    }
+    let (_, path, source, loc) = &templates[0];
+    vec![Diagnostic::new(
+        Some(loc.clone()),
+        path.clone(),
+        format!(
+            "references in {source:?} do not settle; some values refer to each other in a cycle"
+        ),
+    )]
+}
+
+fn collect_templates(
+    node: &Node,
+    segments: &mut Vec<Segment>,
+    path: &str,
+    out: &mut Vec<(Vec<Segment>, String, String, Loc)>,
+) {
+    match &node.value {
+        Value::Str(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
+            out.push((
+                segments.clone(),
+                path.to_string(),
+                s.clone(),
+                node.loc.clone(),
+            ));
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                segments.push(Segment::Index(i));
+                collect_templates(item, segments, &format!("{path}[{i}]"), out);
+                segments.pop();
+            }
+        }
+        Value::Table(t) => {
+            for (k, e) in t {
+                segments.push(Segment::Key(k.clone()));
+                collect_templates(&e.node, segments, &node::join(path, k), out);
+                segments.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn node_mut<'a>(mut node: &'a mut Node, segments: &[Segment]) -> &'a mut Node {
+    for seg in segments {
+        node = match (seg, &mut node.value) {
+            (Segment::Key(k), Value::Table(t)) => {
+                &mut t.get_mut(k).expect("collected path exists").node
+            }
+            (Segment::Index(i), Value::Array(a)) => &mut a[*i],
+            _ => unreachable!("templating never changes the shape of the tree"),
+        };
+    }
+    node
+}
+
+/// Every dotted path in the profile, tables included (`app`, `app.domain`, ...).
+fn all_paths(value: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+        if let serde_json::Value::Object(m) = v {
+            for (k, child) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(p.clone());
+                walk(child, &p, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(value, "", &mut out);
+    out
+}
+
+/// Turns a serde error at a path into a positioned diagnostic, with "did you mean" for
+/// unknown keys and enum values.
+fn serde_diagnostic(root: &Node, e: &serde_path_to_error::Error<serde_json::Error>) -> Diagnostic {
+    let mut segments = Vec::new();
+    let mut path = String::new();
+    for seg in e.path().iter() {
+        match seg {
+            serde_path_to_error::Segment::Map { key } => {
+                path = node::join(&path, key);
+                segments.push(Segment::Key(key.clone()));
+            }
+            serde_path_to_error::Segment::Seq { index } => {
+                path = format!("{path}[{index}]");
+                segments.push(Segment::Index(*index));
+            }
+            _ => {}
+        }
+    }
+    let inner = e.inner().to_string();
+    // serde_json appends " at line N column M" of its own input; that position means nothing here.
+    let message = match inner.rfind(" at line ") {
+        Some(i) => inner[..i].to_string(),
+        None => inner,
+    };
+    let (node, key_loc, found) = node::lookup(root, &segments);
+    let mut d;
+    if let Some(field) = between(&message, "unknown field `", "`") {
+        // serde reports an unknown key at its parent's path.
+        let key_loc = match &node.value {
+            Value::Table(t) => t.get(field).map(|en| en.key_loc.clone()),
+            _ => None,
+        };
+        let full = node::join(&path, field);
+        let expected = expected_list(&message);
+        d = Diagnostic::new(
+            key_loc.or(Some(node.loc.clone())),
+            full,
+            if expected.is_empty() {
+                "unknown key; this table takes no keys".to_string()
+            } else {
+                format!("unknown key; allowed here: {}", expected.join(", "))
+            },
+        );
+        if let Some(s) = did_you_mean(field, expected.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        }
+    } else if let Some(variant) = between(&message, "unknown variant `", "`") {
+        let expected = expected_list(&message);
+        d = Diagnostic::new(
+            Some(node.loc.clone()),
+            path,
+            format!(
+                "{variant:?} is not allowed; use one of: {}",
+                expected.join(", ")
+            ),
+        );
+        if let Some(s) = did_you_mean(variant, expected.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean {s:?}?"));
+        }
+    } else if let Some(field) = between(&message, "missing field `", "`") {
+        let loc = if found == segments.len() {
+            key_loc.cloned().or(Some(node.loc.clone()))
+        } else {
+            Some(node.loc.clone())
+        };
+        d = Diagnostic::new(
+            loc,
+            node::join(&path, field),
+            "required key is missing".to_string(),
+        );
+        if segments.is_empty() {
+            d = d.with_help(format!(
+                "add a [{field}] table, or `extends` a profile that has one"
+            ));
+        }
+    } else {
+        let message = message
+            .replace("invalid type: ", "wrong type: ")
+            .replace("map", "table")
+            .replace("sequence", "array");
+        d = Diagnostic::new(Some(node.loc.clone()), path, message);
+    }
+    d
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = s.find(start)? + start.len();
+    let j = s[i..].find(end)? + i;
+    Some(&s[i..j])
+}
+
+/// The names in serde's "expected one of `a`, `b`" tail.
+fn expected_list(message: &str) -> Vec<String> {
+    let Some(i) = message.find("expected") else {
+        return Vec::new();
+    };
+    message[i..]
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}

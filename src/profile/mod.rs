@@ -1,0 +1,252 @@
+//! Profiles: the TOML files that describe one environment.
+//!
+//! profile TOML → [`model::RawProfile`] (serde, strict) → [`Profile`] (validated, defaults
+//! resolved, `extends` merged, `{{ }}` references resolved). After a [`Profile`] exists,
+//! rendering cannot fail.
+
+pub mod load;
+pub mod model;
+pub mod node;
+pub mod source;
+pub mod types;
+mod validate;
+
+use std::collections::BTreeMap;
+
+pub use load::{DirStore, MemStore, ProfileStore};
+pub use model::{AccessMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode};
+pub use types::{DnsLabel, Image, Quantity};
+
+/// A validated profile: everything rendering needs, all of it valid.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Name of the profile (file stem), named in generated headers.
+    pub name: String,
+    /// The application.
+    pub app: App,
+    /// Image pull Secret, if any.
+    pub pull_secret: Option<String>,
+    /// The FastAPI backend.
+    pub backend: Workload,
+    /// The React frontend.
+    pub frontend: Workload,
+    /// Volumes.
+    pub storage: Storage,
+    /// Every ConfigMap entry, derived ones included, sorted.
+    pub config: BTreeMap<String, String>,
+    /// Declared secret keys.
+    pub secrets: Secrets,
+    /// Ingress, when enabled.
+    pub ingress: Option<Ingress>,
+    /// Frontend autoscaling, when enabled.
+    pub autoscaling: Option<Autoscaling>,
+    /// NetworkPolicies, when enabled.
+    pub network_policy: Option<NetworkPolicy>,
+    /// Operator RBAC, when enabled.
+    pub rbac: Option<Rbac>,
+    /// ArgoCD Application, when enabled.
+    pub argocd: Option<Argocd>,
+}
+
+/// `[app]`, validated.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Prefix of derived names.
+    pub name: DnsLabel,
+    /// Namespace.
+    pub namespace: DnsLabel,
+    /// Version (valid as a label value).
+    pub version: String,
+    /// Environment.
+    pub environment: Environment,
+    /// Extra labels for every object.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A workload, validated.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Image reference.
+    pub image: Image,
+    /// Pull policy.
+    pub pull_policy: PullPolicy,
+    /// Container port.
+    pub port: i32,
+    /// Replicas (for the frontend: ignored when autoscaling is enabled).
+    pub replicas: i32,
+    /// Requests.
+    pub requests: CpuMemory,
+    /// Limits.
+    pub limits: CpuMemory,
+    /// Probe path.
+    pub probe_path: String,
+    /// Liveness probe.
+    pub liveness: Probe,
+    /// Readiness probe.
+    pub readiness: Probe,
+    /// Startup probe.
+    pub startup: Probe,
+    /// envFrom the whole ConfigMap.
+    pub env_from_config: bool,
+    /// ConfigMap keys exported one by one.
+    pub config_keys: Vec<String>,
+    /// Export every declared secret key.
+    pub all_secrets: bool,
+    /// Literal environment variables, in the order written.
+    pub env: Vec<(String, String)>,
+}
+
+/// CPU and memory quantities.
+#[derive(Debug, Clone)]
+pub struct CpuMemory {
+    /// CPU.
+    pub cpu: Quantity,
+    /// Memory.
+    pub memory: Quantity,
+}
+
+/// Probe timing, validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// Seconds before the first probe.
+    pub initial_delay_seconds: i32,
+    /// Seconds between probes.
+    pub period_seconds: i32,
+    /// Timeout.
+    pub timeout_seconds: i32,
+    /// Failures before failing.
+    pub failure_threshold: i32,
+}
+
+/// Storage, validated.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// The Longhorn StorageClass, or `None` for the cluster default.
+    pub longhorn: Option<Longhorn>,
+    /// Database volume.
+    pub data: Volume,
+    /// Media volume.
+    pub media: Volume,
+}
+
+/// Longhorn StorageClass, validated.
+#[derive(Debug, Clone)]
+pub struct Longhorn {
+    /// Class name.
+    pub class_name: String,
+    /// Replicas per volume.
+    pub number_of_replicas: i32,
+    /// Minutes.
+    pub stale_replica_timeout_minutes: i32,
+    /// Disk tags.
+    pub disk_selector: Vec<String>,
+    /// Node tags.
+    pub node_selector: Vec<String>,
+    /// Recurring job groups.
+    pub recurring_job_groups: Vec<String>,
+    /// Reclaim policy.
+    pub reclaim_policy: ReclaimPolicy,
+    /// Binding mode.
+    pub volume_binding_mode: VolumeBindingMode,
+    /// Expansion.
+    pub allow_volume_expansion: bool,
+}
+
+/// A volume, validated.
+#[derive(Debug, Clone)]
+pub struct Volume {
+    /// Size.
+    pub size: Quantity,
+    /// Access mode.
+    pub access_mode: AccessMode,
+    /// Mount path.
+    pub mount_path: String,
+}
+
+/// Secret keys.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    /// Required keys.
+    pub required: Vec<String>,
+    /// Optional keys.
+    pub optional: Vec<String>,
+}
+
+/// Ingress, validated.
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    /// IngressClass.
+    pub class_name: String,
+    /// Host.
+    pub host: String,
+    /// cert-manager ClusterIssuer when TLS is on.
+    pub tls_issuer: Option<String>,
+    /// Body size.
+    pub proxy_body_size: String,
+    /// Timeout in seconds.
+    pub proxy_timeout_seconds: i32,
+    /// Backend paths.
+    pub backend_paths: Vec<(String, PathType)>,
+    /// Extra annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Autoscaling, validated.
+#[derive(Debug, Clone, Copy)]
+pub struct Autoscaling {
+    /// Min.
+    pub min_replicas: i32,
+    /// Max.
+    pub max_replicas: i32,
+    /// CPU target percent.
+    pub target_cpu_utilization: i32,
+}
+
+/// NetworkPolicy settings, validated.
+#[derive(Debug, Clone)]
+pub struct NetworkPolicy {
+    /// Ingress controller namespace.
+    pub ingress_controller_namespace: String,
+    /// DNS namespace.
+    pub dns_namespace: String,
+    /// External TCP ports for the backend.
+    pub backend_egress_ports: Vec<i32>,
+}
+
+/// Operator RBAC.
+#[derive(Debug, Clone)]
+pub struct Rbac {
+    /// Groups bound besides the ServiceAccount.
+    pub operator_groups: Vec<String>,
+}
+
+/// ArgoCD Application settings, validated.
+#[derive(Debug, Clone)]
+pub struct Argocd {
+    /// Application name.
+    pub app_name: String,
+    /// ArgoCD namespace.
+    pub namespace: String,
+    /// Project.
+    pub project: String,
+    /// Repository.
+    pub repo_url: String,
+    /// Revision.
+    pub target_revision: String,
+    /// Path.
+    pub path: String,
+    /// Destination server.
+    pub destination_server: String,
+    /// Automated sync.
+    pub automated: bool,
+    /// Prune.
+    pub prune: bool,
+    /// Self-heal.
+    pub self_heal: bool,
+}
+
+/// Loads and validates profile `name` from `store`.
+pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Profile> {
+    let loaded = load::load(store, name)?;
+    validate::validate(loaded)
+}

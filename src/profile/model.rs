@@ -1,0 +1,479 @@
+//! The profile format as serde reads it: every table strict, every key documented.
+//!
+//! These types say what a profile may contain. What the values must satisfy (names,
+//! quantities, cross-field rules) is checked in `validate.rs`, which turns a
+//! [`RawProfile`] into a [`crate::profile::Profile`].
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// A whole profile after `extends` merging and templating.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    /// Name of the profile this one builds on (merged table by table; this file wins).
+    #[serde(default)]
+    pub extends: Option<String>,
+    /// Marks a profile that only exists to be extended; it cannot be rendered itself.
+    #[serde(default, rename = "abstract")]
+    pub is_abstract: bool,
+    /// The application and the environment it runs in.
+    pub app: App,
+    /// The container registry images are pulled from.
+    pub registry: Registry,
+    /// The FastAPI backend.
+    pub backend: Workload,
+    /// The React frontend.
+    pub frontend: Workload,
+    /// Persistent volumes for the database and media files.
+    pub storage: Storage,
+    /// The database the backend uses.
+    pub database: Database,
+    /// Entries of the ConfigMap (non-secret settings), as strings.
+    #[serde(default)]
+    pub config: IndexMap<String, String>,
+    /// Which secret keys exist (never their values).
+    pub secrets: Secrets,
+    /// Public HTTP(S) routing.
+    pub ingress: Ingress,
+    /// Horizontal Pod Autoscaler for the frontend.
+    #[serde(default)]
+    pub autoscaling: Autoscaling,
+    /// NetworkPolicies for both workloads.
+    pub network_policy: NetworkPolicy,
+    /// ServiceAccounts and the operator Role.
+    pub rbac: Rbac,
+    /// The ArgoCD Application that deploys the tree.
+    pub argocd: Argocd,
+}
+
+/// `[app]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Short name; prefix of every derived object name (`magnetiq` gives `magnetiq-backend`).
+    pub name: String,
+    /// Human-readable name, exported as `APP_NAME`.
+    pub display_name: String,
+    /// Namespace everything is deployed into.
+    pub namespace: String,
+    /// Application version (`2.0.0`), exported as `VERSION` and used in image tags.
+    pub version: String,
+    /// Which environment this is.
+    pub environment: Environment,
+    /// Public host name of the application.
+    pub domain: String,
+    /// Exported as `DEBUG`.
+    #[serde(default)]
+    pub debug: bool,
+    /// Extra labels on every object (for example `team = "web"`).
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+}
+
+/// The kind of environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Production.
+    Production,
+    /// Staging.
+    Staging,
+    /// A developer's local cluster.
+    Development,
+}
+
+impl Environment {
+    /// The value exported as `ENVIRONMENT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Staging => "staging",
+            Environment::Development => "development",
+        }
+    }
+}
+
+/// `[registry]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    /// Registry host (`registry.voltaic.systems`), for use in image references.
+    pub host: String,
+    /// Name of a `kubernetes.io/dockerconfigjson` Secret created out of band; empty for none.
+    #[serde(default)]
+    pub pull_secret: String,
+}
+
+/// `[backend]` and `[frontend]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// Full image reference, `registry/repository:tag` or `...@sha256:...`.
+    pub image: String,
+    /// `Always`, `IfNotPresent` or `Never`.
+    #[serde(default = "default_pull_policy")]
+    pub image_pull_policy: PullPolicy,
+    /// The port the container listens on.
+    pub port: i64,
+    /// Number of pods (the frontend's is replaced by the autoscaler when that is enabled).
+    pub replicas: i64,
+    /// CPU and memory requests and limits.
+    pub resources: Resources,
+    /// Health probes.
+    pub probes: Probes,
+    /// Export every ConfigMap entry as an environment variable (`envFrom`).
+    #[serde(default)]
+    pub env_from_config: bool,
+    /// ConfigMap keys exported one by one as environment variables.
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    /// Export every declared secret key as an environment variable.
+    #[serde(default)]
+    pub all_secrets: bool,
+    /// Extra literal environment variables.
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+}
+
+fn default_pull_policy() -> PullPolicy {
+    PullPolicy::IfNotPresent
+}
+
+/// Image pull policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PullPolicy {
+    /// Always pull.
+    Always,
+    /// Pull when the node does not have the image.
+    IfNotPresent,
+    /// Never pull.
+    Never,
+}
+
+impl PullPolicy {
+    /// Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// `resources`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// What the scheduler reserves.
+    pub requests: CpuMemory,
+    /// The most the container may use.
+    pub limits: CpuMemory,
+}
+
+/// A CPU and memory pair of Kubernetes quantities.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuMemory {
+    /// CPU, e.g. `250m` or `1`.
+    pub cpu: String,
+    /// Memory, e.g. `512Mi`.
+    pub memory: String,
+}
+
+/// `probes`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    /// HTTP path every probe requests.
+    pub path: String,
+    /// Restarts the container when it stops answering.
+    pub liveness: Probe,
+    /// Takes the pod out of the Service while it cannot serve.
+    pub readiness: Probe,
+    /// Holds the other probes back until the application has started.
+    pub startup: Probe,
+}
+
+/// One probe's timing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// Seconds before the first probe.
+    #[serde(default)]
+    pub initial_delay_seconds: i64,
+    /// Seconds between probes.
+    pub period_seconds: i64,
+    /// Seconds a probe may take.
+    pub timeout_seconds: i64,
+    /// Failures in a row that count as failed.
+    pub failure_threshold: i64,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// `longhorn` (render a Longhorn StorageClass) or `cluster-default` (use the cluster's
+    /// default StorageClass, for kind/k3d).
+    pub provider: StorageProvider,
+    /// Longhorn settings (used when `provider = "longhorn"`).
+    pub longhorn: Option<Longhorn>,
+    /// The volume for the SQLite database.
+    pub data: Volume,
+    /// The volume for uploaded media.
+    pub media: Volume,
+}
+
+/// Where volumes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageProvider {
+    /// A Longhorn StorageClass rendered by magnetiq-gen.
+    Longhorn,
+    /// The cluster's default StorageClass.
+    ClusterDefault,
+}
+
+/// `[storage.longhorn]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Longhorn {
+    /// Name of the StorageClass.
+    pub class_name: String,
+    /// Replicas Longhorn keeps of each volume.
+    pub number_of_replicas: i64,
+    /// Minutes before a failed replica is removed.
+    pub stale_replica_timeout_minutes: i64,
+    /// Disk tags a replica may be placed on.
+    #[serde(default)]
+    pub disk_selector: Vec<String>,
+    /// Node tags a replica may be placed on.
+    #[serde(default)]
+    pub node_selector: Vec<String>,
+    /// Longhorn recurring-job groups every volume of this class joins.
+    #[serde(default)]
+    pub recurring_job_groups: Vec<String>,
+    /// `Retain` or `Delete`.
+    pub reclaim_policy: ReclaimPolicy,
+    /// `Immediate` or `WaitForFirstConsumer`.
+    pub volume_binding_mode: VolumeBindingMode,
+    /// Whether PVCs of this class may grow.
+    #[serde(default = "yes")]
+    pub allow_volume_expansion: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// StorageClass reclaim policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ReclaimPolicy {
+    /// Keep the volume when its claim is deleted.
+    Retain,
+    /// Delete the volume with its claim.
+    Delete,
+}
+
+/// StorageClass binding mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum VolumeBindingMode {
+    /// Provision as soon as the claim exists.
+    Immediate,
+    /// Provision once a pod that uses the claim is scheduled.
+    WaitForFirstConsumer,
+}
+
+/// `[storage.data]`, `[storage.media]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// Requested size, a Kubernetes quantity (`10Gi`).
+    pub size: String,
+    /// `ReadWriteOnce`, `ReadWriteOncePod` or `ReadWriteMany`.
+    pub access_mode: AccessMode,
+    /// Where the backend mounts it (absolute path).
+    pub mount_path: String,
+}
+
+/// PVC access mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum AccessMode {
+    /// One node.
+    ReadWriteOnce,
+    /// One pod.
+    ReadWriteOncePod,
+    /// Many nodes.
+    ReadWriteMany,
+}
+
+impl AccessMode {
+    /// Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// Only `sqlite` today.
+    pub engine: DatabaseEngine,
+    /// SQLAlchemy driver prefix (`sqlite+aiosqlite`).
+    pub driver: String,
+    /// File name of the database inside the data volume.
+    pub file: String,
+}
+
+/// Database engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabaseEngine {
+    /// SQLite: one writer, so one backend pod.
+    Sqlite,
+}
+
+/// `[secrets]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// Keys the backend cannot start without.
+    pub required: Vec<String>,
+    /// Keys the backend reads when present.
+    #[serde(default)]
+    pub optional: Vec<String>,
+}
+
+/// `[ingress]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ingress {
+    /// Render an Ingress at all.
+    pub enabled: bool,
+    /// IngressClass to use (`nginx`).
+    pub class_name: String,
+    /// Host name to route.
+    pub host: String,
+    /// Terminate TLS with a certificate from cert-manager.
+    pub tls: bool,
+    /// cert-manager ClusterIssuer (when `tls`).
+    #[serde(default)]
+    pub cluster_issuer: String,
+    /// Largest request body (`50m`), for media uploads.
+    pub proxy_body_size: String,
+    /// Proxy connect, send and read timeout in seconds.
+    pub proxy_timeout_seconds: i64,
+    /// Paths routed to the backend; everything else goes to the frontend.
+    pub backend_paths: Vec<IngressPath>,
+    /// Extra annotations.
+    #[serde(default)]
+    pub annotations: IndexMap<String, String>,
+}
+
+/// One routed path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngressPath {
+    /// The path, starting with `/`.
+    pub path: String,
+    /// `Prefix` or `Exact`.
+    #[serde(rename = "type")]
+    pub path_type: PathType,
+}
+
+/// Ingress path type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PathType {
+    /// Element-wise prefix.
+    Prefix,
+    /// Exactly this path.
+    Exact,
+}
+
+impl PathType {
+    /// Kubernetes spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathType::Prefix => "Prefix",
+            PathType::Exact => "Exact",
+        }
+    }
+}
+
+/// `[autoscaling]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscaling {
+    /// Render a HorizontalPodAutoscaler for the frontend.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Fewest frontend pods.
+    #[serde(default)]
+    pub min_replicas: i64,
+    /// Most frontend pods.
+    #[serde(default)]
+    pub max_replicas: i64,
+    /// Target average CPU use, percent of the request.
+    #[serde(default)]
+    pub target_cpu_utilization: i64,
+}
+
+/// `[network_policy]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkPolicy {
+    /// Render NetworkPolicies at all.
+    pub enabled: bool,
+    /// Namespace of the ingress controller's pods.
+    pub ingress_controller_namespace: String,
+    /// Namespace of the cluster DNS.
+    pub dns_namespace: String,
+    /// TCP ports the backend may reach outside the cluster (HTTPS APIs, SMTP).
+    pub backend_egress_ports: Vec<i64>,
+}
+
+/// `[rbac]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rbac {
+    /// Render the operator Role with its ServiceAccount and RoleBinding.
+    pub operator: bool,
+    /// Groups (from your identity provider) bound to the operator Role as well.
+    #[serde(default)]
+    pub operator_groups: Vec<String>,
+}
+
+/// `[argocd]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argocd {
+    /// Render the Application.
+    pub enabled: bool,
+    /// Application name.
+    pub app_name: String,
+    /// Namespace ArgoCD runs in.
+    pub namespace: String,
+    /// ArgoCD project.
+    pub project: String,
+    /// Git repository holding the rendered tree.
+    pub repo_url: String,
+    /// Branch, tag or commit to follow.
+    pub target_revision: String,
+    /// Path of the rendered tree inside the repository.
+    pub path: String,
+    /// Cluster API server to deploy to.
+    pub destination_server: String,
+    /// Sync automatically.
+    pub automated: bool,
+    /// Delete objects that left the tree (with `automated`).
+    pub prune: bool,
+    /// Undo changes made in the cluster by hand (with `automated`).
+    pub self_heal: bool,
+}

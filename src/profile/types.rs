@@ -1,0 +1,405 @@
+//! Validated values: once one of these exists, it is valid for Kubernetes.
+//!
+//! Each `parse` returns a sentence saying what is wrong and what is allowed.
+
+use std::fmt;
+
+/// An RFC 1123 DNS label: lowercase letters, digits and '-', starting and ending with an
+/// alphanumeric, at most 63 characters (Namespace, Service and most object names).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DnsLabel(String);
+
+impl DnsLabel {
+    /// Longest label Kubernetes accepts.
+    pub const MAX_LEN: usize = 63;
+
+    /// Checks `s` against RFC 1123 label rules and `max` characters.
+    pub fn parse_max(s: &str, max: usize) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if s.len() > max {
+            return Err(format!(
+                "{s:?} is {} characters long; at most {max} are allowed",
+                s.len()
+            ));
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "{s:?} contains {c:?}; only lowercase letters, digits and '-' are allowed (RFC 1123 label)"
+            ));
+        }
+        if s.starts_with('-') || s.ends_with('-') {
+            return Err(format!("{s:?} must start and end with a letter or digit"));
+        }
+        Ok(DnsLabel(s.to_string()))
+    }
+
+    /// Checks `s` as a label of at most 63 characters.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::parse_max(s, Self::MAX_LEN)
+    }
+
+    /// The label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DnsLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Checks an RFC 1123 subdomain (dot-separated labels, at most 253 characters): host names,
+/// most object names.
+pub fn check_subdomain(s: &str) -> Result<(), String> {
+    if s.len() > 253 {
+        return Err(format!("{s:?} is longer than 253 characters"));
+    }
+    for label in s.split('.') {
+        DnsLabel::parse(label).map_err(|e| {
+            if label.is_empty() {
+                format!("{s:?} has an empty part between dots")
+            } else {
+                e
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks a host name for an Ingress rule: a subdomain with at least two labels.
+pub fn check_host(s: &str) -> Result<(), String> {
+    check_subdomain(s)?;
+    if !s.contains('.') {
+        return Err(format!(
+            "{s:?} is not a fully qualified host name (like magnetiq.example.com)"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a label value: at most 63 characters of `[A-Za-z0-9._-]`, beginning and ending
+/// with an alphanumeric; empty is allowed.
+pub fn check_label_value(s: &str) -> Result<(), String> {
+    if s.len() > 63 {
+        return Err(format!(
+            "{s:?} is longer than 63 characters, the limit for a label value"
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "{s:?} contains {c:?}; a label value may hold letters, digits, '.', '_' and '-'"
+        ));
+    }
+    let ends_ok = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
+    if !ends_ok(s.chars().next()) || !ends_ok(s.chars().last()) {
+        return Err(format!("{s:?} must begin and end with a letter or digit"));
+    }
+    Ok(())
+}
+
+/// Checks a label key: an optional DNS-subdomain prefix and '/', then a name of at most 63
+/// characters.
+pub fn check_label_key(s: &str) -> Result<(), String> {
+    let name = match s.split_once('/') {
+        Some((prefix, name)) => {
+            check_subdomain(prefix).map_err(|e| format!("label key prefix: {e}"))?;
+            name
+        }
+        None => s,
+    };
+    if name.is_empty() {
+        return Err(format!("{s:?} has an empty name"));
+    }
+    check_label_value(name)
+}
+
+/// Checks an environment variable name as the backend's settings use them (C identifier).
+pub fn check_env_name(s: &str) -> Result<(), String> {
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "{s:?} is not an environment variable name (letters, digits and '_', not starting with a digit)"
+        ));
+    }
+    Ok(())
+}
+
+/// A TCP port, 1 to 65535.
+pub fn parse_port(n: i64) -> Result<i32, String> {
+    if (1..=65535).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(format!("{n} is not a port; use 1 to 65535"))
+    }
+}
+
+/// A count or duration within `lo..=hi`.
+pub fn parse_range(n: i64, lo: i64, hi: i64, what: &str) -> Result<i32, String> {
+    if (lo..=hi).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(format!("{n} is out of range; {what} must be {lo} to {hi}"))
+    }
+}
+
+/// A Kubernetes resource quantity (`250m`, `512Mi`, `1.5`, `2e3`), with its value for
+/// comparisons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    text: String,
+    value: f64,
+}
+
+impl Quantity {
+    /// Parses the Kubernetes quantity grammar: a decimal number and an optional suffix.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "{s:?} is not a Kubernetes quantity; write a number with an optional suffix, \
+                 like 250m, 1, 512Mi or 2Gi (no spaces; binary suffixes Ki Mi Gi Ti Pi Ei, \
+                 decimal suffixes m k M G T P E)"
+            )
+        };
+        let num_end = s
+            .char_indices()
+            .find(|(i, c)| {
+                !(c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '+' || *c == '-')))
+            })
+            .map_or(s.len(), |(i, _)| i);
+        let (num, suffix) = s.split_at(num_end);
+        let digits = num.trim_start_matches(['+', '-']);
+        if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
+            return Err(bad());
+        }
+        let number: f64 = num.parse().map_err(|_| bad())?;
+        let factor = match suffix {
+            "" => 1.0,
+            "n" => 1e-9,
+            "u" => 1e-6,
+            "m" => 1e-3,
+            "k" => 1e3,
+            "M" => 1e6,
+            "G" => 1e9,
+            "T" => 1e12,
+            "P" => 1e15,
+            "E" => 1e18,
+            "Ki" => 1024f64,
+            "Mi" => 1024f64.powi(2),
+            "Gi" => 1024f64.powi(3),
+            "Ti" => 1024f64.powi(4),
+            "Pi" => 1024f64.powi(5),
+            "Ei" => 1024f64.powi(6),
+            e if (e.starts_with('e') || e.starts_with('E')) && e.len() > 1 => {
+                let exp = e[1..].trim_start_matches(['+', '-']);
+                if exp.is_empty() || !exp.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                let exp: i32 = e[1..].parse().map_err(|_| bad())?;
+                10f64.powi(exp)
+            }
+            _ => return Err(bad()),
+        };
+        if number < 0.0 {
+            return Err(format!(
+                "{s:?} is negative; a resource quantity must not be"
+            ));
+        }
+        Ok(Quantity {
+            text: s.to_string(),
+            value: number * factor,
+        })
+    }
+
+    /// As written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Numeric value in base units (cores, bytes).
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+/// An OCI image reference: `[host[:port]/]path[:tag][@sha256:digest]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image(String);
+
+impl Image {
+    /// Checks the reference grammar (lowercase repository path, tag and digest forms).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "{s:?} contains {c:?}; an image reference has no spaces"
+            ));
+        }
+        let (rest, digest) = match s.split_once('@') {
+            Some((r, d)) => (r, Some(d)),
+            None => (s, None),
+        };
+        if let Some(d) = digest {
+            let ok = d.strip_prefix("sha256:").is_some_and(|h| {
+                h.len() == 64
+                    && h.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            });
+            if !ok {
+                return Err(format!(
+                    "{s:?} has a malformed digest; expected @sha256: and 64 lowercase hex digits"
+                ));
+            }
+        }
+        // A tag is what follows the last ':' after the last '/'.
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[last_slash..].rfind(':') {
+            Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+            None => (rest, None),
+        };
+        if let Some(tag) = tag {
+            let ok = !tag.is_empty()
+                && tag.len() <= 128
+                && tag
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && tag
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            if !ok {
+                return Err(format!(
+                    "{s:?} has an invalid tag {tag:?}; a tag is up to 128 letters, digits, '_', '.' and '-'"
+                ));
+            }
+        }
+        if tag.is_none() && digest.is_none() {
+            return Err(format!(
+                "{s:?} has neither a tag nor a digest; pin a version (for example :v2.0.0) so every render deploys the same image"
+            ));
+        }
+        let mut parts: Vec<&str> = name.split('/').collect();
+        // The first part is a registry host when it has a '.' or ':' or is localhost.
+        if parts.len() > 1
+            && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost")
+        {
+            let host = parts.remove(0);
+            let hostname = host.split(':').next().unwrap_or("");
+            if check_subdomain(&hostname.to_ascii_lowercase()).is_err() {
+                return Err(format!("{s:?} has an invalid registry host {host:?}"));
+            }
+        }
+        for part in parts {
+            let ok = !part.is_empty()
+                && part.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+                })
+                && part
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                && part
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+            if !ok {
+                return Err(format!(
+                    "{s:?} has an invalid repository part {part:?}; use lowercase letters, digits and '.', '_', '-'"
+                ));
+            }
+        }
+        Ok(Image(s.to_string()))
+    }
+
+    /// The reference.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks an HTTP path for probes and ingress rules.
+pub fn check_http_path(s: &str) -> Result<(), String> {
+    if !s.starts_with('/') {
+        return Err(format!("{s:?} must start with '/'"));
+    }
+    if let Some(c) = s.chars().find(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '{' | '}' | '\\' | '"')
+    }) {
+        return Err(format!(
+            "{s:?} contains {c:?}, which has no place in a path"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a Git repository URL as ArgoCD accepts it.
+pub fn check_repo_url(s: &str) -> Result<(), String> {
+    let ok = ["https://", "http://", "ssh://", "git@"]
+        .iter()
+        .any(|p| s.starts_with(p))
+        && s.len() > 8
+        && !s.chars().any(|c| c.is_whitespace());
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a Git repository URL (https://..., ssh://... or git@host:path)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_follow_the_kubernetes_grammar() {
+        for ok in ["250m", "1", "0.5", "512Mi", "1Gi", "2e3", "1.5G", "100k"] {
+            assert!(Quantity::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "512 MB", "512MB", "", "Mi", "1..2", "-1", "1e", "1mi", "abc",
+        ] {
+            assert!(Quantity::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Quantity::parse("1Gi").unwrap().value(), 1073741824.0);
+        assert!(Quantity::parse("250m").unwrap().value() < Quantity::parse("1").unwrap().value());
+    }
+
+    #[test]
+    fn image_references_need_a_tag_or_digest_and_lowercase_paths() {
+        assert!(Image::parse("registry.voltaic.systems/magnetiq-backend:v2.0.0").is_ok());
+        assert!(Image::parse("localhost:5000/app:1").is_ok());
+        let digest = format!("ghcr.io/a/b@sha256:{}", "a".repeat(64));
+        assert!(Image::parse(&digest).is_ok());
+        assert!(Image::parse("registry.voltaic.systems/magnetiq-backend").is_err());
+        assert!(Image::parse("registry.voltaic.systems/Magnetiq:v1").is_err());
+        assert!(Image::parse("reg/app:v 1").is_err());
+        assert!(Image::parse("reg/app@sha256:abc").is_err());
+    }
+
+    #[test]
+    fn dns_labels_reject_uppercase_edges_and_length() {
+        assert!(DnsLabel::parse("magnetiq-v2").is_ok());
+        assert!(DnsLabel::parse("Magnetiq").is_err());
+        assert!(DnsLabel::parse("-a").is_err());
+        assert!(DnsLabel::parse(&"a".repeat(64)).is_err());
+        assert!(check_host("magnetiq.voltaic.systems").is_ok());
+        assert!(check_host("localhost").is_err());
+        assert!(check_host("a..b").is_err());
+    }
+}

@@ -1,0 +1,807 @@
+//! From a [`RawProfile`] to a [`Profile`]: every value checked, every problem collected.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::load::Loaded;
+use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
+use super::node::{Node, Segment, lookup};
+use super::source::Loc;
+use super::types::{self, DnsLabel, Image, Quantity};
+use super::*;
+use crate::labels;
+use crate::names::MAX_APP_NAME_LEN;
+use crate::report::{Diagnostic, ProfileError};
+
+/// ConfigMap keys magnetiq-gen derives from other settings, and where they come from.
+const DERIVED_CONFIG: [(&str, &str); 7] = [
+    ("APP_NAME", "app.display_name"),
+    ("VERSION", "app.version"),
+    ("ENVIRONMENT", "app.environment"),
+    ("DEBUG", "app.debug"),
+    ("BACKEND_PORT", "backend.port"),
+    ("FRONTEND_PORT", "frontend.port"),
+    ("DATABASE_URL", "[database] and storage.data.mount_path"),
+];
+
+struct Checker<'a> {
+    root: &'a Node,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn loc(&self, path: &str) -> Option<Loc> {
+        let (node, _, _) = lookup(self.root, &segments(path));
+        Some(node.loc.clone())
+    }
+
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let loc = self.loc(path);
+        self.diagnostics.push(Diagnostic::new(loc, path, message));
+    }
+
+    fn err_help(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let loc = self.loc(path);
+        self.diagnostics
+            .push(Diagnostic::new(loc, path, message).with_help(help));
+    }
+
+    /// Records the error of `r`, if any, at `path`.
+    fn check<T>(&mut self, path: &str, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.err(path, e);
+                None
+            }
+        }
+    }
+}
+
+fn segments(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(Segment::Key(key.trim_matches('"').to_string()));
+        }
+        for idx in rest.split('[').filter(|s| !s.is_empty()) {
+            if let Ok(i) = idx.trim_end_matches(']').parse() {
+                out.push(Segment::Index(i));
+            }
+        }
+    }
+    out
+}
+
+/// Validates a loaded profile.
+pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
+    let Loaded {
+        name,
+        sources,
+        root,
+        raw,
+    } = loaded;
+    let mut c = Checker {
+        root: &root,
+        diagnostics: Vec::new(),
+    };
+    let profile = check_profile(&mut c, &name, raw);
+    if c.diagnostics.is_empty() {
+        Ok(profile.expect("a profile with no diagnostics is complete"))
+    } else {
+        Err(ProfileError {
+            profile: name,
+            sources,
+            diagnostics: c.diagnostics,
+        }
+        .into())
+    }
+}
+
+fn check_profile(c: &mut Checker<'_>, name: &str, raw: RawProfile) -> Option<Profile> {
+    if raw.is_abstract {
+        c.err_help(
+            "abstract",
+            format!("profile {name} is abstract: it exists to be extended and cannot be rendered"),
+            "render a profile that extends it, such as production, staging or dev",
+        );
+    }
+    let app = check_app(c, &raw.app);
+    let pull_secret = if raw.registry.pull_secret.is_empty() {
+        Some(None)
+    } else {
+        c.check(
+            "registry.pull_secret",
+            types::check_subdomain(&raw.registry.pull_secret),
+        )
+        .map(|()| Some(raw.registry.pull_secret.clone()))
+    };
+    if raw.registry.host.is_empty() || raw.registry.host.contains(char::is_whitespace) {
+        c.err(
+            "registry.host",
+            "must be a registry host name such as registry.example.com",
+        );
+    }
+
+    let sqlite = raw.database.engine == DatabaseEngine::Sqlite;
+    let config_keys: BTreeSet<String> = raw.config.keys().cloned().collect();
+    let secret_keys: BTreeSet<String> = raw
+        .secrets
+        .required
+        .iter()
+        .chain(&raw.secrets.optional)
+        .cloned()
+        .collect();
+    let backend = check_workload(c, "backend", &raw.backend, &config_keys, &secret_keys);
+    let frontend = check_workload(c, "frontend", &raw.frontend, &config_keys, &secret_keys);
+    if sqlite && raw.backend.replicas != 1 {
+        c.err_help(
+            "backend.replicas",
+            format!(
+                "must be 1 with SQLite (found {}): SQLite allows one writer, and the database's \
+                 ReadWriteOnce volume attaches to one node, so a second pod would either fail to \
+                 start (Multi-Attach error) or corrupt the database",
+                raw.backend.replicas
+            ),
+            "set backend.replicas = 1; the backend is rolled out with the Recreate strategy",
+        );
+    }
+
+    let storage = check_storage(c, &raw.storage, sqlite);
+    let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
+    let secrets = check_secrets(c, &raw.secrets, &config_keys);
+    let config = check_config(c, &raw, database_url);
+    let ingress = if raw.ingress.enabled {
+        check_ingress(c, &raw.ingress)
+    } else {
+        Some(None)
+    };
+    let autoscaling = if raw.autoscaling.enabled {
+        check_autoscaling(c, &raw.autoscaling).map(Some)
+    } else {
+        Some(None)
+    };
+    let network_policy = if raw.network_policy.enabled {
+        check_network_policy(c, &raw.network_policy).map(Some)
+    } else {
+        Some(None)
+    };
+    let rbac = if raw.rbac.operator {
+        for (i, g) in raw.rbac.operator_groups.iter().enumerate() {
+            if g.trim().is_empty() {
+                c.err(
+                    &format!("rbac.operator_groups[{i}]"),
+                    "a group name must not be empty",
+                );
+            }
+        }
+        Some(Rbac {
+            operator_groups: raw.rbac.operator_groups.clone(),
+        })
+    } else {
+        None
+    };
+    let argocd = if raw.argocd.enabled {
+        check_argocd(c, &raw.argocd).map(Some)
+    } else {
+        Some(None)
+    };
+
+    Some(Profile {
+        name: name.to_string(),
+        app: app?,
+        pull_secret: pull_secret?,
+        backend: backend?,
+        frontend: frontend?,
+        storage: storage?,
+        config: config?,
+        secrets: secrets?,
+        ingress: ingress?,
+        autoscaling: autoscaling?,
+        network_policy: network_policy?,
+        rbac,
+        argocd: argocd?,
+    })
+}
+
+fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
+    let name = c.check("app.name", DnsLabel::parse_max(&app.name, MAX_APP_NAME_LEN));
+    if app.name.starts_with(|ch: char| ch.is_ascii_digit()) {
+        c.err(
+            "app.name",
+            format!(
+                "{:?} must start with a letter: Service names derived from it are RFC 1035 labels",
+                app.name
+            ),
+        );
+    }
+    let namespace = c.check("app.namespace", DnsLabel::parse(&app.namespace));
+    let version = c.check(
+        "app.version",
+        types::check_label_value(&app.version).and_then(|()| {
+            if app.version.is_empty() {
+                Err("must not be empty".to_string())
+            } else {
+                Ok(())
+            }
+        }),
+    );
+    c.check("app.domain", types::check_host(&app.domain));
+    if app.display_name.trim().is_empty() {
+        c.err("app.display_name", "must not be empty");
+    }
+    let mut labels = BTreeMap::new();
+    for (k, v) in &app.labels {
+        let path = format!("app.labels.{}", super::node::join("", k));
+        if labels::RESERVED.contains(&k.as_str()) {
+            c.err(
+                &path,
+                format!("{k} is set by magnetiq-gen and cannot be overridden"),
+            );
+            continue;
+        }
+        if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
+            c.err(&path, e);
+        }
+        labels.insert(k.clone(), v.clone());
+    }
+    Some(App {
+        name: name?,
+        namespace: namespace?,
+        version: version.map(|()| app.version.clone())?,
+        environment: app.environment,
+        labels,
+    })
+}
+
+fn check_workload(
+    c: &mut Checker<'_>,
+    at: &str,
+    w: &model::Workload,
+    config_keys: &BTreeSet<String>,
+    secret_keys: &BTreeSet<String>,
+) -> Option<Workload> {
+    let image = c.check(&format!("{at}.image"), Image::parse(&w.image));
+    let port = c.check(&format!("{at}.port"), types::parse_port(w.port));
+    let replicas = c.check(
+        &format!("{at}.replicas"),
+        types::parse_range(w.replicas, 1, 1000, "replicas"),
+    );
+    let q = |c: &mut Checker<'_>, path: String, s: &str| c.check(&path, Quantity::parse(s));
+    let requests_cpu = q(
+        c,
+        format!("{at}.resources.requests.cpu"),
+        &w.resources.requests.cpu,
+    );
+    let requests_mem = q(
+        c,
+        format!("{at}.resources.requests.memory"),
+        &w.resources.requests.memory,
+    );
+    let limits_cpu = q(
+        c,
+        format!("{at}.resources.limits.cpu"),
+        &w.resources.limits.cpu,
+    );
+    let limits_mem = q(
+        c,
+        format!("{at}.resources.limits.memory"),
+        &w.resources.limits.memory,
+    );
+    for (what, req, lim) in [
+        ("cpu", &requests_cpu, &limits_cpu),
+        ("memory", &requests_mem, &limits_mem),
+    ] {
+        if let (Some(req), Some(lim)) = (req, lim)
+            && req.value() > lim.value()
+        {
+            c.err(
+                &format!("{at}.resources.requests.{what}"),
+                format!(
+                    "request {} is above the limit {}; Kubernetes rejects a pod whose request exceeds its limit",
+                    req.as_str(),
+                    lim.as_str()
+                ),
+            );
+        }
+    }
+    for (what, q) in [("cpu", &requests_cpu), ("memory", &requests_mem)] {
+        if let Some(q) = q
+            && q.value() <= 0.0
+        {
+            c.err(
+                &format!("{at}.resources.requests.{what}"),
+                "must be above zero",
+            );
+        }
+    }
+    c.check(
+        &format!("{at}.probes.path"),
+        types::check_http_path(&w.probes.path),
+    );
+    let liveness = check_probe(c, &format!("{at}.probes.liveness"), &w.probes.liveness);
+    let readiness = check_probe(c, &format!("{at}.probes.readiness"), &w.probes.readiness);
+    let startup = check_probe(c, &format!("{at}.probes.startup"), &w.probes.startup);
+    for (i, key) in w.config_keys.iter().enumerate() {
+        if !config_keys.contains(key) && !DERIVED_CONFIG.iter().any(|(k, _)| k == key) {
+            c.err(
+                &format!("{at}.config_keys[{i}]"),
+                format!("{key} is not a key of [config]"),
+            );
+        }
+    }
+    let mut env = Vec::new();
+    for (k, v) in &w.env {
+        let path = format!("{at}.env.{}", super::node::join("", k));
+        if k == "PORT" {
+            c.err(
+                &path,
+                format!("PORT is set from {at}.port; set that instead"),
+            );
+        } else if secret_keys.contains(k) {
+            c.err(
+                &path,
+                format!("{k} is a secret key; a literal value here would shadow the Secret"),
+            );
+        } else if let Err(e) = types::check_env_name(k) {
+            c.err(&path, e);
+        }
+        env.push((k.clone(), v.clone()));
+    }
+    Some(Workload {
+        image: image?,
+        pull_policy: match w.image_pull_policy {
+            model::PullPolicy::Always => PullPolicy::Always,
+            model::PullPolicy::IfNotPresent => PullPolicy::IfNotPresent,
+            model::PullPolicy::Never => PullPolicy::Never,
+        },
+        port: port?,
+        replicas: replicas?,
+        requests: CpuMemory {
+            cpu: requests_cpu?,
+            memory: requests_mem?,
+        },
+        limits: CpuMemory {
+            cpu: limits_cpu?,
+            memory: limits_mem?,
+        },
+        probe_path: w.probes.path.clone(),
+        liveness: liveness?,
+        readiness: readiness?,
+        startup: startup?,
+        env_from_config: w.env_from_config,
+        config_keys: w.config_keys.clone(),
+        all_secrets: w.all_secrets,
+        env,
+    })
+}
+
+fn check_probe(c: &mut Checker<'_>, at: &str, p: &model::Probe) -> Option<Probe> {
+    let initial_delay_seconds = c.check(
+        &format!("{at}.initial_delay_seconds"),
+        types::parse_range(p.initial_delay_seconds, 0, 3600, "initial_delay_seconds"),
+    );
+    let period_seconds = c.check(
+        &format!("{at}.period_seconds"),
+        types::parse_range(p.period_seconds, 1, 3600, "period_seconds"),
+    );
+    let timeout_seconds = c.check(
+        &format!("{at}.timeout_seconds"),
+        types::parse_range(p.timeout_seconds, 1, 3600, "timeout_seconds"),
+    );
+    let failure_threshold = c.check(
+        &format!("{at}.failure_threshold"),
+        types::parse_range(p.failure_threshold, 1, 1000, "failure_threshold"),
+    );
+    Some(Probe {
+        initial_delay_seconds: initial_delay_seconds?,
+        period_seconds: period_seconds?,
+        timeout_seconds: timeout_seconds?,
+        failure_threshold: failure_threshold?,
+    })
+}
+
+fn check_storage(c: &mut Checker<'_>, s: &model::Storage, sqlite: bool) -> Option<Storage> {
+    let longhorn = match (s.provider, &s.longhorn) {
+        (StorageProvider::ClusterDefault, _) => Some(None),
+        (StorageProvider::Longhorn, None) => {
+            c.err_help(
+                "storage.provider",
+                "provider \"longhorn\" needs a [storage.longhorn] table",
+                "add [storage.longhorn] with class_name, number_of_replicas, stale_replica_timeout_minutes, reclaim_policy and volume_binding_mode",
+            );
+            None
+        }
+        (StorageProvider::Longhorn, Some(l)) => check_longhorn(c, l).map(Some),
+    };
+    let data = check_volume(c, "storage.data", &s.data);
+    let media = check_volume(c, "storage.media", &s.media);
+    if sqlite && s.data.access_mode == model::AccessMode::ReadWriteMany {
+        c.err(
+            "storage.data.access_mode",
+            "SQLite must not live on a ReadWriteMany volume: Longhorn serves those over NFS, where SQLite's file locks are unreliable and the database can be corrupted; use ReadWriteOnce",
+        );
+    }
+    let (d, m) = (
+        s.data.mount_path.trim_end_matches('/'),
+        s.media.mount_path.trim_end_matches('/'),
+    );
+    if d == m || d.starts_with(&format!("{m}/")) || m.starts_with(&format!("{d}/")) {
+        c.err(
+            "storage.media.mount_path",
+            format!(
+                "{m} overlaps the data volume's mount path {d}; give each volume its own directory"
+            ),
+        );
+    }
+    Some(Storage {
+        longhorn: longhorn?,
+        data: data?,
+        media: media?,
+    })
+}
+
+fn check_longhorn(c: &mut Checker<'_>, l: &model::Longhorn) -> Option<Longhorn> {
+    let class = c.check(
+        "storage.longhorn.class_name",
+        types::check_subdomain(&l.class_name),
+    );
+    let replicas = c.check(
+        "storage.longhorn.number_of_replicas",
+        types::parse_range(l.number_of_replicas, 1, 20, "number_of_replicas"),
+    );
+    let stale = c.check(
+        "storage.longhorn.stale_replica_timeout_minutes",
+        types::parse_range(
+            l.stale_replica_timeout_minutes,
+            1,
+            525_600,
+            "stale_replica_timeout_minutes",
+        ),
+    );
+    for (field, tags) in [
+        ("disk_selector", &l.disk_selector),
+        ("node_selector", &l.node_selector),
+        ("recurring_job_groups", &l.recurring_job_groups),
+    ] {
+        for (i, t) in tags.iter().enumerate() {
+            if t.is_empty() || t.contains([',', '"', '\\']) || t.contains(char::is_whitespace) {
+                c.err(
+                    &format!("storage.longhorn.{field}[{i}]"),
+                    format!(
+                        "{t:?} is not a Longhorn tag or group name (no spaces, commas or quotes)"
+                    ),
+                );
+            }
+        }
+    }
+    Some(Longhorn {
+        class_name: class.map(|()| l.class_name.clone())?,
+        number_of_replicas: replicas?,
+        stale_replica_timeout_minutes: stale?,
+        disk_selector: l.disk_selector.clone(),
+        node_selector: l.node_selector.clone(),
+        recurring_job_groups: l.recurring_job_groups.clone(),
+        reclaim_policy: l.reclaim_policy,
+        volume_binding_mode: l.volume_binding_mode,
+        allow_volume_expansion: l.allow_volume_expansion,
+    })
+}
+
+fn check_volume(c: &mut Checker<'_>, at: &str, v: &model::Volume) -> Option<Volume> {
+    let size = c.check(&format!("{at}.size"), Quantity::parse(&v.size));
+    if let Some(s) = &size
+        && s.value() < 1.0
+    {
+        c.err(
+            &format!("{at}.size"),
+            format!("{} is not a usable volume size", s.as_str()),
+        );
+    }
+    let path_ok = v.mount_path.starts_with('/')
+        && v.mount_path != "/"
+        && !v.mount_path.contains(':')
+        && !v.mount_path.split('/').any(|p| p == "..");
+    if !path_ok {
+        c.err(
+            &format!("{at}.mount_path"),
+            format!(
+                "{:?} must be an absolute directory other than / (no '..', no ':')",
+                v.mount_path
+            ),
+        );
+    }
+    Some(Volume {
+        size: size?,
+        access_mode: v.access_mode,
+        mount_path: v.mount_path.trim_end_matches('/').to_string(),
+    })
+}
+
+fn check_database(c: &mut Checker<'_>, db: &model::Database, data_mount: &str) -> Option<String> {
+    let driver_ok = db.driver == "sqlite" || db.driver.starts_with("sqlite+");
+    if !driver_ok {
+        c.err("database.driver", format!("{:?} is not a SQLAlchemy SQLite driver (sqlite, sqlite+aiosqlite, sqlite+pysqlite)", db.driver));
+    }
+    let file_ok =
+        !db.file.is_empty() && !db.file.contains(['/', '\\']) && db.file != "." && db.file != "..";
+    if !file_ok {
+        c.err(
+            "database.file",
+            format!(
+                "{:?} must be a plain file name; it is placed in the data volume",
+                db.file
+            ),
+        );
+    }
+    // SQLAlchemy reads the path after the third slash, so an absolute path needs four:
+    // `sqlite+aiosqlite:////app/data/magnetiq.db`. The design document's three-slash URL is
+    // relative to the working directory and lands outside the volume.
+    (driver_ok && file_ok).then(|| {
+        format!(
+            "{}:///{}/{}",
+            db.driver,
+            data_mount.trim_end_matches('/'),
+            db.file
+        )
+    })
+}
+
+fn check_secrets(
+    c: &mut Checker<'_>,
+    s: &model::Secrets,
+    config: &BTreeSet<String>,
+) -> Option<Secrets> {
+    let mut seen = BTreeSet::new();
+    for (list, keys) in [("required", &s.required), ("optional", &s.optional)] {
+        for (i, k) in keys.iter().enumerate() {
+            let path = format!("secrets.{list}[{i}]");
+            if let Err(e) = types::check_env_name(k) {
+                c.err(&path, e);
+            } else if !seen.insert(k.clone()) {
+                c.err(&path, format!("{k} is declared twice"));
+            } else if config.contains(k) {
+                c.err(
+                    &path,
+                    format!("{k} is also a [config] key; a value is either secret or not"),
+                );
+            }
+        }
+    }
+    Some(Secrets {
+        required: s.required.clone(),
+        optional: s.optional.clone(),
+    })
+}
+
+fn check_config(
+    c: &mut Checker<'_>,
+    raw: &RawProfile,
+    database_url: Option<String>,
+) -> Option<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in &raw.config {
+        let path = format!("config.{}", super::node::join("", k));
+        if let Some((_, from)) = DERIVED_CONFIG.iter().find(|(d, _)| d == k) {
+            c.err(
+                &path,
+                format!("{k} is derived from {from}; set that instead"),
+            );
+            continue;
+        }
+        if let Err(e) = types::check_env_name(k) {
+            c.err(&path, e);
+        }
+        out.insert(k.clone(), v.clone());
+    }
+    out.insert("APP_NAME".into(), raw.app.display_name.clone());
+    out.insert("VERSION".into(), raw.app.version.clone());
+    out.insert("ENVIRONMENT".into(), raw.app.environment.as_str().into());
+    out.insert("DEBUG".into(), raw.app.debug.to_string());
+    out.insert("BACKEND_PORT".into(), raw.backend.port.to_string());
+    out.insert("FRONTEND_PORT".into(), raw.frontend.port.to_string());
+    out.insert("DATABASE_URL".into(), database_url?);
+    Some(out)
+}
+
+fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingress>> {
+    c.check(
+        "ingress.class_name",
+        DnsLabel::parse(&i.class_name).map(|_| ()),
+    );
+    c.check("ingress.host", types::check_host(&i.host));
+    let tls_issuer = if i.tls {
+        if i.cluster_issuer.is_empty() {
+            c.err(
+                "ingress.cluster_issuer",
+                "TLS is on, so a cert-manager ClusterIssuer must be named",
+            );
+        } else {
+            c.check(
+                "ingress.cluster_issuer",
+                types::check_subdomain(&i.cluster_issuer),
+            );
+        }
+        Some(i.cluster_issuer.clone())
+    } else {
+        None
+    };
+    let size_ok = {
+        let digits = i
+            .proxy_body_size
+            .trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+        !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && i.proxy_body_size.len() - digits.len() <= 1
+    };
+    if !size_ok {
+        c.err("ingress.proxy_body_size", format!("{:?} is not an nginx size; write a number with an optional k, m or g suffix, like 50m", i.proxy_body_size));
+    }
+    let timeout = c.check(
+        "ingress.proxy_timeout_seconds",
+        types::parse_range(i.proxy_timeout_seconds, 1, 3600, "proxy_timeout_seconds"),
+    );
+    let mut seen = BTreeSet::new();
+    for (n, p) in i.backend_paths.iter().enumerate() {
+        let path = format!("ingress.backend_paths[{n}].path");
+        if let Err(e) = types::check_http_path(&p.path) {
+            c.err(&path, e);
+        } else if p.path == "/" {
+            c.err(
+                &path,
+                "\"/\" belongs to the frontend; route only the backend's own paths here",
+            );
+        } else if !seen.insert(p.path.clone()) {
+            c.err(&path, format!("{} is routed twice", p.path));
+        }
+    }
+    let mut annotations = BTreeMap::new();
+    for (k, v) in &i.annotations {
+        let path = format!("ingress.annotations.{}", super::node::join("", k));
+        if k == "nginx.ingress.kubernetes.io/rewrite-target" {
+            c.err_help(
+                &path,
+                "rewrite-target applies to every path of the Ingress: with \"/\" every API call and every frontend asset would reach the pods as \"/\"",
+                "remove it; the backend serves /api, /docs and /health under their own paths",
+            );
+            continue;
+        }
+        if let Err(e) = types::check_label_key(k) {
+            c.err(&path, format!("not an annotation key: {e}"));
+        }
+        annotations.insert(k.clone(), v.clone());
+    }
+    Some(Some(Ingress {
+        class_name: i.class_name.clone(),
+        host: i.host.clone(),
+        tls_issuer,
+        proxy_body_size: i.proxy_body_size.clone(),
+        proxy_timeout_seconds: timeout?,
+        backend_paths: i
+            .backend_paths
+            .iter()
+            .map(|p| {
+                (
+                    p.path.clone(),
+                    match p.path_type {
+                        model::PathType::Prefix => PathType::Prefix,
+                        model::PathType::Exact => PathType::Exact,
+                    },
+                )
+            })
+            .collect(),
+        annotations,
+    }))
+}
+
+fn check_autoscaling(c: &mut Checker<'_>, a: &model::Autoscaling) -> Option<Autoscaling> {
+    let min = c.check(
+        "autoscaling.min_replicas",
+        types::parse_range(a.min_replicas, 1, 1000, "min_replicas"),
+    );
+    let max = c.check(
+        "autoscaling.max_replicas",
+        types::parse_range(a.max_replicas, 1, 1000, "max_replicas"),
+    );
+    let target = c.check(
+        "autoscaling.target_cpu_utilization",
+        types::parse_range(
+            a.target_cpu_utilization,
+            1,
+            1000,
+            "target_cpu_utilization (percent of the CPU request)",
+        ),
+    );
+    if let (Some(min), Some(max)) = (min, max)
+        && max < min
+    {
+        c.err(
+            "autoscaling.max_replicas",
+            format!("{max} is below min_replicas ({min})"),
+        );
+    }
+    Some(Autoscaling {
+        min_replicas: min?,
+        max_replicas: max?,
+        target_cpu_utilization: target?,
+    })
+}
+
+fn check_network_policy(c: &mut Checker<'_>, n: &model::NetworkPolicy) -> Option<NetworkPolicy> {
+    c.check(
+        "network_policy.ingress_controller_namespace",
+        DnsLabel::parse(&n.ingress_controller_namespace).map(|_| ()),
+    );
+    c.check(
+        "network_policy.dns_namespace",
+        DnsLabel::parse(&n.dns_namespace).map(|_| ()),
+    );
+    let mut ports = Vec::new();
+    for (i, p) in n.backend_egress_ports.iter().enumerate() {
+        if let Some(p) = c.check(
+            &format!("network_policy.backend_egress_ports[{i}]"),
+            types::parse_port(*p),
+        ) {
+            ports.push(p);
+        }
+    }
+    Some(NetworkPolicy {
+        ingress_controller_namespace: n.ingress_controller_namespace.clone(),
+        dns_namespace: n.dns_namespace.clone(),
+        backend_egress_ports: ports,
+    })
+}
+
+fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
+    c.check("argocd.app_name", types::check_subdomain(&a.app_name));
+    c.check(
+        "argocd.namespace",
+        DnsLabel::parse(&a.namespace).map(|_| ()),
+    );
+    if a.project.is_empty() {
+        c.err(
+            "argocd.project",
+            "must name an ArgoCD project (default is \"default\")",
+        );
+    }
+    c.check("argocd.repo_url", types::check_repo_url(&a.repo_url));
+    if a.target_revision.trim().is_empty() {
+        c.err(
+            "argocd.target_revision",
+            "must name a branch, tag or commit",
+        );
+    }
+    if a.path.is_empty() || a.path.starts_with('/') || a.path.split('/').any(|p| p == "..") {
+        c.err(
+            "argocd.path",
+            format!(
+                "{:?} must be a path inside the repository (relative, no '..')",
+                a.path
+            ),
+        );
+    }
+    if !a.destination_server.starts_with("https://") {
+        c.err(
+            "argocd.destination_server",
+            format!(
+                "{:?} must be an https:// API server URL",
+                a.destination_server
+            ),
+        );
+    }
+    Some(Argocd {
+        app_name: a.app_name.clone(),
+        namespace: a.namespace.clone(),
+        project: a.project.clone(),
+        repo_url: a.repo_url.clone(),
+        target_revision: a.target_revision.clone(),
+        path: a.path.trim_end_matches('/').to_string(),
+        destination_server: a.destination_server.clone(),
+        automated: a.automated,
+        prune: a.prune,
+        self_heal: a.self_heal,
+    })
+}

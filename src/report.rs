@@ -1,0 +1,150 @@
+//! Error reporting: every problem with a profile, each at its file, line and column.
+
+use std::fmt;
+
+use crate::profile::source::{Loc, Sources};
+
+/// One problem in a profile.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Where it was written, when known.
+    pub loc: Option<Loc>,
+    /// Dotted key path (`backend.replicas`); empty for the file as a whole.
+    pub path: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+    /// How to fix it, when there is something more to say.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at a key.
+    pub fn new(loc: Option<Loc>, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            loc,
+            path: path.into(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Adds a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A profile that cannot be used, with every problem found in it.
+#[derive(Debug)]
+pub struct ProfileError {
+    /// The profile the user asked for.
+    pub profile: String,
+    /// The files read, to show positions and excerpts.
+    pub sources: Sources,
+    /// The problems, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::error::Error for ProfileError {}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.diagnostics.len();
+        writeln!(
+            f,
+            "profile {} has {} problem{}",
+            self.profile,
+            n,
+            if n == 1 { "" } else { "s" }
+        )?;
+        for d in &self.diagnostics {
+            writeln!(f)?;
+            render(f, &self.sources, d)?;
+        }
+        Ok(())
+    }
+}
+
+fn render(f: &mut fmt::Formatter<'_>, sources: &Sources, d: &Diagnostic) -> fmt::Result {
+    if d.path.is_empty() {
+        writeln!(f, "  {}", d.message)?;
+    } else {
+        writeln!(f, "  {}: {}", d.path, d.message)?;
+    }
+    if let Some(loc) = &d.loc {
+        let at = sources.position(loc);
+        let gutter = at.line.to_string().len();
+        writeln!(f, "  {:gutter$}--> {at}", "")?;
+        writeln!(f, "  {:gutter$} |", "")?;
+        writeln!(f, "  {} | {}", at.line, at.line_text)?;
+        let width = caret_width(sources, loc, at.line_text, at.column);
+        writeln!(
+            f,
+            "  {:gutter$} | {:pad$}{}",
+            "",
+            "",
+            "^".repeat(width),
+            pad = at.column - 1
+        )?;
+    }
+    if let Some(help) = &d.help {
+        writeln!(f, "  = help: {help}")?;
+    }
+    Ok(())
+}
+
+/// Underline the span, but no further than the end of its first line.
+fn caret_width(sources: &Sources, loc: &Loc, line_text: &str, column: usize) -> usize {
+    let text = &sources.file(loc.file).text;
+    let start = loc.span.start.min(text.len());
+    let end = loc.span.end.clamp(start, text.len());
+    let spanned = text.get(start..end).unwrap_or("");
+    let on_line = spanned.split('\n').next().unwrap_or("").chars().count();
+    let rest = line_text.chars().count().saturating_sub(column - 1);
+    on_line.min(rest).max(1)
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, case-insensitive.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_finds_one_letter_typos_and_ignores_strangers() {
+        let keys = ["replicas", "resources", "probes"];
+        assert_eq!(did_you_mean("replica", keys), Some("replicas"));
+        assert_eq!(did_you_mean("prbes", keys), Some("probes"));
+        assert_eq!(did_you_mean("colour", keys), None);
+    }
+}
