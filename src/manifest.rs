@@ -116,6 +116,36 @@ impl Object {
         }
     }
 
+    /// Reads an object of a kind magnetiq-gen renders from its JSON form (as parsed from
+    /// YAML), checking every field against the typed struct.
+    pub fn from_value(value: serde_json::Value) -> Result<Object, String> {
+        fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+            serde_json::from_value(v).map_err(|e| e.to_string())
+        }
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or_default()
+            .to_string();
+        Ok(match kind.as_str() {
+            "Namespace" => Object::Namespace(typed(value)?),
+            "StorageClass" => Object::StorageClass(typed(value)?),
+            "ServiceAccount" => Object::ServiceAccount(typed(value)?),
+            "Role" => Object::Role(typed(value)?),
+            "RoleBinding" => Object::RoleBinding(typed(value)?),
+            "ConfigMap" => Object::ConfigMap(typed(value)?),
+            "Secret" => Object::Secret(typed(value)?),
+            "PersistentVolumeClaim" => Object::PersistentVolumeClaim(typed(value)?),
+            "Service" => Object::Service(typed(value)?),
+            "Deployment" => Object::Deployment(typed(value)?),
+            "HorizontalPodAutoscaler" => Object::HorizontalPodAutoscaler(typed(value)?),
+            "NetworkPolicy" => Object::NetworkPolicy(typed(value)?),
+            "Ingress" => Object::Ingress(typed(value)?),
+            "Application" => Object::Application(typed(value)?),
+            other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
+        })
+    }
+
     /// `Kind/namespace/name`, for messages and duplicate checks.
     pub fn id(&self) -> String {
         let m = self.metadata();

@@ -111,6 +111,15 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    // An abbreviation ("prod" for "production") is as likely as a typo.
+    if word.len() >= 3
+        && let Some(c) = candidates
+            .iter()
+            .find(|c| c.len() > word.len() && c.to_lowercase().starts_with(&word.to_lowercase()))
+    {
+        return Some(c);
+    }
     candidates
         .into_iter()
         .map(|c| (edit_distance(word, c), c))
@@ -146,5 +155,9 @@ mod tests {
         assert_eq!(did_you_mean("replica", keys), Some("replicas"));
         assert_eq!(did_you_mean("prbes", keys), Some("probes"));
         assert_eq!(did_you_mean("colour", keys), None);
+        assert_eq!(
+            did_you_mean("prod", ["staging", "production"]),
+            Some("production")
+        );
     }
 }

@@ -519,6 +519,17 @@ fn serde_diagnostic(root: &Node, e: &serde_path_to_error::Error<serde_json::Erro
         }
     }
     let inner = e.inner().to_string();
+    // serde_path_to_error ends the path of an unknown key with the key itself; the table
+    // that refused it is its parent.
+    if let Some(field) = between(&inner, "unknown field `", "`")
+        && segments.last() == Some(&Segment::Key(field.to_string()))
+    {
+        segments.pop();
+        path = segments.iter().fold(String::new(), |acc, s| match s {
+            Segment::Key(k) => node::join(&acc, k),
+            Segment::Index(i) => format!("{acc}[{i}]"),
+        });
+    }
     // serde_json appends " at line N column M" of its own input; that position means nothing here.
     let message = match inner.rfind(" at line ") {
         Some(i) => inner[..i].to_string(),
@@ -601,5 +612,30 @@ fn expected_list(message: &str) -> Vec<String> {
         .skip(1)
         .step_by(2)
         .map(str::to_string)
+        .collect()
+}
+
+/// Names of the profiles in `store` that can be rendered: all but those marked
+/// `abstract = true`. A profile that cannot be read or parsed counts as deployable, so that
+/// rendering it reports the problem instead of skipping it silently.
+pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
+    store
+        .names()
+        .into_iter()
+        .filter(|name| {
+            let Ok(Some((_, bytes))) = store.read(name) else {
+                return true;
+            };
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                return true;
+            };
+            let Ok(table) = toml::de::DeTable::parse(text) else {
+                return true;
+            };
+            !table
+                .get_ref()
+                .get("abstract")
+                .is_some_and(|v| v.get_ref().as_bool() == Some(true))
+        })
         .collect()
 }

@@ -368,7 +368,7 @@ pub struct Ingress {
     pub cluster_issuer: String,
     /// Largest request body (`50m`), for media uploads.
     pub proxy_body_size: String,
-    /// Proxy connect, send and read timeout in seconds.
+    /// Proxy send and read timeout in seconds (connect stays at the nginx default: nginx caps it at 75 s).
     pub proxy_timeout_seconds: i64,
     /// Paths routed to the backend; everything else goes to the frontend.
     pub backend_paths: Vec<IngressPath>,
