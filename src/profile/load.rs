@@ -632,10 +632,10 @@ pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
             let Ok(table) = toml::de::DeTable::parse(text) else {
                 return true;
             };
-            !table
+            table
                 .get_ref()
                 .get("abstract")
-                .is_some_and(|v| v.get_ref().as_bool() == Some(true))
+                .is_none_or(|v| v.get_ref().as_bool() != Some(true))
         })
         .collect()
 }
