@@ -364,7 +364,9 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
     // Check references first, so an unknown one gets a precise message with a suggestion.
     let ctx = node::to_json(root);
     let known = all_paths(&ctx);
+    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
     for (_, path, source, loc) in &templates {
+        references.push(Vec::new());
         match env.template_from_str(source) {
             Err(e) => diagnostics.push(Diagnostic::new(
                 Some(loc.clone()),
@@ -374,6 +376,10 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
             Ok(t) => {
                 let mut vars: Vec<String> = t.undeclared_variables(true).into_iter().collect();
                 vars.sort();
+                references
+                    .last_mut()
+                    .expect("pushed above")
+                    .clone_from(&vars);
                 for var in vars {
                     if !known.contains(&var) {
                         let mut d = Diagnostic::new(
@@ -393,11 +399,19 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
     if !diagnostics.is_empty() {
         return diagnostics;
     }
+    let in_cycle = cyclic(&templates, &references);
+    if !in_cycle.is_empty() {
+        return in_cycle
+            .iter()
+            .map(|&i| cycle_diagnostic(&templates[i]))
+            .collect();
+    }
 
+    let mut changed_last: Vec<usize> = Vec::new();
     for _round in 0..MAX_TEMPLATE_ROUNDS {
         let ctx = node::to_json(root);
-        let mut changed = false;
-        for (segments, path, source, loc) in &templates {
+        changed_last.clear();
+        for (index, (segments, path, source, loc)) in templates.iter().enumerate() {
             match env.render_str(source, &ctx) {
                 Ok(out) => {
                     let target = node_mut(root, segments);
@@ -405,7 +419,7 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
                         && *s != out
                     {
                         *s = out;
-                        changed = true;
+                        changed_last.push(index);
                     }
                 }
                 Err(e) => {
@@ -420,18 +434,63 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
                 }
             }
         }
-        if !diagnostics.is_empty() || !changed {
+        if !diagnostics.is_empty() || changed_last.is_empty() {
             return diagnostics;
         }
     }
-    let (_, path, source, loc) = &templates[0];
-    vec![Diagnostic::new(
+    // No reference cycle, yet the strings keep changing (a value renders template syntax
+    // that then refers back): name what changed in the last round.
+    changed_last
+        .iter()
+        .map(|&i| cycle_diagnostic(&templates[i]))
+        .collect()
+}
+
+fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)) -> Diagnostic {
+    Diagnostic::new(
         Some(loc.clone()),
         path.clone(),
-        format!(
-            "references in {source:?} do not settle; some values refer to each other in a cycle"
-        ),
-    )]
+        format!("{source:?} never settles: it refers, directly or through other values, to itself"),
+    )
+}
+
+/// Indices of the templates that reference themselves through a chain of references.
+fn cyclic(
+    templates: &[(Vec<Segment>, String, String, Loc)],
+    references: &[Vec<String>],
+) -> Vec<usize> {
+    // Template i reads template j when one of i's references names j's key or a table
+    // around it (`app` covers `app.domain`), or a part of it.
+    let reads = |i: usize, j: usize| {
+        let target = &templates[j].1;
+        references[i].iter().any(|r| {
+            r == target
+                || target.starts_with(&format!("{r}."))
+                || target.starts_with(&format!("{r}["))
+                || r.starts_with(&format!("{target}."))
+        })
+    };
+    let n = templates.len();
+    (0..n)
+        .filter(|&start| {
+            let mut seen = vec![false; n];
+            let mut stack = vec![start];
+            while let Some(i) = stack.pop() {
+                for j in 0..n {
+                    if reads(i, j) {
+                        if j == start {
+                            return true;
+                        }
+                        if !seen[j] {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+            false
+        })
+        .collect()
 }
 
 fn collect_templates(

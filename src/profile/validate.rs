@@ -57,19 +57,45 @@ impl Checker<'_> {
     }
 }
 
+/// Splits a key path as [`super::node::join`] writes it: bare keys, `"quoted.keys"` and
+/// `[index]` suffixes.
 fn segments(path: &str) -> Vec<Segment> {
     let mut out = Vec::new();
-    for part in path.split('.') {
-        let (key, rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !key.is_empty() {
-            out.push(Segment::Key(key.trim_matches('"').to_string()));
-        }
-        for idx in rest.split('[').filter(|s| !s.is_empty()) {
-            if let Ok(i) = idx.trim_end_matches(']').parse() {
-                out.push(Segment::Index(i));
+    let mut chars = path.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            '.' => {
+                chars.next();
+            }
+            '"' => {
+                chars.next();
+                let mut key = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => key.extend(chars.next()),
+                        '"' => break,
+                        c => key.push(c),
+                    }
+                }
+                out.push(Segment::Key(key));
+            }
+            '[' => {
+                chars.next();
+                let digits: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                if let Ok(i) = digits.parse() {
+                    out.push(Segment::Index(i));
+                }
+            }
+            _ => {
+                let mut key = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c == '.' || c == '[' {
+                        break;
+                    }
+                    key.push(c);
+                    chars.next();
+                }
+                out.push(Segment::Key(key));
             }
         }
     }
@@ -89,6 +115,10 @@ pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
         diagnostics: Vec::new(),
     };
     let profile = check_profile(&mut c, &name, raw);
+    // Report in reading order: file by file (the profile first, then what it extends), top
+    // to bottom.
+    c.diagnostics
+        .sort_by_key(|d| d.loc.as_ref().map(|l| (l.file, l.span.start)));
     if c.diagnostics.is_empty() {
         Ok(profile.expect("a profile with no diagnostics is complete"))
     } else {
@@ -208,7 +238,15 @@ fn check_profile(c: &mut Checker<'_>, name: &str, raw: RawProfile) -> Option<Pro
 }
 
 fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
-    let name = c.check("app.name", DnsLabel::parse_max(&app.name, MAX_APP_NAME_LEN));
+    let name = c.check(
+        "app.name",
+        DnsLabel::parse_max(&app.name, MAX_APP_NAME_LEN).map_err(|e| {
+            format!(
+                "{e} (names derived from it, such as {}-media-pvc, must fit in 63)",
+                app.name
+            )
+        }),
+    );
     if app.name.starts_with(|ch: char| ch.is_ascii_digit()) {
         c.err(
             "app.name",
@@ -565,8 +603,8 @@ fn check_secrets(
                 c.err(&path, format!("{k} is declared twice"));
             } else if config.contains(k) {
                 c.err(
-                    &path,
-                    format!("{k} is also a [config] key; a value is either secret or not"),
+                    &format!("config.{k}"),
+                    format!("{k} is declared secret (in secrets.{list}); a value is either secret or not, so remove it from [config]"),
                 );
             }
         }
@@ -804,4 +842,23 @@ fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
         prune: a.prune,
         self_heal: a.self_heal,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_split_into_bare_quoted_and_indexed_segments() {
+        assert_eq!(
+            segments(r#"ingress.annotations."a.b/c".x[2]"#),
+            vec![
+                Segment::Key("ingress".into()),
+                Segment::Key("annotations".into()),
+                Segment::Key("a.b/c".into()),
+                Segment::Key("x".into()),
+                Segment::Index(2),
+            ]
+        );
+    }
 }

@@ -1,0 +1,84 @@
+//! Every bad-profile fixture under tests/fixtures/errors/ has its exact message pinned, so
+//! error quality is reviewed like output. Each fixture is loaded next to the shipped
+//! base.toml, as a user's profile would be.
+
+use std::path::PathBuf;
+
+use magnetiq_gen::profile::MemStore;
+
+fn fixtures() -> Vec<(String, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors");
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn store_with(extra: &[(String, Vec<u8>)]) -> MemStore {
+    let base = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/base.toml")).unwrap();
+    let mut files = vec![("base".to_string(), base)];
+    files.extend_from_slice(extra);
+    MemStore { files }
+}
+
+fn error_of(store: &MemStore, name: &str) -> String {
+    match magnetiq_gen::render(store, name) {
+        Ok(_) => panic!("fixture {name} renders, but it is meant to be rejected"),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+#[test]
+fn every_bad_profile_fixture_has_its_message_pinned() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 25, "only {} fixtures", fixtures.len());
+    let store = store_with(&fixtures);
+    for (name, _) in &fixtures {
+        insta::assert_snapshot!(name.as_str(), error_of(&store, name));
+    }
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_byte() {
+    let store = store_with(&[(
+        "latin1".into(),
+        b"extends = \"base\"\n[app]\ndisplay_name = \"Caf\xe9\"\n".to_vec(),
+    )]);
+    insta::assert_snapshot!("invalid_utf8", error_of(&store, "latin1"));
+}
+
+#[test]
+fn an_oversized_profile_is_refused_without_parsing_it() {
+    let mut big = b"extends = \"base\"\n".to_vec();
+    big.resize(2 << 20, b'#');
+    let store = store_with(&[("big".into(), big)]);
+    let e = error_of(&store, "big");
+    assert!(e.contains("larger than 1024 KiB"), "{e}");
+}
+
+#[test]
+fn errors_in_inherited_values_point_at_the_parent_file() {
+    // backend.port comes from base.toml; the child only breaks a reference to it.
+    let store = store_with(&[(
+        "child".into(),
+        b"extends = \"base\"\n[frontend]\nport = 4036\nreplicas = 0\n".to_vec(),
+    )]);
+    let e = error_of(&store, "child");
+    assert!(e.contains("child.toml:4:12"), "{e}");
+    let store = store_with(&[(
+        "child".into(),
+        b"extends = \"base\"\n[app]\nversion = \"2.0.0+build\"\n".to_vec(),
+    )]);
+    let e = error_of(&store, "child");
+    assert!(e.contains("child.toml:3:11"), "{e}");
+}
