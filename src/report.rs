@@ -128,18 +128,25 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance, case-insensitive.
+/// Edit distance counting a swap of neighbours as one edit (optimal string alignment),
+/// case-insensitive.
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().collect();
     let b: Vec<char> = b.to_lowercase().chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
+    let mut prev2 = prev.clone();
     for (i, ca) in a.iter().enumerate() {
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            // A swap of two neighbours ("bsae" for "base") is one typo, not two.
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                cur[j + 1] = cur[j + 1].min(prev2[j - 1] + 1);
+            }
         }
+        prev2.clone_from(&prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -154,6 +161,7 @@ mod tests {
         let keys = ["replicas", "resources", "probes"];
         assert_eq!(did_you_mean("replica", keys), Some("replicas"));
         assert_eq!(did_you_mean("prbes", keys), Some("probes"));
+        assert_eq!(did_you_mean("bsae", ["base", "dev"]), Some("base"));
         assert_eq!(did_you_mean("colour", keys), None);
         assert_eq!(
             did_you_mean("prod", ["staging", "production"]),

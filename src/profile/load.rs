@@ -476,13 +476,13 @@ fn cyclic(
             let mut seen = vec![false; n];
             let mut stack = vec![start];
             while let Some(i) = stack.pop() {
-                for j in 0..n {
+                for (j, seen_j) in seen.iter_mut().enumerate() {
                     if reads(i, j) {
                         if j == start {
                             return true;
                         }
-                        if !seen[j] {
-                            seen[j] = true;
+                        if !*seen_j {
+                            *seen_j = true;
                             stack.push(j);
                         }
                     }
