@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// Render the Kubernetes deployment of Magnetiq v2 from a profile.
-///
-/// Exit codes: 0 success; 1 findings (reserved for drift checks and lint); 2 bad input or
-/// an I/O failure.
 #[derive(Debug, Parser)]
-#[command(name = "magnetiq-gen", version, about, long_about = None)]
+#[command(
+    name = "magnetiq-gen",
+    version,
+    about,
+    after_help = "Exit codes: 0 success; 1 findings (drift, lint); 2 bad input or an I/O failure."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
