@@ -24,7 +24,10 @@ fn text(b: &[u8]) -> String {
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("profiles")).unwrap();
-    for e in std::fs::read_dir(repo().join("profiles")).unwrap().flatten() {
+    for e in std::fs::read_dir(repo().join("profiles"))
+        .unwrap()
+        .flatten()
+    {
         std::fs::copy(e.path(), dir.path().join("profiles").join(e.file_name())).unwrap();
     }
     dir
@@ -43,24 +46,38 @@ fn render_to_stdout_prints_the_stream_and_nothing_on_stderr() {
 #[test]
 fn out_dir_writes_exactly_the_golden_tree() {
     let ws = workspace();
-    let out = run(ws.path(), &["render", "--profile", "staging", "--out-dir", "k8s"]);
+    let out = run(
+        ws.path(),
+        &["render", "--profile", "staging", "--out-dir", "k8s"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "data goes to the files, not stdout");
     let mut written = Vec::new();
     collect(&ws.path().join("k8s"), &ws.path().join("k8s"), &mut written);
     let mut golden = Vec::new();
-    collect(&repo().join("golden/staging"), &repo().join("golden/staging"), &mut golden);
+    collect(
+        &repo().join("golden/staging"),
+        &repo().join("golden/staging"),
+        &mut golden,
+    );
     assert_eq!(written, golden);
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             collect(root, &p, out);
         } else {
-            out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            out.push((
+                p.strip_prefix(root).unwrap().display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
         }
     }
 }
@@ -69,7 +86,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
 fn a_profile_path_works_as_well_as_a_name() {
     let out = run(&repo(), &["render", "--profile", "profiles/dev.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(out.stdout, run(&repo(), &["render", "--profile", "dev"]).stdout);
+    assert_eq!(
+        out.stdout,
+        run(&repo(), &["render", "--profile", "dev"]).stdout
+    );
 }
 
 #[test]
@@ -78,7 +98,10 @@ fn a_missing_profile_lists_the_available_ones_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
-    assert!(err.contains("profile \"prodution\" does not exist"), "{err}");
+    assert!(
+        err.contains("profile \"prodution\" does not exist"),
+        "{err}"
+    );
     assert!(err.contains("did you mean \"production\"?"), "{err}");
     assert!(err.contains("dev, example, production, staging"), "{err}");
 }
@@ -86,28 +109,50 @@ fn a_missing_profile_lists_the_available_ones_and_exits_2() {
 #[test]
 fn a_bad_profile_exits_2_and_writes_nothing() {
     let ws = workspace();
-    std::fs::write(ws.path().join("profiles/broken.toml"), "extends = \"base\"\n[backend]\nreplicas = 2\n").unwrap();
-    let out = run(ws.path(), &["render", "--profile", "broken", "--out-dir", "k8s"]);
+    std::fs::write(
+        ws.path().join("profiles/broken.toml"),
+        "extends = \"base\"\n[backend]\nreplicas = 2\n",
+    )
+    .unwrap();
+    let out = run(
+        ws.path(),
+        &["render", "--profile", "broken", "--out-dir", "k8s"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("profiles/broken.toml:3:12"), "{err}");
     assert!(err.contains("backend.replicas"), "{err}");
-    assert!(!ws.path().join("k8s").exists(), "nothing may be written for a bad profile");
+    assert!(
+        !ws.path().join("k8s").exists(),
+        "nothing may be written for a bad profile"
+    );
 }
 
 #[test]
 fn rerendering_removes_files_it_no_longer_renders_and_keeps_the_users_own() {
     let ws = workspace();
-    assert_eq!(run(ws.path(), &["render", "-p", "production", "-o", "k8s"]).status.code(), Some(0));
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
     assert!(ws.path().join("k8s/frontend/hpa.yaml").exists());
     std::fs::write(ws.path().join("k8s/README.md"), "ours\n").unwrap();
     // Turn autoscaling off: hpa.yaml must go, README.md must stay.
     let prod = std::fs::read_to_string(ws.path().join("profiles/production.toml")).unwrap();
-    std::fs::write(ws.path().join("profiles/production.toml"), prod.replace("enabled = true", "enabled = false")).unwrap();
+    std::fs::write(
+        ws.path().join("profiles/production.toml"),
+        prod.replace("enabled = true", "enabled = false"),
+    )
+    .unwrap();
     let out = run(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!ws.path().join("k8s/frontend/hpa.yaml").exists());
-    assert_eq!(std::fs::read_to_string(ws.path().join("k8s/README.md")).unwrap(), "ours\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("k8s/README.md")).unwrap(),
+        "ours\n"
+    );
 }
 
 #[test]
@@ -117,12 +162,19 @@ fn a_non_empty_directory_it_does_not_own_is_refused_unless_forced() {
     std::fs::write(ws.path().join("k8s/mine.yaml"), "x: 1\n").unwrap();
     let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--force"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!ws.path().join("k8s/namespace.yaml").exists());
     let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(ws.path().join("k8s/namespace.yaml").exists());
-    assert_eq!(std::fs::read_to_string(ws.path().join("k8s/mine.yaml")).unwrap(), "x: 1\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("k8s/mine.yaml")).unwrap(),
+        "x: 1\n"
+    );
 }
 
 #[test]
