@@ -179,7 +179,7 @@ pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Loaded> {
             }
             return Err(one(name, sources, d));
         };
-        let (file_id, tree) = parse_file(&mut sources, name, display, bytes)?;
+        let tree = parse_file(&mut sources, name, display, bytes)?;
         let extends = match tree_get(&tree, "extends") {
             None => None,
             Some(Entry {
@@ -220,14 +220,12 @@ pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Loaded> {
                 ));
             }
         };
-        let _ = file_id;
         chain.push((current, tree));
         next = extends;
     }
 
     // Merge from the root of the chain down to the profile asked for.
     let mut merged: Option<Node> = None;
-    let last = chain.len() - 1;
     for (i, (_, mut tree)) in chain.into_iter().enumerate().rev() {
         if i != 0 {
             // `abstract` marks one file; it is never inherited.
@@ -235,7 +233,6 @@ pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Loaded> {
                 t.shift_remove("abstract");
             }
         }
-        let _ = last;
         merged = Some(match merged {
             None => tree,
             Some(parent) => node::merge(parent, tree),
@@ -289,7 +286,7 @@ fn parse_file(
     profile: &str,
     display: String,
     bytes: Vec<u8>,
-) -> anyhow::Result<(usize, Node)> {
+) -> anyhow::Result<Node> {
     if bytes.len() > MAX_PROFILE_BYTES {
         bail!(
             "cannot read profile {display}: it is larger than {} KiB, which no profile needs",
@@ -342,7 +339,7 @@ fn parse_file(
             .collect();
         return Err(many(profile, std::mem::take(sources), diagnostics));
     }
-    Ok((id, tree))
+    Ok(tree)
 }
 
 /// Resolves `{{ ... }}` references in every string, against the merged profile.

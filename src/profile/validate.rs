@@ -391,11 +391,7 @@ fn check_workload(
     }
     Some(Workload {
         image: image?,
-        pull_policy: match w.image_pull_policy {
-            model::PullPolicy::Always => PullPolicy::Always,
-            model::PullPolicy::IfNotPresent => PullPolicy::IfNotPresent,
-            model::PullPolicy::Never => PullPolicy::Never,
-        },
+        pull_policy: w.image_pull_policy,
         port: port?,
         replicas: replicas?,
         requests: CpuMemory {
@@ -721,15 +717,7 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
         backend_paths: i
             .backend_paths
             .iter()
-            .map(|p| {
-                (
-                    p.path.clone(),
-                    match p.path_type {
-                        model::PathType::Prefix => PathType::Prefix,
-                        model::PathType::Exact => PathType::Exact,
-                    },
-                )
-            })
+            .map(|p| (p.path.clone(), p.path_type))
             .collect(),
         annotations,
     }))
