@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
     after_help = "Exit codes: 0 success; 1 findings (drift, lint); 2 bad input or an I/O failure."
 )]
 pub struct Cli {
+    /// Print nothing but data and errors.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -22,22 +25,53 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Render a profile: to stdout as one YAML stream, or as a tree of files with --out-dir.
+    #[command(
+        after_help = "Exit codes: 0 success (with --check: the tree is up to date); \
+                            1 with --check: the tree differs from a fresh render; 2 bad input or an I/O failure."
+    )]
     Render(RenderArgs),
+    /// ArgoCD Config Management Plugin commands (run by the plugin sidecar).
+    #[command(subcommand)]
+    Cmp(CmpCommand),
 }
 
 /// `render` options.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Profile name (from the profiles directory) or path to a .toml file.
-    #[arg(long, short = 'p', value_name = "NAME|FILE")]
-    pub profile: String,
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "NAME|FILE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub profile: Option<String>,
+    /// Render every deployable profile of the profiles directory into OUT_DIR/<profile>/.
+    #[arg(long, requires = "out_dir")]
+    pub all: bool,
     /// Directory holding the profiles.
     #[arg(long, value_name = "DIR", default_value = "profiles")]
     pub profiles_dir: PathBuf,
     /// Write the k8s/ tree into DIR instead of printing one stream.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-    /// Write into a directory magnetiq-gen did not create (its other files are kept).
+    /// Write nothing; exit 1 if DIR differs from a fresh render (for CI and pre-commit).
     #[arg(long, requires = "out_dir")]
+    pub check: bool,
+    /// Override a profile value, typed like the file: --set app.version=2.0.1 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Write into a directory magnetiq-gen did not create (its other files are kept).
+    #[arg(long, requires = "out_dir", conflicts_with = "check")]
     pub force: bool,
+}
+
+/// `cmp` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CmpCommand {
+    /// Print the objects for ArgoCD. Runs in the application's source directory; the profile
+    /// comes from the plugin parameter `profile` (PARAM_PROFILE or ARGOCD_APP_PARAMETERS),
+    /// else ARGOCD_ENV_PROFILE; the array parameter `set` overrides values.
+    Generate,
 }

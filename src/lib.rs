@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod cmp;
 pub mod labels;
 pub mod manifest;
 pub mod names;
@@ -59,6 +60,15 @@ impl ProfileRef {
 
 /// Loads, validates and renders a profile from a store.
 pub fn render(store: &dyn profile::ProfileStore, name: &str) -> anyhow::Result<Manifest> {
-    let p = profile::load(store, name)?;
+    render_with(store, name, &[])
+}
+
+/// Like [`render`], with `--set key.path=value` overrides applied to the profile.
+pub fn render_with(
+    store: &dyn profile::ProfileStore,
+    name: &str,
+    overrides: &[String],
+) -> anyhow::Result<Manifest> {
+    let p = profile::load_with(store, name, overrides)?;
     Ok(build::all(&p))
 }

@@ -1,52 +1,225 @@
 //! The magnetiq-gen binary: parse flags, call the library, map the outcome to an exit code.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Parser as _;
 
-use magnetiq_gen::cli::{Cli, Command, RenderArgs};
-use magnetiq_gen::profile::DirStore;
-use magnetiq_gen::{ProfileRef, output};
+use magnetiq_gen::cli::{Cli, CmpCommand, Command, RenderArgs};
+use magnetiq_gen::profile::{DirStore, ProfileStore, load::deployable};
+use magnetiq_gen::{Manifest, ProfileRef, output};
+
+/// What a successful command found.
+enum Outcome {
+    /// Nothing to report.
+    Clean,
+    /// Findings (drift): exit 1.
+    Findings,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Render(args) => render(&args),
+    let result = match &cli.command {
+        Command::Render(args) => render(args, cli.quiet),
+        Command::Cmp(CmpCommand::Generate) => cmp_generate(),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
         Err(e) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "error: {e}");
-            if !format!("{e}").ends_with('\n') {
-                let _ = writeln!(stderr);
-            }
-            for cause in e.chain().skip(1) {
-                let _ = writeln!(stderr, "caused by: {cause}");
-            }
+            report_error(&e);
             ExitCode::from(2)
         }
     }
 }
 
-fn render(args: &RenderArgs) -> anyhow::Result<()> {
-    let target = ProfileRef::resolve(&args.profile, &args.profiles_dir)?;
-    let store = DirStore::new(&target.dir);
-    let manifest = magnetiq_gen::render(&store, &target.name)?;
-    match &args.out_dir {
-        Some(dir) => output::write_tree(dir, &output::tree(&manifest), args.force),
+/// Prints an error and its causes on stderr; "error:" in red only on a terminal and never
+/// with NO_COLOR set.
+fn report_error(e: &anyhow::Error) {
+    let mut stderr = std::io::stderr().lock();
+    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let label = if colour {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
+    let text = e.to_string();
+    let _ = write!(stderr, "{label}: {text}");
+    if !text.ends_with('\n') {
+        let _ = writeln!(stderr);
+    }
+    for cause in e.chain().skip(1) {
+        let _ = writeln!(stderr, "caused by: {cause}");
+    }
+}
+
+fn note(quiet: bool, message: std::fmt::Arguments<'_>) {
+    if !quiet {
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
+    }
+}
+
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A closed pipe (`| head`) is the reader's choice, not our failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to stdout"),
+    }
+}
+
+/// The command that brings `dir` up to date, for drift reports.
+fn fix_command(args: &RenderArgs, dir: &Path) -> String {
+    let mut cmd = String::from("magnetiq-gen render");
+    match &args.profile {
+        Some(p) => cmd.push_str(&format!(" --profile {p}")),
+        None => cmd.push_str(" --all"),
+    }
+    if args.profiles_dir != Path::new("profiles") {
+        cmd.push_str(&format!(" --profiles-dir {}", args.profiles_dir.display()));
+    }
+    for s in &args.set {
+        cmd.push_str(&format!(" --set {s}"));
+    }
+    cmd.push_str(&format!(" --out-dir {}", dir.display()));
+    cmd
+}
+
+fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
+    // Render everything in memory first: on any error, nothing is written.
+    let (manifests, multi): (Vec<Manifest>, bool) = match &args.profile {
+        Some(profile) => {
+            let target = ProfileRef::resolve(profile, &args.profiles_dir)?;
+            let store = DirStore::new(&target.dir);
+            (
+                vec![magnetiq_gen::render_with(&store, &target.name, &args.set)?],
+                false,
+            )
+        }
         None => {
-            let text = output::stream(&manifest);
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                // A closed pipe (`| head`) is the reader's choice, not our failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.map_err(Into::into),
+            let store = DirStore::new(&args.profiles_dir);
+            (render_all(&store, &args.set)?, true)
+        }
+    };
+    let Some(out_dir) = &args.out_dir else {
+        let m = manifests
+            .first()
+            .expect("a single render yields one manifest");
+        write_stdout(&output::stream(m))?;
+        return Ok(Outcome::Clean);
+    };
+    let trees: Vec<(std::path::PathBuf, Vec<(String, String)>)> = manifests
+        .iter()
+        .map(|m| {
+            let dir = if multi {
+                out_dir.join(&m.profile)
+            } else {
+                out_dir.clone()
+            };
+            (dir, output::tree(m))
+        })
+        .collect();
+    if args.check {
+        let mut report = String::new();
+        for (dir, files) in &trees {
+            let drift = output::check_tree(dir, files)?;
+            if !drift.is_empty() {
+                report.push_str(&drift.report(dir, &fix_command(args, out_dir)));
             }
         }
+        if report.is_empty() {
+            note(quiet, format_args!("{} is up to date", out_dir.display()));
+            return Ok(Outcome::Clean);
+        }
+        // The drift report is the command's result: stdout, so CI logs and pipes get it.
+        write_stdout(&report)?;
+        return Ok(Outcome::Findings);
     }
+    for (dir, files) in &trees {
+        output::write_tree(dir, files, args.force)?;
+        note(
+            quiet,
+            format_args!("wrote {} files to {}", files.len(), dir.display()),
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Renders every deployable profile, on all cores; reports every failing profile.
+fn render_all(store: &DirStore, overrides: &[String]) -> anyhow::Result<Vec<Manifest>> {
+    let names = deployable(store);
+    if names.is_empty() {
+        anyhow::bail!("no deployable profiles in {}", store.dir().display());
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len());
+    let chunk = names.len().div_ceil(workers);
+    let results: Vec<(String, anyhow::Result<Manifest>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|n| {
+                            (
+                                n.clone(),
+                                magnetiq_gen::render_with(store as &dyn ProfileStore, n, overrides),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("render threads do not panic"))
+            .collect()
+    });
+    let mut manifests = Vec::new();
+    let mut errors = Vec::new();
+    for (name, r) in results {
+        match r {
+            Ok(m) => manifests.push(m),
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        anyhow::bail!(
+            "{} of {} profiles cannot be rendered:\n\n{}",
+            errors.len(),
+            names.len(),
+            errors.join("\n")
+        );
+    }
+    Ok(manifests)
+}
+
+/// `cmp generate`: what the ArgoCD plugin sidecar runs, in the application's source directory.
+fn cmp_generate() -> anyhow::Result<Outcome> {
+    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    let request = magnetiq_gen::cmp::request(&env)?;
+    let store = DirStore::new(&request.profiles_dir);
+    let manifest = magnetiq_gen::render_with(&store, &request.profile, &request.overrides)?;
+    // The Application that runs this plugin is not part of what the plugin deploys.
+    let objects: Vec<_> = manifest
+        .objects_in_apply_order()
+        .into_iter()
+        .filter(|o| o.kind() != "Application")
+        .collect();
+    // With auto-prune, an empty render would delete the whole application: never succeed
+    // with nothing.
+    if objects.is_empty() {
+        anyhow::bail!(
+            "profile {} renders no objects; refusing to hand ArgoCD an empty set",
+            request.profile
+        );
+    }
+    write_stdout(&output::objects_stream(objects))?;
+    Ok(Outcome::Clean)
 }

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 
-use crate::manifest::{File, Manifest};
+use serde::Serialize;
+
+use crate::build::argocd;
+use crate::manifest::{File, Manifest, Object};
 use crate::yaml::to_yaml;
 
 /// The file, inside the output directory, that lists the files magnetiq-gen wrote there.
@@ -34,6 +37,46 @@ pub fn file_text(profile: &str, file: &File) -> String {
     out
 }
 
+/// The objects alone as a multi-document stream (no comments): what the ArgoCD plugin prints.
+pub fn objects_stream<'a>(objects: impl IntoIterator<Item = &'a Object>) -> String {
+    let mut out = String::new();
+    for (i, o) in objects.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&to_yaml(o));
+    }
+    out
+}
+
+/// The `kustomization.yaml` of the tree, so `kubectl apply -k` and `kubectl kustomize` work.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<&'a str>,
+}
+
+/// The file name of the kustomization.
+pub const KUSTOMIZATION: &str = "kustomization.yaml";
+
+fn kustomization(manifest: &Manifest) -> String {
+    let k = Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        // The Application deploys this tree; it is applied once on its own (README), so
+        // `kubectl apply -k` also works on clusters without ArgoCD's CRDs.
+        resources: manifest
+            .files
+            .iter()
+            .map(|f| f.path)
+            .filter(|p| *p != argocd::FILE)
+            .collect(),
+    };
+    format!("{}{}", header(&manifest.profile), to_yaml(&k))
+}
+
 /// Every object as one multi-document stream, in apply order.
 pub fn stream(manifest: &Manifest) -> String {
     let mut out = header(&manifest.profile);
@@ -53,6 +96,7 @@ pub fn tree(manifest: &Manifest) -> Vec<(String, String)> {
         .iter()
         .map(|f| (f.path.to_string(), file_text(&manifest.profile, f)))
         .collect();
+    files.push((KUSTOMIZATION.to_string(), kustomization(manifest)));
     let mut owned = format!(
         "# Files written by magnetiq-gen (profile \"{}\"). It replaces or removes only these.\n",
         manifest.profile
@@ -205,4 +249,81 @@ fn remove_empty_parents(root: &Path, file: &Path) {
         }
         dir = d.parent();
     }
+}
+
+/// How an output directory differs from a fresh render.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Files the render has and the directory lacks.
+    pub missing: Vec<String>,
+    /// Files magnetiq-gen wrote before and no longer renders.
+    pub extra: Vec<String>,
+    /// Files whose content differs, with a unified diff each.
+    pub changed: Vec<(String, String)>,
+}
+
+impl Drift {
+    /// Whether the directory is up to date.
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.changed.is_empty()
+    }
+
+    /// A report listing every difference, ending with `fix` (the command that fixes it).
+    pub fn report(&self, dir: &Path, fix: &str) -> String {
+        let mut out = format!("{} is out of date:\n", dir.display());
+        for m in &self.missing {
+            out.push_str(&format!("  missing: {m}\n"));
+        }
+        for e in &self.extra {
+            out.push_str(&format!("  extra:   {e} (no longer rendered)\n"));
+        }
+        for (c, _) in &self.changed {
+            out.push_str(&format!("  changed: {c}\n"));
+        }
+        for (_, diff) in &self.changed {
+            out.push('\n');
+            out.push_str(diff);
+        }
+        out.push_str(&format!("\nto update it, run:\n  {fix}\n"));
+        out
+    }
+}
+
+/// Compares `dir` with `files` without writing anything. Files magnetiq-gen does not own
+/// (a user's README) are not drift.
+pub fn check_tree(dir: &Path, files: &[(String, String)]) -> anyhow::Result<Drift> {
+    let owned = if dir.is_dir() {
+        read_owned(dir)?.unwrap_or_default()
+    } else {
+        BTreeSet::new()
+    };
+    let mut drift = Drift::default();
+    for (path, text) in files {
+        let target = dir.join(path);
+        match fs::read(&target) {
+            Ok(bytes) => {
+                let old = String::from_utf8_lossy(&bytes);
+                if old != *text {
+                    let shown = format!("{}/{path}", dir.display());
+                    let diff = similar::TextDiff::from_lines(old.as_ref(), text.as_str())
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(
+                            &format!("{shown} (committed)"),
+                            &format!("{shown} (rendered)"),
+                        )
+                        .to_string();
+                    drift.changed.push((path.clone(), diff));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.missing.push(path.clone()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
+        }
+    }
+    let rendered: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    drift.extra = owned
+        .into_iter()
+        .filter(|p| !rendered.contains(p.as_str()) && dir.join(p).exists())
+        .collect();
+    Ok(drift)
 }

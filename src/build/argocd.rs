@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::meta;
 use crate::labels;
 use crate::names::Names;
-use crate::profile::Profile;
+use crate::profile::{ArgocdMode, Profile};
 
 /// argoproj.io/v1alpha1 Application.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +73,33 @@ pub struct Source {
     /// Directory-source options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
+    /// Config Management Plugin source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<Plugin>,
 }
+
+/// `spec.source.plugin`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Plugin {
+    /// The plugin's name (its ConfigManagementPlugin `metadata.name`).
+    pub name: String,
+    /// Parameters handed to `magnetiq-gen cmp generate`.
+    pub parameters: Vec<PluginParameter>,
+}
+
+/// One string parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PluginParameter {
+    /// Parameter name.
+    pub name: String,
+    /// Its value.
+    pub string: String,
+}
+
+/// The plugin's name, as `deploy/argocd/plugin.yaml` declares it.
+pub const PLUGIN_NAME: &str = "magnetiq-gen";
 
 /// `spec.source.directory`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,10 +192,19 @@ pub fn application(p: &Profile, names: &Names) -> Option<Application> {
                 // The design document's Application reads only the top of `k8s/`: ArgoCD does
                 // not descend into backend/ and frontend/ without `recurse`. And it would sync
                 // this very file, making the Application manage (and, with prune, delete)
-                // itself; `exclude` keeps it out.
-                directory: Some(Directory {
+                // itself; `exclude` keeps it out, and the kustomization.yaml (not an object).
+                directory: (a.mode == ArgocdMode::Directory).then(|| Directory {
                     recurse: true,
-                    exclude: Some(FILE.into()),
+                    exclude: Some(format!("{{{FILE},{}}}", crate::output::KUSTOMIZATION)),
+                }),
+                // In plugin mode ArgoCD renders the profiles at `path` itself; the plugin
+                // never emits this Application, so it cannot manage itself either.
+                plugin: (a.mode == ArgocdMode::Plugin).then(|| Plugin {
+                    name: PLUGIN_NAME.into(),
+                    parameters: vec![PluginParameter {
+                        name: "profile".into(),
+                        string: p.name.clone(),
+                    }],
                 }),
             },
             destination: Destination {

@@ -14,7 +14,9 @@ mod validate;
 use std::collections::BTreeMap;
 
 pub use load::{DirStore, MemStore, ProfileStore};
-pub use model::{AccessMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode};
+pub use model::{
+    AccessMode, ArgocdMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode,
+};
 pub use types::{DnsLabel, Image, Quantity};
 
 /// A validated profile: everything rendering needs, all of it valid.
@@ -223,6 +225,8 @@ pub struct Rbac {
 /// ArgoCD Application settings, validated.
 #[derive(Debug, Clone)]
 pub struct Argocd {
+    /// Directory or plugin source.
+    pub mode: ArgocdMode,
     /// Application name.
     pub app_name: String,
     /// ArgoCD namespace.
@@ -247,6 +251,15 @@ pub struct Argocd {
 
 /// Loads and validates profile `name` from `store`.
 pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Profile> {
-    let loaded = load::load(store, name)?;
+    load_with(store, name, &[])
+}
+
+/// Loads profile `name`, applies `--set key.path=value` overrides, and validates the result.
+pub fn load_with(
+    store: &dyn ProfileStore,
+    name: &str,
+    overrides: &[String],
+) -> anyhow::Result<Profile> {
+    let loaded = load::load_with(store, name, overrides)?;
     validate::validate(loaded)
 }

@@ -456,6 +456,10 @@ pub struct Rbac {
 pub struct Argocd {
     /// Render the Application.
     pub enabled: bool,
+    /// `directory`: ArgoCD syncs the committed tree at `path`. `plugin`: ArgoCD renders the
+    /// profiles at `path` on every sync through the magnetiq-gen Config Management Plugin.
+    #[serde(default)]
+    pub mode: ArgocdMode,
     /// Application name.
     pub app_name: String,
     /// Namespace ArgoCD runs in.
@@ -476,4 +480,15 @@ pub struct Argocd {
     pub prune: bool,
     /// Undo changes made in the cluster by hand (with `automated`).
     pub self_heal: bool,
+}
+
+/// How ArgoCD gets the manifests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArgocdMode {
+    /// Sync the committed, rendered tree.
+    #[default]
+    Directory,
+    /// Render through the Config Management Plugin.
+    Plugin,
 }

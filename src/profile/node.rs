@@ -256,3 +256,66 @@ pub fn to_json(node: &Node) -> serde_json::Value {
         ),
     }
 }
+
+/// Splits a key path as [`super::node::join`] writes it: bare keys, `"quoted.keys"` and
+/// `[index]` suffixes.
+pub fn parse_path(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut chars = path.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            '.' => {
+                chars.next();
+            }
+            '"' => {
+                chars.next();
+                let mut key = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => key.extend(chars.next()),
+                        '"' => break,
+                        c => key.push(c),
+                    }
+                }
+                out.push(Segment::Key(key));
+            }
+            '[' => {
+                chars.next();
+                let digits: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                if let Ok(i) = digits.parse() {
+                    out.push(Segment::Index(i));
+                }
+            }
+            _ => {
+                let mut key = String::new();
+                while let Some(&c) = chars.peek() {
+                    if c == '.' || c == '[' {
+                        break;
+                    }
+                    key.push(c);
+                    chars.next();
+                }
+                out.push(Segment::Key(key));
+            }
+        }
+    }
+    out
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_split_into_bare_quoted_and_indexed_segments() {
+        assert_eq!(
+            parse_path(r#"ingress.annotations."a.b/c".x[2]"#),
+            vec![
+                Segment::Key("ingress".into()),
+                Segment::Key("annotations".into()),
+                Segment::Key("a.b/c".into()),
+                Segment::Key("x".into()),
+                Segment::Index(2),
+            ]
+        );
+    }
+}

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::Loaded;
 use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
-use super::node::{Node, Segment, lookup};
+use super::node::{Node, lookup, parse_path};
 use super::source::Loc;
 use super::types::{self, DnsLabel, Image, Quantity};
 use super::*;
@@ -30,7 +30,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn loc(&self, path: &str) -> Option<Loc> {
-        let (node, _, _) = lookup(self.root, &segments(path));
+        let (node, _, _) = lookup(self.root, &parse_path(path));
         Some(node.loc.clone())
     }
 
@@ -55,51 +55,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// Splits a key path as [`super::node::join`] writes it: bare keys, `"quoted.keys"` and
-/// `[index]` suffixes.
-fn segments(path: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut chars = path.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        match c {
-            '.' => {
-                chars.next();
-            }
-            '"' => {
-                chars.next();
-                let mut key = String::new();
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => key.extend(chars.next()),
-                        '"' => break,
-                        c => key.push(c),
-                    }
-                }
-                out.push(Segment::Key(key));
-            }
-            '[' => {
-                chars.next();
-                let digits: String = chars.by_ref().take_while(|&c| c != ']').collect();
-                if let Ok(i) = digits.parse() {
-                    out.push(Segment::Index(i));
-                }
-            }
-            _ => {
-                let mut key = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c == '.' || c == '[' {
-                        break;
-                    }
-                    key.push(c);
-                    chars.next();
-                }
-                out.push(Segment::Key(key));
-            }
-        }
-    }
-    out
 }
 
 /// Validates a loaded profile.
@@ -819,6 +774,7 @@ fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
         );
     }
     Some(Argocd {
+        mode: a.mode,
         app_name: a.app_name.clone(),
         namespace: a.namespace.clone(),
         project: a.project.clone(),
@@ -830,23 +786,4 @@ fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
         prune: a.prune,
         self_heal: a.self_heal,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_paths_split_into_bare_quoted_and_indexed_segments() {
-        assert_eq!(
-            segments(r#"ingress.annotations."a.b/c".x[2]"#),
-            vec![
-                Segment::Key("ingress".into()),
-                Segment::Key("annotations".into()),
-                Segment::Key("a.b/c".into()),
-                Segment::Key("x".into()),
-                Segment::Index(2),
-            ]
-        );
-    }
 }

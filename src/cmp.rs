@@ -1,0 +1,126 @@
+//! The ArgoCD Config Management Plugin (v2, sidecar) contract: what `cmp generate` reads
+//! from the environment the cmp-server sets.
+//!
+//! Parameters set on the Application reach the command twice: as `ARGOCD_APP_PARAMETERS`
+//! (a JSON array of `{"name": ..., "string"|"array"|"map": ...}`) and as `PARAM_<NAME>`
+//! variables (arrays as `PARAM_<NAME>_<i>`). `spec.source.plugin.env` entries arrive with
+//! an `ARGOCD_ENV_` prefix. Unset values may arrive as empty or as the literal `null`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+/// What to render, as read from the plugin environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The profile name.
+    pub profile: String,
+    /// `key.path=value` overrides from the `set` parameter.
+    pub overrides: Vec<String>,
+    /// The profiles directory, relative to the application's source directory.
+    pub profiles_dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+struct Parameter {
+    name: String,
+    #[serde(default)]
+    string: Option<String>,
+    #[serde(default)]
+    array: Option<Vec<String>>,
+}
+
+fn present(v: Option<&String>) -> Option<String> {
+    v.map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s != "null")
+}
+
+/// Reads the request from the plugin's environment variables.
+pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
+    let params: Vec<Parameter> = match present(env.get("ARGOCD_APP_PARAMETERS")) {
+        Some(json) => serde_json::from_str(&json)
+            .context("ARGOCD_APP_PARAMETERS is not the JSON array of parameters ArgoCD sends")?,
+        None => Vec::new(),
+    };
+    let param = |name: &str| params.iter().find(|p| p.name == name);
+    let profile = param("profile")
+        .and_then(|p| present(p.string.as_ref()))
+        .or_else(|| present(env.get("PARAM_PROFILE")))
+        .or_else(|| present(env.get("ARGOCD_ENV_PROFILE")));
+    let Some(profile) = profile else {
+        bail!(
+            "no profile to render: set the plugin parameter `profile` on the Application \
+             (spec.source.plugin.parameters) or the plugin env entry PROFILE (spec.source.plugin.env)"
+        );
+    };
+    let overrides = match param("set").and_then(|p| p.array.clone()) {
+        Some(list) => list,
+        None => (0..)
+            .map_while(|i| env.get(&format!("PARAM_SET_{i}")).cloned())
+            .collect(),
+    };
+    let overrides = overrides
+        .into_iter()
+        .filter(|s| !s.trim().is_empty() && s != "null")
+        .collect();
+    let profiles_dir =
+        present(env.get("ARGOCD_ENV_PROFILES_DIR")).unwrap_or_else(|| "profiles".into());
+    Ok(Request {
+        profile,
+        overrides,
+        profiles_dir: PathBuf::from(profiles_dir),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_profile_parameter_wins_over_the_env_entry() {
+        let r = request(&env(&[
+            ("ARGOCD_APP_PARAMETERS", r#"[{"name":"profile","string":"staging"},{"array":["app.version=2.0.1"],"name":"set"}]"#),
+            ("ARGOCD_ENV_PROFILE", "production"),
+        ]))
+        .unwrap();
+        assert_eq!(r.profile, "staging");
+        assert_eq!(r.overrides, vec!["app.version=2.0.1"]);
+        assert_eq!(r.profiles_dir, PathBuf::from("profiles"));
+    }
+
+    #[test]
+    fn null_and_empty_parameters_fall_back_to_the_env_entry() {
+        let r = request(&env(&[
+            ("ARGOCD_APP_PARAMETERS", "null"),
+            ("PARAM_PROFILE", ""),
+            ("ARGOCD_ENV_PROFILE", "dev"),
+        ]))
+        .unwrap();
+        assert_eq!(r.profile, "dev");
+        let r = request(&env(&[
+            ("PARAM_PROFILE", "null"),
+            ("ARGOCD_ENV_PROFILE", "dev"),
+            ("PARAM_SET_0", "a.b=1"),
+            ("PARAM_SET_1", "c=2"),
+        ]))
+        .unwrap();
+        assert_eq!((r.profile.as_str(), r.overrides.len()), ("dev", 2));
+    }
+
+    #[test]
+    fn no_profile_anywhere_is_an_error_that_says_where_to_set_it() {
+        let e = request(&env(&[("ARGOCD_APP_NAME", "magnetiq")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("spec.source.plugin.parameters"), "{e}");
+    }
+}
