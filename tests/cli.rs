@@ -192,3 +192,152 @@ fn the_abstract_base_profile_cannot_be_rendered() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is abstract"));
 }
+
+#[test]
+fn check_exits_0_when_up_to_date_1_on_drift_and_writes_nothing() {
+    let ws = workspace();
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = run(
+        ws.path(),
+        &["render", "-p", "production", "-o", "k8s", "--check"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // A stale tree: one file edited by hand, one deleted.
+    std::fs::write(ws.path().join("k8s/ingress.yaml"), "edited\n").unwrap();
+    std::fs::remove_file(ws.path().join("k8s/namespace.yaml")).unwrap();
+    let before = std::fs::read_to_string(ws.path().join("k8s/ingress.yaml")).unwrap();
+    let out = run(
+        ws.path(),
+        &["render", "-p", "production", "-o", "k8s", "--check"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("changed: ingress.yaml"), "{report}");
+    assert!(report.contains("missing: namespace.yaml"), "{report}");
+    assert!(
+        report.contains("+kind: Ingress"),
+        "a unified diff is shown: {report}"
+    );
+    assert!(
+        report.contains("magnetiq-gen render --profile production --out-dir k8s"),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("k8s/ingress.yaml")).unwrap(),
+        before
+    );
+    assert!(
+        !ws.path().join("k8s/namespace.yaml").exists(),
+        "--check must not write"
+    );
+
+    // A file the tool no longer renders is drift too.
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = run(
+        ws.path(),
+        &[
+            "render",
+            "-p",
+            "production",
+            "-o",
+            "k8s",
+            "--check",
+            "--set",
+            "autoscaling.enabled=false",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("extra:   frontend/hpa.yaml"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = run(ws.path(), &["render", "-p", "nope", "-o", "k8s", "--check"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn set_overrides_are_typed_like_the_file_and_errors_point_at_the_command_line() {
+    let out = run(
+        &repo(),
+        &["render", "-p", "production", "--set", "app.version=2.0.1"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("image: registry.voltaic.systems/magnetiq-backend:v2.0.1"));
+    let out = run(
+        &repo(),
+        &["render", "-p", "production", "--set", "frontend.port=http"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("frontend.port: \"http\" is not an integer"),
+        "{err}"
+    );
+    assert!(err.contains("--> command line:1:21"), "{err}");
+}
+
+#[test]
+fn render_all_writes_every_deployable_profile_into_its_own_directory() {
+    let ws = workspace();
+    let out = run(ws.path(), &["render", "--all", "-o", "envs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for p in ["dev", "example", "production", "staging"] {
+        assert!(
+            ws.path()
+                .join("envs")
+                .join(p)
+                .join("namespace.yaml")
+                .exists(),
+            "{p}"
+        );
+    }
+    assert!(!ws.path().join("envs/base").exists());
+    assert_eq!(
+        run(ws.path(), &["render", "--all", "-o", "envs", "--check"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // One broken profile: nothing is written for any of them.
+    std::fs::write(
+        ws.path().join("profiles/broken.toml"),
+        "extends = \"base\"\n[app]\nname = \"X\"\n",
+    )
+    .unwrap();
+    let out = run(ws.path(), &["render", "--all", "-o", "fresh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("broken"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!ws.path().join("fresh").exists());
+}
+
+#[test]
+fn quiet_silences_notes_but_not_errors() {
+    let ws = workspace();
+    let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
+    assert!(text(&out.stderr).contains("wrote"), "{}", text(&out.stderr));
+    let out = run(ws.path(), &["--quiet", "render", "-p", "dev", "-o", "k8s"]);
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = run(ws.path(), &["-q", "render", "-p", "nope"]);
+    assert!(text(&out.stderr).contains("error:"));
+    assert!(
+        !text(&out.stderr).contains('\u{1b}'),
+        "no colour when stderr is not a terminal"
+    );
+}

@@ -1,0 +1,157 @@
+//! The ArgoCD Config Management Plugin, run exactly as the cmp-server runs it: in a
+//! temporary copy of the repository, with the working directory set to the application's
+//! path and the environment ArgoCD sets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A copy of the repository as ArgoCD checks it out, with the app at `deploy/magnetiq`.
+fn checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("deploy/magnetiq/profiles");
+    std::fs::create_dir_all(&app).unwrap();
+    for e in std::fs::read_dir(repo().join("profiles"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), app.join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+fn generate(app_dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"));
+    cmd.args(["cmp", "generate"])
+        .current_dir(app_dir)
+        .env_clear();
+    // What the cmp-server sets for every generate call.
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("ARGOCD_APP_NAME", "magnetiq-v2")
+        .env("ARGOCD_APP_NAMESPACE", "magnetiq-v2")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef0123456789abcdef01234567")
+        .env("ARGOCD_APP_SOURCE_PATH", "deploy/magnetiq")
+        .env("ARGOCD_APP_SOURCE_REPO_URL", "https://github.com/voltaic-systems/magnetiq2")
+        .env("ARGOCD_APP_SOURCE_TARGET_REVISION", "main")
+        .env("KUBE_VERSION", "1.30.4")
+        .env("KUBE_API_VERSIONS", "v1,apps/v1,autoscaling/v2,networking.k8s.io/v1,rbac.authorization.k8s.io/v1,storage.k8s.io/v1,argoproj.io/v1alpha1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn kinds(stream: &str) -> Vec<String> {
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(stream).unwrap();
+    docs.iter()
+        .map(|d| d["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn generate_renders_the_profile_parameter_as_objects_only() {
+    let repo_copy = checkout();
+    let app = repo_copy.path().join("deploy/magnetiq");
+    let params = r#"[{"name":"profile","string":"production"},{"array":["app.version=2.0.1"],"name":"set"}]"#;
+    let out = generate(
+        &app,
+        &[
+            ("ARGOCD_APP_PARAMETERS", params),
+            ("PARAM_PROFILE", "production"),
+            ("PARAM_SET_0", "app.version=2.0.1"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "stderr is shown in the ArgoCD UI: {}",
+        text(&out.stderr)
+    );
+    let stream = text(&out.stdout);
+    assert!(!stream.contains('#'), "only objects on stdout, no comments");
+    let kinds = kinds(&stream);
+    assert_eq!(kinds[0], "Namespace");
+    assert!(kinds.contains(&"Deployment".to_string()));
+    assert!(
+        !kinds.contains(&"Application".to_string()),
+        "the plugin must not emit its own Application"
+    );
+    assert!(
+        stream.contains("magnetiq-backend:v2.0.1"),
+        "the set parameter applies"
+    );
+    // It wrote nothing into the checkout.
+    let mut entries: Vec<_> = std::fs::read_dir(&app)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, vec![std::ffi::OsString::from("profiles")]);
+}
+
+#[test]
+fn generate_falls_back_to_the_env_entry_when_parameters_are_missing_or_null() {
+    let repo_copy = checkout();
+    let app = repo_copy.path().join("deploy/magnetiq");
+    let out = generate(
+        &app,
+        &[
+            ("ARGOCD_APP_PARAMETERS", "null"),
+            ("ARGOCD_ENV_PROFILE", "staging"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("namespace: magnetiq-v2-staging"));
+}
+
+#[test]
+fn generate_without_a_profile_or_with_a_bad_one_fails_and_prints_nothing() {
+    let repo_copy = checkout();
+    let app = repo_copy.path().join("deploy/magnetiq");
+    let out = generate(&app, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        out.stdout.is_empty(),
+        "an empty stream with exit 0 would prune the app"
+    );
+    assert!(text(&out.stderr).contains("spec.source.plugin.parameters"));
+
+    std::fs::write(
+        app.join("profiles/broken.toml"),
+        "extends = \"base\"\n[backend]\nreplicas = 3\n",
+    )
+    .unwrap();
+    let out = generate(&app, &[("PARAM_PROFILE", "broken")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("profiles/broken.toml:3:12"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn generate_never_prints_secret_values() {
+    // Profiles hold no secret values; make sure nothing from the environment leaks either.
+    let repo_copy = checkout();
+    let app = repo_copy.path().join("deploy/magnetiq");
+    let secret = "s3cr3t-value-that-must-not-appear";
+    let out = generate(
+        &app,
+        &[
+            ("PARAM_PROFILE", "production"),
+            ("ARGOCD_ENV_SECRET_KEY", secret),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stdout).contains(secret) && !text(&out.stderr).contains(secret));
+}
