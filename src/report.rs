@@ -77,21 +77,43 @@ fn render(f: &mut fmt::Formatter<'_>, sources: &Sources, d: &Diagnostic) -> fmt:
         let gutter = at.line.to_string().len();
         writeln!(f, "  {:gutter$}--> {at}", "")?;
         writeln!(f, "  {:gutter$} |", "")?;
-        writeln!(f, "  {} | {}", at.line, at.line_text)?;
         let width = caret_width(sources, loc, at.line_text, at.column);
-        writeln!(
-            f,
-            "  {:gutter$} | {:pad$}{}",
-            "",
-            "",
-            "^".repeat(width),
-            pad = at.column - 1
-        )?;
+        let (shown, pad) = excerpt(at.line_text, at.column - 1);
+        let width = width.min(EXCERPT_CHARS);
+        writeln!(f, "  {} | {shown}", at.line)?;
+        writeln!(f, "  {:gutter$} | {:pad$}{}", "", "", "^".repeat(width))?;
     }
     if let Some(help) = &d.help {
         writeln!(f, "  = help: {help}")?;
     }
     Ok(())
+}
+
+/// Longest excerpt of a source line shown under an error.
+const EXCERPT_CHARS: usize = 100;
+
+/// The part of `line` to show and the caret's offset in it: long lines (a minified table,
+/// a generated file) are cut to a window around the column, marked with "...".
+fn excerpt(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= EXCERPT_CHARS {
+        return (line.to_string(), column);
+    }
+    let start = column
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(chars.len().saturating_sub(EXCERPT_CHARS));
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut shown = String::new();
+    let mut pad = column - start;
+    if start > 0 {
+        shown.push_str("...");
+        pad += 3;
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push_str("...");
+    }
+    (shown, pad)
 }
 
 /// Underline the span, but no further than the end of its first line.
@@ -155,6 +177,16 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_to_a_window_around_the_column() {
+        let line = format!("x = {}", "[".repeat(500));
+        let (shown, pad) = excerpt(&line, 300);
+        assert!(shown.starts_with("...") && shown.ends_with("..."));
+        assert!(shown.chars().count() <= EXCERPT_CHARS + 6);
+        assert_eq!(shown.chars().nth(pad), Some('['));
+        assert_eq!(excerpt("short = 1", 8), ("short = 1".to_string(), 8));
+    }
 
     #[test]
     fn did_you_mean_finds_one_letter_typos_and_ignores_strangers() {
