@@ -9,6 +9,7 @@ use minijinja::{Environment, UndefinedBehavior};
 
 use super::model::RawProfile;
 use super::node::{self, Entry, Node, Segment, Value};
+use super::schema;
 use super::source::{Loc, Sources};
 use crate::report::{Diagnostic, ProfileError, did_you_mean};
 
@@ -112,6 +113,8 @@ pub struct Loaded {
     pub root: Node,
     /// The typed form.
     pub raw: RawProfile,
+    /// Problems already found (unknown keys, dropped from `raw`), to report with the rest.
+    pub pending: Vec<Diagnostic>,
 }
 
 /// Whether `name` may name a profile: a plain file name, so `extends` cannot leave the
@@ -260,8 +263,16 @@ pub fn load_with(
         return Err(many(name, sources, diagnostics));
     }
 
-    diagnostics = resolve_templates(&mut root);
-    if !diagnostics.is_empty() {
+    // Structure first (unknown keys, wrong types, missing keys), all of it at once. Unknown
+    // keys alone do not stop the rest of the checks: they are dropped and reported along
+    // with whatever validation finds.
+    let structure = schema::check(&root);
+    if structure.only_unknown_keys {
+        schema::drop_keys(&mut root, &structure.unknown);
+    }
+    diagnostics = structure.diagnostics;
+    diagnostics.extend(resolve_templates(&mut root));
+    if !structure.only_unknown_keys || diagnostics.len() > structure.unknown.len() {
         return Err(many(name, sources, diagnostics));
     }
 
@@ -272,6 +283,7 @@ pub fn load_with(
             sources,
             root,
             raw,
+            pending: diagnostics,
         }),
         Err(e) => {
             diagnostics.push(serde_diagnostic(&root, &e));

@@ -7,6 +7,7 @@
 pub mod load;
 pub mod model;
 pub mod node;
+pub mod schema;
 pub mod source;
 pub mod types;
 mod validate;

@@ -64,10 +64,11 @@ pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
         sources,
         root,
         raw,
+        pending,
     } = loaded;
     let mut c = Checker {
         root: &root,
-        diagnostics: Vec::new(),
+        diagnostics: pending,
     };
     let profile = check_profile(&mut c, &name, raw);
     // Report in reading order: file by file (the profile first, then what it extends), top

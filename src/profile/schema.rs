@@ -1,0 +1,279 @@
+//! The profile format as a JSON Schema, generated from the serde types in `model.rs`, and a
+//! structural check of a profile tree against it.
+//!
+//! serde stops at the first unknown key or wrong type; this check walks the whole tree and
+//! reports every one of them, each at its position, with "did you mean" for keys and enum
+//! values. The same schema serves editors (`profiles/schema.json`).
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value as Json};
+
+use super::model::RawProfile;
+use super::node::{self, Node, Value};
+use super::source::Loc;
+use crate::report::{Diagnostic, did_you_mean};
+
+/// The JSON Schema of the profile format.
+pub fn profile_schema() -> &'static Json {
+    static SCHEMA: OnceLock<Json> = OnceLock::new();
+    SCHEMA.get_or_init(|| schemars::schema_for!(RawProfile).to_value())
+}
+
+/// What structural checking found.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Every problem.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether all problems are unknown keys (which can be dropped to check the rest).
+    pub only_unknown_keys: bool,
+    /// Paths of the unknown keys, to drop them.
+    pub unknown: Vec<Vec<String>>,
+}
+
+/// Checks `root` against the profile schema.
+pub fn check(root: &Node) -> Findings {
+    let schema = profile_schema();
+    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
+    let defs = schema
+        .get("$defs")
+        .and_then(Json::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+    let mut walker = Walker {
+        defs,
+        findings: Findings {
+            only_unknown_keys: true,
+            ..Default::default()
+        },
+    };
+    walker.node(schema, root, "", &mut Vec::new());
+    walker.findings
+}
+
+struct Walker {
+    defs: &'static Map<String, Json>,
+    findings: Findings,
+}
+
+impl Walker {
+    /// Follows `$ref`s and drops the `null` branch of optional values (TOML has no null).
+    fn resolve(&self, mut schema: &'static Json) -> &'static Json {
+        loop {
+            if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
+                match r.strip_prefix("#/$defs/").and_then(|n| self.defs.get(n)) {
+                    Some(s) => schema = s,
+                    None => return schema,
+                }
+            } else if let Some(branches) = schema.get("anyOf").and_then(Json::as_array) {
+                match branches
+                    .iter()
+                    .find(|b| b.get("type") != Some(&Json::from("null")))
+                {
+                    Some(b) => schema = b,
+                    None => return schema,
+                }
+            } else {
+                return schema;
+            }
+        }
+    }
+
+    fn problem(&mut self, loc: &Loc, path: &str, message: String, help: Option<String>) {
+        self.findings.only_unknown_keys = false;
+        let mut d = Diagnostic::new(Some(loc.clone()), path, message);
+        d.help = help;
+        self.findings.diagnostics.push(d);
+    }
+
+    fn node(&mut self, schema: &'static Json, node: &Node, path: &str, keys: &mut Vec<String>) {
+        let schema = self.resolve(schema);
+        if let Some(variants) = schema.get("oneOf").and_then(Json::as_array) {
+            let allowed: Vec<&str> = variants
+                .iter()
+                .filter_map(|v| v.get("const")?.as_str())
+                .collect();
+            match &node.value {
+                Value::Str(s) if allowed.contains(&s.as_str()) => {}
+                Value::Str(s) => {
+                    let help = did_you_mean(s, allowed.iter().copied())
+                        .map(|m| format!("did you mean {m:?}?"));
+                    let list = allowed
+                        .iter()
+                        .map(|a| format!("{a:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.problem(
+                        &node.loc,
+                        path,
+                        format!("{s:?} is not allowed; use one of: {list}"),
+                        help,
+                    );
+                }
+                other => {
+                    let list = allowed
+                        .iter()
+                        .map(|a| format!("{a:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.problem(
+                        &node.loc,
+                        path,
+                        format!("expected one of {list}, found {}", article(other)),
+                        None,
+                    );
+                }
+            }
+            return;
+        }
+        let ty = match schema.get("type") {
+            Some(Json::String(t)) => t.as_str(),
+            Some(Json::Array(ts)) => ts
+                .iter()
+                .filter_map(Json::as_str)
+                .find(|t| *t != "null")
+                .unwrap_or(""),
+            _ => "",
+        };
+        match (ty, &node.value) {
+            ("object", Value::Table(table)) => {
+                let props = schema.get("properties").and_then(Json::as_object);
+                let additional = schema.get("additionalProperties");
+                for (key, entry) in table {
+                    let child_path = node::join(path, key);
+                    keys.push(key.clone());
+                    match props.and_then(|p| p.get(key)) {
+                        Some(s) => self.node(s, &entry.node, &child_path, keys),
+                        None => match additional {
+                            Some(Json::Bool(false)) => {
+                                let names: Vec<&str> = props
+                                    .map(|p| p.keys().map(String::as_str).collect())
+                                    .unwrap_or_default();
+                                let mut d = Diagnostic::new(
+                                    Some(entry.key_loc.clone()),
+                                    child_path,
+                                    if names.is_empty() {
+                                        "unknown key; this table takes no keys".to_string()
+                                    } else {
+                                        format!("unknown key; allowed here: {}", names.join(", "))
+                                    },
+                                );
+                                if let Some(m) = did_you_mean(key, names.iter().copied()) {
+                                    d = d.with_help(format!("did you mean `{m}`?"));
+                                }
+                                self.findings.diagnostics.push(d);
+                                self.findings.unknown.push(keys.clone());
+                            }
+                            Some(s @ Json::Object(_)) => {
+                                self.node(s, &entry.node, &child_path, keys)
+                            }
+                            _ => {}
+                        },
+                    }
+                    keys.pop();
+                }
+                let missing: Vec<&str> = schema
+                    .get("required")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                    .filter(|k| !table.contains_key(*k))
+                    .collect();
+                match missing.as_slice() {
+                    [] => {}
+                    [one] => {
+                        let help = path.is_empty().then(|| {
+                            format!("add a [{one}] table, or `extends` a profile that has one")
+                        });
+                        self.problem(
+                            &node.loc,
+                            &node::join(path, one),
+                            "required key is missing".into(),
+                            help,
+                        );
+                    }
+                    many => {
+                        let help = path.is_empty().then(|| "add these tables, or `extends` a profile that has them (such as base)".to_string());
+                        let at = if path.is_empty() { "the profile" } else { path };
+                        self.problem(
+                            &node.loc,
+                            path,
+                            format!("{at} is missing required keys: {}", many.join(", ")),
+                            help,
+                        );
+                    }
+                }
+            }
+            ("array", Value::Array(items)) => {
+                if let Some(item_schema) = schema.get("items") {
+                    for (i, item) in items.iter().enumerate() {
+                        self.node(item_schema, item, &format!("{path}[{i}]"), keys);
+                    }
+                }
+            }
+            ("string", Value::Str(_))
+            | ("integer", Value::Int(_))
+            | ("number", Value::Int(_) | Value::Float(_))
+            | ("boolean", Value::Bool(_))
+            | ("", _) => {}
+            (expected, found) => {
+                let want = match expected {
+                    "object" => "a table",
+                    "array" => "an array",
+                    "string" => "a string",
+                    "integer" => "an integer",
+                    "number" => "a number",
+                    "boolean" => "true or false",
+                    other => other,
+                };
+                let help = match (expected, found) {
+                    ("string", Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+                        Some("quote it to make it a string".to_string())
+                    }
+                    ("integer" | "boolean", Value::Str(_)) => Some("remove the quotes".to_string()),
+                    _ => None,
+                };
+                self.problem(
+                    &node.loc,
+                    path,
+                    format!("expected {want}, found {}", article(found)),
+                    help,
+                );
+            }
+        }
+    }
+}
+
+fn article(v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("the string {s:?}"),
+        Value::Int(i) => format!("the integer {i}"),
+        Value::Float(f) => format!("the number {f}"),
+        Value::Bool(b) => format!("{b}"),
+        Value::Array(_) => "an array".into(),
+        Value::Table(_) => "a table".into(),
+    }
+}
+
+/// Removes the keys at `paths` (as found unknown) from the tree.
+pub fn drop_keys(root: &mut Node, paths: &[Vec<String>]) {
+    fn walk(node: &mut Node, path: &[String]) {
+        let Value::Table(t) = &mut node.value else {
+            return;
+        };
+        match path {
+            [] => {}
+            [last] => {
+                t.shift_remove(last);
+            }
+            [first, rest @ ..] => {
+                if let Some(e) = t.get_mut(first) {
+                    walk(&mut e.node, rest);
+                }
+            }
+        }
+    }
+    for path in paths {
+        walk(root, path);
+    }
+}
