@@ -33,6 +33,48 @@ pub enum Command {
     /// ArgoCD Config Management Plugin commands (run by the plugin sidecar).
     #[command(subcommand)]
     Cmp(CmpCommand),
+    /// Print the JSON Schema of the profile format (for editors: Taplo, Even Better TOML).
+    Schema,
+    /// Describe a profile key: its meaning, type, default and allowed values.
+    Explain {
+        /// Dotted key path, e.g. backend.replicas; empty for the top level.
+        #[arg(default_value = "")]
+        key: String,
+    },
+    /// Print a profile fully resolved (extends merged, references filled in) as TOML.
+    Show {
+        /// Profile name or path to a .toml file.
+        #[arg(long, short = 'p', value_name = "NAME|FILE")]
+        profile: String,
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
+        /// Override a profile value: --set app.version=2.0.1 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Follow each value with the file and line it comes from.
+        #[arg(long)]
+        origin: bool,
+    },
+    /// List the profiles with their extends chains.
+    Profiles {
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
+    },
+    /// Write a profiles directory (base, production, staging, dev, example, schema) to start with.
+    Init {
+        /// Where to create `profiles/`.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
 }
 
 /// `render` options.

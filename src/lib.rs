@@ -6,6 +6,8 @@
 pub mod build;
 pub mod cli;
 pub mod cmp;
+pub mod init;
+pub mod inspect;
 pub mod labels;
 pub mod manifest;
 pub mod names;

@@ -24,6 +24,45 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Render(args) => render(args, cli.quiet),
         Command::Cmp(CmpCommand::Generate) => cmp_generate(),
+        Command::Schema => {
+            let text =
+                serde_json::to_string_pretty(magnetiq_gen::profile::schema::profile_schema())
+                    .expect("the schema is JSON");
+            write_stdout(&format!("{text}\n")).map(|()| Outcome::Clean)
+        }
+        Command::Explain { key } => magnetiq_gen::inspect::explain(key)
+            .and_then(|t| write_stdout(&t))
+            .map(|()| Outcome::Clean),
+        Command::Show {
+            profile,
+            profiles_dir,
+            set,
+            origin,
+        } => ProfileRef::resolve(profile, profiles_dir)
+            .and_then(|t| {
+                magnetiq_gen::inspect::show(&DirStore::new(&t.dir), &t.name, set, *origin)
+            })
+            .and_then(|t| write_stdout(&t))
+            .map(|()| Outcome::Clean),
+        Command::Profiles { profiles_dir } => write_stdout(&magnetiq_gen::inspect::profiles(
+            &DirStore::new(profiles_dir),
+        ))
+        .map(|()| Outcome::Clean),
+        Command::Init { dir } => init(dir, cli.quiet),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "magnetiq-gen", &mut buf);
+            write_stdout(&String::from_utf8_lossy(&buf)).map(|()| Outcome::Clean)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| write_stdout(&String::from_utf8_lossy(&buf)))
+                .map(|()| Outcome::Clean)
+        }
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
@@ -221,5 +260,21 @@ fn cmp_generate() -> anyhow::Result<Outcome> {
         );
     }
     write_stdout(&output::objects_stream(objects))?;
+    Ok(Outcome::Clean)
+}
+
+/// `init`: writes the shipped profiles into DIR/profiles, refusing to overwrite anything.
+fn init(dir: &Path, quiet: bool) -> anyhow::Result<Outcome> {
+    let target = dir.join("profiles");
+    output::write_new_files(&target, magnetiq_gen::init::FILES)?;
+    note(
+        quiet,
+        format_args!(
+            "wrote {} files to {}; render with: magnetiq-gen render --profile production --profiles-dir {}",
+            magnetiq_gen::init::FILES.len(),
+            target.display(),
+            target.display()
+        ),
+    );
     Ok(Outcome::Clean)
 }

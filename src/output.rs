@@ -327,3 +327,38 @@ pub fn check_tree(dir: &Path, files: &[(String, String)]) -> anyhow::Result<Drif
         .collect();
     Ok(drift)
 }
+
+/// Writes `files` (relative path, text) into `dir`, all or nothing, refusing to overwrite
+/// any existing file.
+pub fn write_new_files(dir: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(p, _)| dir.join(p).exists())
+        .map(|(p, _)| dir.join(p).display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        bail!(
+            "refusing to overwrite existing files: {}",
+            existing.join(", ")
+        );
+    }
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    for (path, text) in files {
+        let target = dir.join(path);
+        let result = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = result {
+            for w in &written {
+                let _ = fs::remove_file(w);
+            }
+            return Err(e).with_context(|| format!("cannot write {}", target.display()));
+        }
+        written.push(target);
+    }
+    Ok(())
+}

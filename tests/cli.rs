@@ -341,3 +341,91 @@ fn quiet_silences_notes_but_not_errors() {
         "no colour when stderr is not a terminal"
     );
 }
+
+#[test]
+fn explain_describes_a_key_and_suggests_on_typos() {
+    let out = run(&repo(), &["explain", "app.environment"]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("allowed values") && t.contains("\"development\""),
+        "{t}"
+    );
+    let out = run(&repo(), &["explain", "backend.image_pull_policy"]);
+    assert!(
+        text(&out.stdout).contains("default: \"IfNotPresent\""),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(&repo(), &["explain", "backend.replica"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean `backend.replicas`?"));
+}
+
+#[test]
+fn show_prints_the_resolved_profile_with_origins() {
+    let out = run(
+        &repo(),
+        &[
+            "show",
+            "-p",
+            "staging",
+            "--origin",
+            "--set",
+            "app.version=9.9.9",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("domain = \"staging.magnetiq.voltaic.systems\"  # profiles/staging.toml:"),
+        "{t}"
+    );
+    assert!(
+        t.contains(
+            "image = \"registry.voltaic.systems/magnetiq-backend:v9.9.9\"  # profiles/base.toml:"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("version = \"9.9.9\"  # command line:1"), "{t}");
+    // What show prints is itself TOML.
+    let plain = text(&run(&repo(), &["show", "-p", "staging"]).stdout);
+    assert!(plain.parse::<toml::Table>().is_ok(), "{plain}");
+}
+
+#[test]
+fn profiles_lists_inheritance_chains() {
+    let t = text(&run(&repo(), &["profiles"]).stdout);
+    assert!(t.contains("production -> base"), "{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("base") && l.contains("(abstract)")),
+        "{t}"
+    );
+}
+
+#[test]
+fn init_writes_a_working_profiles_directory_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run(dir.path(), &["init"]).status.code(), Some(0));
+    let out = run(dir.path(), &["render", "-p", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(dir.path().join("profiles/production.toml"), "# mine\n").unwrap();
+    let out = run(dir.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("profiles/production.toml")).unwrap(),
+        "# mine\n"
+    );
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&repo(), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(text(&out.stdout).contains("render"), "{shell}");
+    }
+    let out = run(&repo(), &["man"]);
+    assert!(text(&out.stdout).contains(".TH magnetiq-gen"));
+}

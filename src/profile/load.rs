@@ -878,3 +878,35 @@ pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
         })
         .collect()
 }
+
+/// The `extends` chain of `name` as written (the profile first), without loading it fully;
+/// stops at a missing or unreadable profile or a cycle, which `render` reports.
+pub fn chain(store: &dyn ProfileStore, name: &str) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    let mut current = name.to_string();
+    while out.len() <= MAX_EXTENDS_DEPTH {
+        let Ok(Some((_, bytes))) = store.read(&current) else {
+            break;
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            break;
+        };
+        let Ok(table) = toml::de::DeTable::parse(text) else {
+            break;
+        };
+        let Some(parent) = table
+            .get_ref()
+            .get("extends")
+            .and_then(|v| v.get_ref().as_str().map(str::to_string))
+        else {
+            break;
+        };
+        let cycle = out.contains(&parent);
+        out.push(parent.clone());
+        if cycle || !is_valid_profile_name(&parent) {
+            break;
+        }
+        current = parent;
+    }
+    out
+}

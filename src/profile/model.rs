@@ -6,10 +6,10 @@
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A whole profile after `extends` merging and templating.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     /// Name of the profile this one builds on (merged table by table; this file wins).
@@ -49,7 +49,7 @@ pub struct RawProfile {
 }
 
 /// `[app]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct App {
     /// Short name; prefix of every derived object name (`magnetiq` gives `magnetiq-backend`).
@@ -73,7 +73,7 @@ pub struct App {
 }
 
 /// The kind of environment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Production.
@@ -96,7 +96,7 @@ impl Environment {
 }
 
 /// `[registry]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registry {
     /// Registry host (`registry.voltaic.systems`), for use in image references.
@@ -107,7 +107,7 @@ pub struct Registry {
 }
 
 /// `[backend]` and `[frontend]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Full image reference, `registry/repository:tag` or `...@sha256:...`.
@@ -142,7 +142,7 @@ fn default_pull_policy() -> PullPolicy {
 }
 
 /// Image pull policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum PullPolicy {
     /// Always pull.
     Always,
@@ -164,7 +164,7 @@ impl PullPolicy {
 }
 
 /// `resources`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
     /// What the scheduler reserves.
@@ -174,7 +174,7 @@ pub struct Resources {
 }
 
 /// A CPU and memory pair of Kubernetes quantities.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CpuMemory {
     /// CPU, e.g. `250m` or `1`.
@@ -184,7 +184,7 @@ pub struct CpuMemory {
 }
 
 /// `probes`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
     /// HTTP path every probe requests.
@@ -198,7 +198,7 @@ pub struct Probes {
 }
 
 /// One probe's timing.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probe {
     /// Seconds before the first probe.
@@ -213,7 +213,7 @@ pub struct Probe {
 }
 
 /// `[storage]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
     /// `longhorn` (render a Longhorn StorageClass) or `cluster-default` (use the cluster's
@@ -228,7 +228,7 @@ pub struct Storage {
 }
 
 /// Where volumes come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum StorageProvider {
     /// A Longhorn StorageClass rendered by magnetiq-gen.
@@ -238,7 +238,7 @@ pub enum StorageProvider {
 }
 
 /// `[storage.longhorn]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Longhorn {
     /// Name of the StorageClass.
@@ -270,7 +270,7 @@ fn yes() -> bool {
 }
 
 /// StorageClass reclaim policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum ReclaimPolicy {
     /// Keep the volume when its claim is deleted.
     Retain,
@@ -279,7 +279,7 @@ pub enum ReclaimPolicy {
 }
 
 /// StorageClass binding mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum VolumeBindingMode {
     /// Provision as soon as the claim exists.
     Immediate,
@@ -288,7 +288,7 @@ pub enum VolumeBindingMode {
 }
 
 /// `[storage.data]`, `[storage.media]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
     /// Requested size, a Kubernetes quantity (`10Gi`).
@@ -300,7 +300,7 @@ pub struct Volume {
 }
 
 /// PVC access mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum AccessMode {
     /// One node.
     ReadWriteOnce,
@@ -322,7 +322,7 @@ impl AccessMode {
 }
 
 /// `[database]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
     /// Only `sqlite` today.
@@ -334,7 +334,7 @@ pub struct Database {
 }
 
 /// Database engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DatabaseEngine {
     /// SQLite: one writer, so one backend pod.
@@ -342,7 +342,7 @@ pub enum DatabaseEngine {
 }
 
 /// `[secrets]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
     /// Keys the backend cannot start without.
@@ -353,7 +353,7 @@ pub struct Secrets {
 }
 
 /// `[ingress]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Ingress {
     /// Render an Ingress at all.
@@ -379,7 +379,7 @@ pub struct Ingress {
 }
 
 /// One routed path.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngressPath {
     /// The path, starting with `/`.
@@ -390,7 +390,7 @@ pub struct IngressPath {
 }
 
 /// Ingress path type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum PathType {
     /// Element-wise prefix.
     Prefix,
@@ -409,7 +409,7 @@ impl PathType {
 }
 
 /// `[autoscaling]`
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Autoscaling {
     /// Render a HorizontalPodAutoscaler for the frontend.
@@ -427,7 +427,7 @@ pub struct Autoscaling {
 }
 
 /// `[network_policy]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkPolicy {
     /// Render NetworkPolicies at all.
@@ -441,7 +441,7 @@ pub struct NetworkPolicy {
 }
 
 /// `[rbac]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rbac {
     /// Render the operator Role with its ServiceAccount and RoleBinding.
@@ -452,7 +452,7 @@ pub struct Rbac {
 }
 
 /// `[argocd]`
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Argocd {
     /// Render the Application.
@@ -484,7 +484,7 @@ pub struct Argocd {
 }
 
 /// How ArgoCD gets the manifests.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ArgocdMode {
     /// Sync the committed, rendered tree.

@@ -1,0 +1,15 @@
+//! The profiles `magnetiq-gen init` writes: copies of the shipped ones, embedded in the
+//! binary so the tool works outside this repository.
+
+/// (file name, text) of every shipped profile and the schema editors use.
+pub const FILES: &[(&str, &str)] = &[
+    ("base.toml", include_str!("../profiles/base.toml")),
+    (
+        "production.toml",
+        include_str!("../profiles/production.toml"),
+    ),
+    ("staging.toml", include_str!("../profiles/staging.toml")),
+    ("dev.toml", include_str!("../profiles/dev.toml")),
+    ("example.toml", include_str!("../profiles/example.toml")),
+    ("schema.json", include_str!("../profiles/schema.json")),
+];
