@@ -56,6 +56,21 @@ pub enum Command {
         #[arg(long)]
         origin: bool,
     },
+    /// Print a diagram of what a profile deploys (Mermaid, or Graphviz with --format dot).
+    Graph {
+        /// Profile name or path to a .toml file.
+        #[arg(long, short = 'p', value_name = "NAME|FILE")]
+        profile: String,
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
+        /// Override a profile value: --set app.version=2.0.1 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Diagram language.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: crate::graph::Format,
+    },
     /// List the profiles with their extends chains.
     Profiles {
         /// Directory holding the profiles.

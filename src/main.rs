@@ -44,6 +44,15 @@ fn main() -> ExitCode {
             })
             .and_then(|t| write_stdout(&t))
             .map(|()| Outcome::Clean),
+        Command::Graph {
+            profile,
+            profiles_dir,
+            set,
+            format,
+        } => ProfileRef::resolve(profile, profiles_dir)
+            .and_then(|t| magnetiq_gen::render_with(&DirStore::new(&t.dir), &t.name, set))
+            .and_then(|m| write_stdout(&magnetiq_gen::graph::render(&m, *format)))
+            .map(|()| Outcome::Clean),
         Command::Profiles { profiles_dir } => write_stdout(&magnetiq_gen::inspect::profiles(
             &DirStore::new(profiles_dir),
         ))
