@@ -25,9 +25,8 @@ fn main() -> ExitCode {
         Command::Render(args) => render(args, cli.quiet),
         Command::Cmp(CmpCommand::Generate) => cmp_generate(),
         Command::Schema => {
-            let text =
-                serde_json::to_string_pretty(magnetiq_gen::profile::schema::profile_schema())
-                    .expect("the schema is JSON");
+            let text = serde_json::to_string_pretty(&magnetiq_gen::profile::schema::generate())
+                .expect("the schema is JSON");
             write_stdout(&format!("{text}\n")).map(|()| Outcome::Clean)
         }
         Command::Explain { key } => magnetiq_gen::inspect::explain(key)
@@ -177,7 +176,15 @@ fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
         for (dir, files) in &trees {
             let drift = output::check_tree(dir, files)?;
             if !drift.is_empty() {
-                report.push_str(&drift.report(dir, &fix_command(args, out_dir)));
+                let mut fix = fix_command(args, out_dir);
+                // A directory magnetiq-gen never wrote needs --force to be written at all.
+                if dir.is_dir()
+                    && !dir.join(output::OWNED_LIST).exists()
+                    && std::fs::read_dir(dir)?.next().is_some()
+                {
+                    fix.push_str(" --force");
+                }
+                report.push_str(&drift.report(dir, &fix));
             }
         }
         if report.is_empty() {

@@ -146,8 +146,8 @@ fn is_safe_relative(p: &str) -> bool {
 
 /// Writes the tree into `dir`.
 ///
-/// Every file is first written next to its target under a temporary name; only when all of
-/// them are written are they renamed into place, so a failure part-way (permissions, a full
+/// Every changed file is first written next to its target under a temporary name; only when
+/// all of them are written are they renamed into place, so a failure part-way (permissions, a full
 /// disk, a path that is a file) leaves the previous tree as it was. Files magnetiq-gen wrote
 /// before and no longer renders are removed; files it did not write are never touched. A
 /// non-empty directory without an ownership list is refused unless `force`.
@@ -199,6 +199,10 @@ pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool) -> anyhow
     let result = (|| -> anyhow::Result<()> {
         for (path, text) in files {
             let target = dir.join(path);
+            // An unchanged file is left alone: no write, and its timestamp stays.
+            if fs::read(&target).is_ok_and(|old| old == text.as_bytes()) {
+                continue;
+            }
             let parent = target.parent().expect("a file in the tree has a parent");
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create directory {}", parent.display()))?;
@@ -207,8 +211,10 @@ pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool) -> anyhow
             let mut f = fs::File::create(&temp)
                 .with_context(|| format!("cannot write {}", temp.display()))?;
             staged.push((temp.clone(), target.clone()));
+            // No fsync per file: the rename makes each file appear whole or not at all, which
+            // is what a failing run needs; an fsync for each of thousands of files (`--all`)
+            // would cost seconds and buy only power-loss durability for a tree Git holds.
             f.write_all(text.as_bytes())
-                .and_then(|()| f.sync_all())
                 .with_context(|| format!("cannot write {}", temp.display()))?;
         }
         Ok(())

@@ -429,3 +429,43 @@ fn completions_and_man_page_come_from_the_clap_definitions() {
     let out = run(&repo(), &["man"]);
     assert!(text(&out.stdout).contains(".TH magnetiq-gen"));
 }
+
+#[test]
+fn check_on_a_directory_it_never_wrote_suggests_force() {
+    let ws = workspace();
+    std::fs::create_dir(ws.path().join("k8s")).unwrap();
+    std::fs::write(ws.path().join("k8s/README.md"), "ours\n").unwrap();
+    let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("--out-dir k8s --force"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn rerendering_leaves_unchanged_files_untouched() {
+    let ws = workspace();
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "dev", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let file = ws.path().join("k8s/namespace.yaml");
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "dev", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), old);
+}

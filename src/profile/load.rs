@@ -17,8 +17,6 @@ use crate::report::{Diagnostic, ProfileError, did_you_mean};
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;
 /// Longest `extends` chain followed.
 const MAX_EXTENDS_DEPTH: usize = 16;
-/// Rounds of `{{ }}` resolution before references are declared circular.
-const MAX_TEMPLATE_ROUNDS: usize = 16;
 
 /// Where profiles are read from: a directory on disk, or memory (tests, fuzzing).
 pub trait ProfileStore {
@@ -545,6 +543,7 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
     let ctx = node::to_json(root);
     let known = all_paths(&ctx);
     let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
+    let mut compiled = Vec::with_capacity(templates.len());
     for (_, path, source, loc) in &templates {
         references.push(Vec::new());
         match env.template_from_str(source) {
@@ -560,6 +559,7 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
                     .last_mut()
                     .expect("pushed above")
                     .clone_from(&vars);
+                compiled.push(t);
                 for var in vars {
                     if !known.contains(&var) {
                         let mut d = Diagnostic::new(
@@ -587,43 +587,48 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
             .collect();
     }
 
-    let mut changed_last: Vec<usize> = Vec::new();
-    for _round in 0..MAX_TEMPLATE_ROUNDS {
-        let ctx = node::to_json(root);
-        changed_last.clear();
-        for (index, (segments, path, source, loc)) in templates.iter().enumerate() {
-            match env.render_str(source, &ctx) {
-                Ok(out) => {
-                    let target = node_mut(root, segments);
-                    if let Value::Str(s) = &mut target.value
-                        && *s != out
-                    {
-                        *s = out;
-                        changed_last.push(index);
-                    }
-                }
-                Err(e) => {
-                    diagnostics.push(Diagnostic::new(
-                        Some(loc.clone()),
-                        path.clone(),
-                        format!(
-                            "cannot resolve {source:?}: {}",
-                            e.detail().unwrap_or(&e.to_string())
-                        ),
-                    ));
+    // No cycles: resolve level by level. A template's level is one more than the highest
+    // level of the templates it reads, so each level sees its inputs final, and the context
+    // is built once per level (usually once in all).
+    let n = templates.len();
+    let mut level = vec![0usize; n];
+    for _ in 0..n {
+        let mut changed = false;
+        for i in 0..n {
+            for j in 0..n {
+                if i != j && reads(&templates, &references, i, j) && level[i] <= level[j] {
+                    level[i] = level[j] + 1;
+                    changed = true;
                 }
             }
         }
-        if !diagnostics.is_empty() || changed_last.is_empty() {
-            return diagnostics;
+        if !changed {
+            break;
         }
     }
-    // No reference cycle, yet the strings keep changing (a value renders template syntax
-    // that then refers back): name what changed in the last round.
-    changed_last
-        .iter()
-        .map(|&i| cycle_diagnostic(&templates[i]))
-        .collect()
+    let top = level.iter().copied().max().unwrap_or(0);
+    for current in 0..=top {
+        let ctx = minijinja::Value::from_serialize(node::to_json(root));
+        for i in (0..n).filter(|&i| level[i] == current) {
+            let (segments, path, source, loc) = &templates[i];
+            match compiled[i].render(&ctx) {
+                Ok(out) => {
+                    if let Value::Str(s) = &mut node_mut(root, segments).value {
+                        *s = out;
+                    }
+                }
+                Err(e) => diagnostics.push(Diagnostic::new(
+                    Some(loc.clone()),
+                    path.clone(),
+                    format!(
+                        "cannot resolve {source:?}: {}",
+                        e.detail().unwrap_or(&e.to_string())
+                    ),
+                )),
+            }
+        }
+    }
+    diagnostics
 }
 
 fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)) -> Diagnostic {
@@ -634,22 +639,29 @@ fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)
     )
 }
 
+/// Whether template `i` reads template `j`: one of i's references names j's key or a table
+/// around it (`app` covers `app.domain`), or a part of it.
+fn reads(
+    templates: &[(Vec<Segment>, String, String, Loc)],
+    references: &[Vec<String>],
+    i: usize,
+    j: usize,
+) -> bool {
+    let target = &templates[j].1;
+    references[i].iter().any(|r| {
+        r == target
+            || target.starts_with(&format!("{r}."))
+            || target.starts_with(&format!("{r}["))
+            || r.starts_with(&format!("{target}."))
+    })
+}
+
 /// Indices of the templates that reference themselves through a chain of references.
 fn cyclic(
     templates: &[(Vec<Segment>, String, String, Loc)],
     references: &[Vec<String>],
 ) -> Vec<usize> {
-    // Template i reads template j when one of i's references names j's key or a table
-    // around it (`app` covers `app.domain`), or a part of it.
-    let reads = |i: usize, j: usize| {
-        let target = &templates[j].1;
-        references[i].iter().any(|r| {
-            r == target
-                || target.starts_with(&format!("{r}."))
-                || target.starts_with(&format!("{r}["))
-                || r.starts_with(&format!("{target}."))
-        })
-    };
+    let reads = |i: usize, j: usize| reads(templates, references, i, j);
     let n = templates.len();
     (0..n)
         .filter(|&start| {

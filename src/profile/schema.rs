@@ -14,10 +14,21 @@ use super::node::{self, Node, Value};
 use super::source::Loc;
 use crate::report::{Diagnostic, did_you_mean};
 
-/// The JSON Schema of the profile format.
+/// The JSON Schema of the profile format, as committed in `profiles/schema.json`.
+///
+/// Embedded rather than generated at start-up: generating it costs more than the rest of
+/// a render. A test keeps the committed file equal to [`generate`]'s output.
 pub fn profile_schema() -> &'static Json {
     static SCHEMA: OnceLock<Json> = OnceLock::new();
-    SCHEMA.get_or_init(|| schemars::schema_for!(RawProfile).to_value())
+    SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("the embedded schema is JSON"))
+}
+
+/// The committed schema's text.
+pub const SCHEMA_TEXT: &str = include_str!("../../profiles/schema.json");
+
+/// Generates the schema from the Rust types (what `profiles/schema.json` must hold).
+pub fn generate() -> Json {
+    schemars::schema_for!(RawProfile).to_value()
 }
 
 /// What structural checking found.
