@@ -607,8 +607,11 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
         }
     }
     let top = level.iter().copied().max().unwrap_or(0);
+    let mut unresolved = Some(ctx);
     for current in 0..=top {
-        let ctx = minijinja::Value::from_serialize(node::to_json(root));
+        // Level 0 reads only plain values: the context built for the reference check serves.
+        let json = unresolved.take().unwrap_or_else(|| node::to_json(root));
+        let ctx = minijinja::Value::from_serialize(json);
         for i in (0..n).filter(|&i| level[i] == current) {
             let (segments, path, source, loc) = &templates[i];
             match compiled[i].render(&ctx) {

@@ -23,6 +23,74 @@ pub fn profile_schema() -> &'static Json {
     SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_TEXT).expect("the embedded schema is JSON"))
 }
 
+/// The schema without the prose (descriptions, defaults, titles), which is all the check
+/// needs. Reading it this way skips most of the text without allocating it, which matters
+/// on every render.
+fn check_schema() -> &'static Json {
+    static LEAN: OnceLock<Json> = OnceLock::new();
+    LEAN.get_or_init(|| {
+        serde_json::from_str::<Lean>(SCHEMA_TEXT)
+            .expect("the embedded schema is JSON")
+            .0
+    })
+}
+
+/// A JSON value read without `description`, `default`, `title` and `format` keys.
+struct Lean(Json);
+
+impl<'de> serde::Deserialize<'de> for Lean {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lean;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Lean, E> {
+                Ok(Lean(Json::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Lean, E> {
+                Ok(Lean(Json::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Lean, E> {
+                Ok(Lean(Json::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Lean, E> {
+                Ok(Lean(Json::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Lean, E> {
+                Ok(Lean(Json::String(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<Lean, E> {
+                Ok(Lean(Json::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Lean, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Lean(v)) = a.next_element()? {
+                    items.push(v);
+                }
+                Ok(Lean(Json::Array(items)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Lean, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if matches!(
+                        key.as_ref(),
+                        "description" | "default" | "title" | "format" | "$schema"
+                    ) {
+                        a.next_value::<serde::de::IgnoredAny>()?;
+                    } else {
+                        let Lean(v) = a.next_value()?;
+                        map.insert(key.into_owned(), v);
+                    }
+                }
+                Ok(Lean(Json::Object(map)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The committed schema's text.
 pub const SCHEMA_TEXT: &str = include_str!("../../profiles/schema.json");
 
@@ -44,7 +112,7 @@ pub struct Findings {
 
 /// Checks `root` against the profile schema.
 pub fn check(root: &Node) -> Findings {
-    let schema = profile_schema();
+    let schema = check_schema();
     static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
     let defs = schema
         .get("$defs")
