@@ -10,6 +10,7 @@ pub mod graph;
 pub mod init;
 pub mod inspect;
 pub mod labels;
+pub mod lint;
 pub mod manifest;
 pub mod names;
 pub mod output;

@@ -1,0 +1,1 @@
+//! `magnetiq-gen lint`: rules that know this deployment (being written).
