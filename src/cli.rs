@@ -119,6 +119,9 @@ pub struct RenderArgs {
     /// Override a profile value, typed like the file: --set app.version=2.0.1 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Allow `inline` secret values (from MAGNETIQ_SECRET_* variables) into --out-dir.
+    #[arg(long, requires = "out_dir")]
+    pub allow_plaintext_secrets: bool,
     /// Write into a directory magnetiq-gen did not create (its other files are kept).
     #[arg(long, requires = "out_dir", conflicts_with = "check")]
     pub force: bool,

@@ -226,7 +226,43 @@ fn build(manifest: &Manifest) -> Graph {
             }
         }
     }
+    for o in objects
+        .iter()
+        .filter(|o| o["kind"] == "ExternalSecret" || o["kind"] == "SealedSecret")
+    {
+        let target = str_at(o, &["spec", "target", "name"])
+            .or_else(|| str_at(o, &["spec", "template", "metadata", "name"]))
+            .unwrap_or("");
+        edge(id(&kind(o), &name(o)), id("Secret", target), "writes");
+    }
     let mut extra: BTreeSet<(String, String)> = BTreeSet::new();
+    // Objects referenced but not rendered (a Secret written by an operator or created out
+    // of band): shown, and said to be so.
+    let known: BTreeSet<String> = g.nodes.iter().map(|(i, _)| i.clone()).collect();
+    for (a, b, _) in &g.edges {
+        for n in [a, b] {
+            if let Some(secret) = n.strip_prefix("secret_")
+                && !known.contains(n)
+            {
+                let shown = secret.replace('_', "-");
+                let label = objects
+                    .iter()
+                    .filter(|o| o["kind"] == "ExternalSecret" || o["kind"] == "SealedSecret")
+                    .find(|o| {
+                        id(
+                            "Secret",
+                            str_at(o, &["spec", "target", "name"])
+                                .or_else(|| str_at(o, &["spec", "template", "metadata", "name"]))
+                                .unwrap_or(""),
+                        ) == *n
+                    })
+                    .map_or(format!("Secret {shown} (created out of band)"), |o| {
+                        format!("Secret {shown} (written by the {})", kind(o))
+                    });
+                extra.insert((n.clone(), label));
+            }
+        }
+    }
     for (a, b, _) in &g.edges {
         for n in [a, b] {
             if let Some(ns) = n.strip_prefix("ns_") {

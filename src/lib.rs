@@ -67,6 +67,18 @@ pub fn render(store: &dyn profile::ProfileStore, name: &str) -> anyhow::Result<M
     render_with(store, name, &[])
 }
 
+/// Like [`render_with`], with the environment that `inline` secrets are read from. Also
+/// says whether the result holds plain secret values (which must not be written to a tree).
+pub fn render_full(
+    store: &dyn profile::ProfileStore,
+    name: &str,
+    overrides: &[String],
+    env: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<(Manifest, bool)> {
+    let p = profile::load_full(store, name, overrides, env)?;
+    Ok((build::all(&p), build::secrets::holds_plaintext(&p)))
+}
+
 /// Like [`render`], with `--set key.path=value` overrides applied to the profile.
 pub fn render_with(
     store: &dyn profile::ProfileStore,

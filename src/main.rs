@@ -139,20 +139,42 @@ fn fix_command(args: &RenderArgs, dir: &Path) -> String {
 
 fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
     // Render everything in memory first: on any error, nothing is written.
-    let (manifests, multi): (Vec<Manifest>, bool) = match &args.profile {
+    let env = secret_env();
+    let (rendered, multi): (Vec<(Manifest, bool)>, bool) = match &args.profile {
         Some(profile) => {
             let target = ProfileRef::resolve(profile, &args.profiles_dir)?;
             let store = DirStore::new(&target.dir);
             (
-                vec![magnetiq_gen::render_with(&store, &target.name, &args.set)?],
+                vec![magnetiq_gen::render_full(
+                    &store,
+                    &target.name,
+                    &args.set,
+                    &env,
+                )?],
                 false,
             )
         }
         None => {
             let store = DirStore::new(&args.profiles_dir);
-            (render_all(&store, &args.set)?, true)
+            (render_all(&store, &args.set, &env)?, true)
         }
     };
+    if args.out_dir.is_some() && !args.check && !args.allow_plaintext_secrets {
+        let plain: Vec<&str> = rendered
+            .iter()
+            .filter(|(_, p)| *p)
+            .map(|(m, _)| m.profile.as_str())
+            .collect();
+        if !plain.is_empty() {
+            anyhow::bail!(
+                "refusing to write plain secret values into a tree (profile {}: secrets.mode = \"inline\"): \
+                 a tree is meant to be committed. Render to stdout or through the ArgoCD plugin, switch \
+                 to mode \"sealed\" or \"external-secrets\", or pass --allow-plaintext-secrets",
+                plain.join(", ")
+            );
+        }
+    }
+    let manifests: Vec<Manifest> = rendered.into_iter().map(|(m, _)| m).collect();
     let Some(out_dir) = &args.out_dir else {
         let m = manifests
             .first()
@@ -206,7 +228,11 @@ fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
 }
 
 /// Renders every deployable profile, on all cores; reports every failing profile.
-fn render_all(store: &DirStore, overrides: &[String]) -> anyhow::Result<Vec<Manifest>> {
+fn render_all(
+    store: &DirStore,
+    overrides: &[String],
+    env: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<Vec<(Manifest, bool)>> {
     let names = deployable(store);
     if names.is_empty() {
         anyhow::bail!("no deployable profiles in {}", store.dir().display());
@@ -215,7 +241,7 @@ fn render_all(store: &DirStore, overrides: &[String]) -> anyhow::Result<Vec<Mani
         .map_or(1, |n| n.get())
         .min(names.len());
     let chunk = names.len().div_ceil(workers);
-    let results: Vec<(String, anyhow::Result<Manifest>)> = std::thread::scope(|s| {
+    let results: Vec<(String, anyhow::Result<(Manifest, bool)>)> = std::thread::scope(|s| {
         let handles: Vec<_> = names
             .chunks(chunk)
             .map(|part| {
@@ -224,7 +250,12 @@ fn render_all(store: &DirStore, overrides: &[String]) -> anyhow::Result<Vec<Mani
                         .map(|n| {
                             (
                                 n.clone(),
-                                magnetiq_gen::render_with(store as &dyn ProfileStore, n, overrides),
+                                magnetiq_gen::render_full(
+                                    store as &dyn ProfileStore,
+                                    n,
+                                    overrides,
+                                    env,
+                                ),
                             )
                         })
                         .collect::<Vec<_>>()
@@ -260,7 +291,8 @@ fn cmp_generate() -> anyhow::Result<Outcome> {
     let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
     let request = magnetiq_gen::cmp::request(&env)?;
     let store = DirStore::new(&request.profiles_dir);
-    let manifest = magnetiq_gen::render_with(&store, &request.profile, &request.overrides)?;
+    let (manifest, _) =
+        magnetiq_gen::render_full(&store, &request.profile, &request.overrides, &secret_env())?;
     // The Application that runs this plugin is not part of what the plugin deploys.
     let objects: Vec<_> = manifest
         .objects_in_apply_order()
@@ -293,4 +325,12 @@ fn init(dir: &Path, quiet: bool) -> anyhow::Result<Outcome> {
         ),
     );
     Ok(Outcome::Clean)
+}
+
+/// The `MAGNETIQ_SECRET_*` environment variables `inline` secrets are read from; nothing
+/// else of the environment reaches the renderer.
+fn secret_env() -> std::collections::BTreeMap<String, String> {
+    std::env::vars()
+        .filter(|(k, _)| k.starts_with(magnetiq_gen::profile::SECRET_ENV_PREFIX))
+        .collect()
 }

@@ -8,12 +8,14 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 
 use crate::build::argocd::Application;
+use crate::build::secrets::{ExternalSecret, SealedSecret};
 
 /// One Kubernetes object of a kind magnetiq-gen renders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,10 +44,16 @@ pub enum Object {
     Deployment(Deployment),
     /// autoscaling/v2 HorizontalPodAutoscaler.
     HorizontalPodAutoscaler(HorizontalPodAutoscaler),
+    /// policy/v1 PodDisruptionBudget.
+    PodDisruptionBudget(PodDisruptionBudget),
     /// networking.k8s.io/v1 NetworkPolicy.
     NetworkPolicy(NetworkPolicy),
     /// networking.k8s.io/v1 Ingress.
     Ingress(Ingress),
+    /// external-secrets.io/v1 ExternalSecret.
+    ExternalSecret(ExternalSecret),
+    /// bitnami.com/v1alpha1 SealedSecret.
+    SealedSecret(SealedSecret),
     /// argoproj.io/v1alpha1 Application.
     Application(Application),
 }
@@ -64,8 +72,11 @@ macro_rules! dispatch {
             Object::Service($o) => $e,
             Object::Deployment($o) => $e,
             Object::HorizontalPodAutoscaler($o) => $e,
+            Object::PodDisruptionBudget($o) => $e,
             Object::NetworkPolicy($o) => $e,
             Object::Ingress($o) => $e,
+            Object::ExternalSecret($o) => $e,
+            Object::SealedSecret($o) => $e,
             Object::Application($o) => $e,
         }
     };
@@ -105,14 +116,15 @@ impl Object {
             Object::Role(_) => 3,
             Object::RoleBinding(_) => 4,
             Object::ConfigMap(_) => 5,
-            Object::Secret(_) => 6,
+            Object::Secret(_) | Object::ExternalSecret(_) | Object::SealedSecret(_) => 6,
             Object::PersistentVolumeClaim(_) => 7,
             Object::Service(_) => 8,
             Object::Deployment(_) => 9,
             Object::HorizontalPodAutoscaler(_) => 10,
-            Object::NetworkPolicy(_) => 11,
-            Object::Ingress(_) => 12,
-            Object::Application(_) => 13,
+            Object::PodDisruptionBudget(_) => 11,
+            Object::NetworkPolicy(_) => 12,
+            Object::Ingress(_) => 13,
+            Object::Application(_) => 14,
         }
     }
 
@@ -139,8 +151,11 @@ impl Object {
             "Service" => Object::Service(typed(value)?),
             "Deployment" => Object::Deployment(typed(value)?),
             "HorizontalPodAutoscaler" => Object::HorizontalPodAutoscaler(typed(value)?),
+            "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(value)?),
             "NetworkPolicy" => Object::NetworkPolicy(typed(value)?),
             "Ingress" => Object::Ingress(typed(value)?),
+            "ExternalSecret" => Object::ExternalSecret(typed(value)?),
+            "SealedSecret" => Object::SealedSecret(typed(value)?),
             "Application" => Object::Application(typed(value)?),
             other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
         })

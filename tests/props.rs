@@ -403,18 +403,26 @@ proptest! {
         let config_data: BTreeMap<(String, String), BTreeMap<String, String>> = of_kind(&objs, "ConfigMap")
             .map(|c| ((namespace(c).to_string(), name(c).to_string()), string_map(&c["data"])))
             .collect();
-        let secret_keys: BTreeMap<(String, String), BTreeSet<String>> = of_kind(&objs, "Secret")
-            .map(|s| {
-                let ann = string_map(&s["metadata"]["annotations"]);
-                let keys = ["magnetiq.voltaic.systems/required-keys", "magnetiq.voltaic.systems/optional-keys"]
-                    .iter()
-                    .filter_map(|a| ann.get(*a))
-                    .flat_map(|v| v.split(',').map(str::to_string))
-                    .filter(|k| !k.is_empty())
-                    .collect();
-                ((namespace(s).to_string(), name(s).to_string()), keys)
-            })
-            .collect();
+        // Who provides each Secret, and (where the manifest knows them) its keys: a plain
+        // Secret and a SealedSecret name their keys; an ExternalSecret's keys come from the
+        // store (None); with secrets.mode = "existing" nothing is rendered and the Secret is
+        // created out of band.
+        let mut secret_keys: BTreeMap<(String, String), Option<BTreeSet<String>>> = BTreeMap::new();
+        for s in of_kind(&objs, "Secret") {
+            let keys = s["data"].as_object().map(|d| d.keys().cloned().collect()).unwrap_or_default();
+            secret_keys.insert((namespace(s).to_string(), name(s).to_string()), Some(keys));
+        }
+        for s in of_kind(&objs, "SealedSecret") {
+            let keys = s["spec"]["encryptedData"].as_object().map(|d| d.keys().cloned().collect()).unwrap_or_default();
+            let target = s["spec"]["template"]["metadata"]["name"].as_str().unwrap_or_default();
+            secret_keys.insert((namespace(s).to_string(), target.to_string()), Some(keys));
+        }
+        for s in of_kind(&objs, "ExternalSecret") {
+            let target = s["spec"]["target"]["name"].as_str().unwrap_or_default();
+            secret_keys.insert((namespace(s).to_string(), target.to_string()), None);
+        }
+        let out_of_band = secret_keys.is_empty();
+        let mut out_of_band_names = BTreeSet::new();
         let mut references = 0;
         for (ns, deployment, _, pod) in pod_templates(&objs) {
             let sa = pod["serviceAccountName"].as_str();
@@ -453,13 +461,22 @@ proptest! {
                     let r = &e["valueFrom"]["secretKeyRef"];
                     if let (Some(s), Some(key)) = (r["name"].as_str(), r["key"].as_str()) {
                         references += 1;
-                        let keys = secret_keys.get(&(ns.to_string(), s.to_string()));
-                        prop_assert!(keys.is_some(), "{deployment}: Secret {s} missing");
-                        prop_assert!(keys.unwrap().contains(key), "{deployment}: Secret {s} does not declare {key}");
+                        match secret_keys.get(&(ns.to_string(), s.to_string())) {
+                            Some(Some(keys)) => prop_assert!(
+                                keys.contains(key) || e["valueFrom"]["secretKeyRef"]["optional"] == true,
+                                "{deployment}: Secret {s} has no required key {key}"
+                            ),
+                            Some(None) => {}
+                            None => {
+                                prop_assert!(out_of_band, "{deployment}: Secret {s} is provided by nothing rendered");
+                                out_of_band_names.insert(s.to_string());
+                            }
+                        }
                     }
                 }
             }
         }
+        prop_assert!(out_of_band_names.len() <= 1, "workloads read several out-of-band Secrets: {out_of_band_names:?}");
         // base.toml mounts two claims, envFrom's the ConfigMap, and reads config and secret keys.
         prop_assert!(references >= 4, "only {references} references checked");
         // What routes to the workloads and what the RBAC objects point at exist too.

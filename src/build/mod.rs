@@ -8,6 +8,7 @@ mod config;
 mod namespace;
 mod network;
 mod rbac;
+pub mod secrets;
 mod storage;
 mod workload;
 
@@ -67,7 +68,7 @@ pub fn all(p: &Profile) -> Manifest {
     );
     add(
         "secrets.yaml",
-        vec![Object::Secret(config::secret(p, &names))],
+        secrets::object(p, &names).into_iter().collect(),
     );
     add(
         "backend/pvc.yaml",
@@ -96,6 +97,13 @@ pub fn all(p: &Profile) -> Manifest {
         "frontend/hpa.yaml",
         workload::frontend_hpa(p, &names)
             .map(Object::HorizontalPodAutoscaler)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "frontend/pdb.yaml",
+        workload::frontend_pdb(p, &names)
+            .map(Object::PodDisruptionBudget)
             .into_iter()
             .collect(),
     );

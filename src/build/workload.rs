@@ -8,11 +8,13 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort, EnvFromSource, EnvVar,
-    EnvVarSource, HTTPGetAction, LocalObjectReference, PersistentVolumeClaimVolumeSource, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SecretKeySelector, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount,
+    Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort,
+    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort,
+    ServiceSpec, TopologySpreadConstraint, Volume, VolumeMount,
 };
+use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -20,7 +22,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::meta;
 use crate::labels::{self, Component};
 use crate::names::Names;
-use crate::profile::{self, Profile, Workload};
+use crate::profile::{self, Profile, SecretSource, Workload};
 
 /// The name of every container port and Service port.
 const PORT_NAME: &str = "http";
@@ -58,6 +60,7 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
         names,
         &names.backend,
         Component::Backend,
+        w,
         Some(w.replicas),
         Some(DeploymentStrategy {
             type_: Some("Recreate".into()),
@@ -87,6 +90,7 @@ pub fn frontend(p: &Profile, names: &Names) -> Deployment {
         names,
         &names.frontend,
         Component::Frontend,
+        w,
         replicas,
         None,
         container,
@@ -100,14 +104,83 @@ fn deployment(
     names: &Names,
     name: &str,
     component: Component,
+    w: &Workload,
     replicas: Option<i32>,
     strategy: Option<DeploymentStrategy>,
-    container: Container,
+    mut container: Container,
     volumes: Option<Vec<Volume>>,
 ) -> Deployment {
     let pod_labels = labels::component(p, component);
+    let mut volumes = volumes.unwrap_or_default();
+    // With a read-only root filesystem, each directory the application writes gets its
+    // own emptyDir.
+    for (i, path) in w.security.writable_paths.iter().enumerate() {
+        let volume = format!("scratch-{i}");
+        volumes.push(Volume {
+            name: volume.clone(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        });
+        container
+            .volume_mounts
+            .get_or_insert_with(Vec::new)
+            .push(VolumeMount {
+                name: volume,
+                mount_path: path.clone(),
+                ..Default::default()
+            });
+    }
+    container.security_context = Some(SecurityContext {
+        allow_privilege_escalation: Some(false),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(w.security.read_only_root_filesystem),
+        run_as_non_root: Some(true),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    // A change to the ConfigMap changes this annotation, so the pods roll without anyone
+    // remembering `kubectl rollout restart`.
+    let reads_config = w.env_from_config || !w.config_keys.is_empty();
+    let mut annotations = BTreeMap::new();
+    if reads_config {
+        annotations.insert("checksum/config".to_string(), checksum(&p.config));
+    }
+    // Sealed values are ciphertext, safe to digest; plain (inline) values are not hashed
+    // into an annotation, where a weak secret could be guessed back from it.
+    if w.all_secrets
+        && let SecretSource::Sealed { encrypted, .. } = &p.secrets.source
+    {
+        annotations.insert("checksum/secret".to_string(), checksum(encrypted));
+    }
+    let annotations = (!annotations.is_empty()).then_some(annotations);
+    let mut metadata = meta(name, Some(&names.namespace), pod_labels.clone());
+    if w.all_secrets && p.secrets.reloader {
+        // Stakater Reloader restarts the Deployment when the Secret changes (secrets synced
+        // by external-secrets or created out of band change without a render).
+        metadata.annotations = Some(BTreeMap::from([(
+            "secret.reloader.stakater.com/reload".to_string(),
+            names.secrets.clone(),
+        )]));
+    }
+    // Spread replicas over nodes, so losing one node does not take every pod; "ScheduleAnyway"
+    // keeps a one-node cluster schedulable.
+    let spread = (component == Component::Frontend).then(|| {
+        vec![TopologySpreadConstraint {
+            max_skew: 1,
+            topology_key: "kubernetes.io/hostname".into(),
+            when_unsatisfiable: "ScheduleAnyway".into(),
+            label_selector: Some(LabelSelector {
+                match_labels: Some(labels::selector(p, component)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]
+    });
     Deployment {
-        metadata: meta(name, Some(&names.namespace), pod_labels.clone()),
+        metadata,
         spec: Some(DeploymentSpec {
             replicas,
             strategy,
@@ -118,6 +191,7 @@ fn deployment(
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
+                    annotations,
                     ..Default::default()
                 }),
                 spec: Some(PodSpec {
@@ -130,7 +204,22 @@ fn deployment(
                         .as_ref()
                         .map(|s| vec![LocalObjectReference { name: s.clone() }]),
                     containers: vec![container],
-                    volumes,
+                    volumes: (!volumes.is_empty()).then_some(volumes),
+                    security_context: Some(PodSecurityContext {
+                        run_as_non_root: Some(true),
+                        run_as_user: Some(w.security.run_as_user),
+                        run_as_group: Some(w.security.run_as_group),
+                        fs_group: Some(w.security.fs_group),
+                        // Re-own a volume only when its top directory is not ours yet, instead
+                        // of walking the whole media volume on every start.
+                        fs_group_change_policy: Some("OnRootMismatch".into()),
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".into(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    topology_spread_constraints: spread,
                     ..Default::default()
                 }),
             },
@@ -330,6 +419,44 @@ pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscale
                 }),
                 ..Default::default()
             }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+/// A stable digest of the configuration: FNV-1a over `key=value` lines, as 16 hex digits.
+/// It only has to change when the data changes; it guards nothing.
+fn checksum(data: &BTreeMap<String, String>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in data {
+        for byte in k.bytes().chain([b'=']).chain(v.bytes()).chain([b'\n']) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The frontend's PodDisruptionBudget, when it runs more than one pod: a node drain then
+/// takes at most one frontend pod at a time. None for the backend: with its single replica
+/// a budget would only block drains.
+pub fn frontend_pdb(p: &Profile, names: &Names) -> Option<PodDisruptionBudget> {
+    let pods = p
+        .autoscaling
+        .map_or(p.frontend.replicas, |a| a.min_replicas);
+    (pods > 1).then(|| PodDisruptionBudget {
+        metadata: meta(
+            &names.frontend,
+            Some(&names.namespace),
+            labels::component(p, Component::Frontend),
+        ),
+        spec: Some(PodDisruptionBudgetSpec {
+            max_unavailable: Some(IntOrString::Int(1)),
+            selector: Some(LabelSelector {
+                match_labels: Some(labels::selector(p, Component::Frontend)),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
         ..Default::default()

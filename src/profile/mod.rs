@@ -97,6 +97,23 @@ pub struct Workload {
     pub all_secrets: bool,
     /// Literal environment variables, in the order written.
     pub env: Vec<(String, String)>,
+    /// Security context.
+    pub security: Security,
+}
+
+/// Security context, validated.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// UID (never 0).
+    pub run_as_user: i64,
+    /// GID.
+    pub run_as_group: i64,
+    /// Volume group.
+    pub fs_group: i64,
+    /// Read-only root filesystem.
+    pub read_only_root_filesystem: bool,
+    /// Writable scratch directories (absolute).
+    pub writable_paths: Vec<String>,
 }
 
 /// CPU and memory quantities.
@@ -166,14 +183,58 @@ pub struct Volume {
     pub mount_path: String,
 }
 
-/// Secret keys.
+/// Secret keys and how their values reach the cluster.
 #[derive(Debug, Clone)]
 pub struct Secrets {
     /// Required keys.
     pub required: Vec<String>,
     /// Optional keys.
     pub optional: Vec<String>,
+    /// The delivery.
+    pub source: SecretSource,
+    /// Restart the backend through Stakater Reloader when the Secret changes.
+    pub reloader: bool,
 }
+
+/// Where secret values come from, validated.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    /// An ExternalSecret.
+    External {
+        /// Store name.
+        store: String,
+        /// Store kind.
+        store_kind: model::StoreKind,
+        /// Remote entry.
+        remote_key: String,
+        /// Refresh interval.
+        refresh_interval: String,
+    },
+    /// A SealedSecret.
+    Sealed {
+        /// Scope.
+        scope: model::SealScope,
+        /// Encrypted values.
+        encrypted: BTreeMap<String, String>,
+    },
+    /// Created out of band.
+    Existing,
+    /// Plain values from the environment.
+    Inline(SecretValues),
+}
+
+/// Plain secret values. Its `Debug` shows the keys only, so no log or panic can print a value.
+#[derive(Clone, Default)]
+pub struct SecretValues(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// The environment variable prefix `inline` secrets are read from.
+pub const SECRET_ENV_PREFIX: &str = "MAGNETIQ_SECRET_";
 
 /// Ingress, validated.
 #[derive(Debug, Clone)]
@@ -261,6 +322,17 @@ pub fn load_with(
     name: &str,
     overrides: &[String],
 ) -> anyhow::Result<Profile> {
+    load_full(store, name, overrides, &BTreeMap::new())
+}
+
+/// Like [`load_with`], with the environment `inline` secrets are read from
+/// (`MAGNETIQ_SECRET_<KEY>` variables; others are ignored).
+pub fn load_full(
+    store: &dyn ProfileStore,
+    name: &str,
+    overrides: &[String],
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<Profile> {
     let loaded = load::load_with(store, name, overrides)?;
-    validate::validate(loaded)
+    validate::validate(loaded, env)
 }

@@ -135,6 +135,53 @@ pub struct Workload {
     /// Extra literal environment variables.
     #[serde(default)]
     pub env: IndexMap<String, String>,
+    /// Who the container runs as and what it may write.
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// `[backend.security]`, `[frontend.security]`: the pod and container security context.
+/// The defaults pass a security review: a fixed non-root UID, no privilege escalation, no
+/// capabilities, the runtime's default seccomp profile and a read-only root filesystem with
+/// writable scratch directories only where listed.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// UID the container runs as (not 0; 10000 or more keeps clear of host users).
+    #[serde(default = "default_id")]
+    pub run_as_user: i64,
+    /// GID the container runs as.
+    #[serde(default = "default_id")]
+    pub run_as_group: i64,
+    /// Group that owns mounted volumes, so the non-root user can write them.
+    #[serde(default = "default_id")]
+    pub fs_group: i64,
+    /// Mount the image's filesystem read-only.
+    #[serde(default = "yes")]
+    pub read_only_root_filesystem: bool,
+    /// Directories the application writes besides its volumes; each gets an emptyDir.
+    #[serde(default = "default_writable")]
+    pub writable_paths: Vec<String>,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            run_as_user: default_id(),
+            run_as_group: default_id(),
+            fs_group: default_id(),
+            read_only_root_filesystem: true,
+            writable_paths: default_writable(),
+        }
+    }
+}
+
+fn default_id() -> i64 {
+    10001
+}
+
+fn default_writable() -> Vec<String> {
+    vec!["/tmp".to_string()]
 }
 
 fn default_pull_policy() -> PullPolicy {
@@ -345,11 +392,100 @@ pub enum DatabaseEngine {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Secrets {
+    /// How the values reach the cluster: `external-secrets` (an ExternalSecret reads them
+    /// from your secret store), `sealed` (a SealedSecret carries them encrypted), `existing`
+    /// (a Secret created out of band; nothing rendered) or `inline` (read from
+    /// `MAGNETIQ_SECRET_<KEY>` environment variables at render time; stdout and the ArgoCD
+    /// plugin only, never a committed tree).
+    #[serde(default)]
+    pub mode: SecretsMode,
     /// Keys the backend cannot start without.
     pub required: Vec<String>,
     /// Keys the backend reads when present.
     #[serde(default)]
     pub optional: Vec<String>,
+    /// Settings for `mode = "external-secrets"`.
+    #[serde(default)]
+    pub external: Option<ExternalSecrets>,
+    /// Settings for `mode = "sealed"`.
+    #[serde(default)]
+    pub sealed: Option<Sealed>,
+    /// Add Stakater Reloader's annotation so the backend restarts when the Secret changes
+    /// (needs Reloader in the cluster).
+    #[serde(default)]
+    pub reloader: bool,
+}
+
+/// How secret values reach the cluster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretsMode {
+    /// An ExternalSecret (external-secrets.io/v1) syncs them from a secret store.
+    ExternalSecrets,
+    /// A SealedSecret (bitnami.com/v1alpha1) holds them encrypted.
+    Sealed,
+    /// A Secret created out of band; nothing is rendered.
+    #[default]
+    Existing,
+    /// Values from the environment at render time (never written to a tree).
+    Inline,
+}
+
+/// `[secrets.external]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalSecrets {
+    /// Name of the SecretStore or ClusterSecretStore.
+    pub store: String,
+    /// `SecretStore` (in the namespace) or `ClusterSecretStore`.
+    #[serde(default = "default_store_kind")]
+    pub store_kind: StoreKind,
+    /// The entry in the store whose properties become the Secret's keys.
+    pub remote_key: String,
+    /// How often the operator re-reads the store (a Go duration such as `1h`).
+    #[serde(default = "default_refresh")]
+    pub refresh_interval: String,
+}
+
+fn default_store_kind() -> StoreKind {
+    StoreKind::ClusterSecretStore
+}
+
+fn default_refresh() -> String {
+    "1h".into()
+}
+
+/// Kind of external-secrets store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum StoreKind {
+    /// A store in the application's namespace.
+    SecretStore,
+    /// A store for the whole cluster.
+    ClusterSecretStore,
+}
+
+/// `[secrets.sealed]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sealed {
+    /// Sealing scope the values were encrypted with (`kubeseal --scope`).
+    #[serde(default)]
+    pub scope: SealScope,
+    /// Encrypted values by key, as `kubeseal --raw` prints them.
+    pub encrypted: IndexMap<String, String>,
+}
+
+/// kubeseal scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SealScope {
+    /// Bound to the Secret's name and namespace.
+    #[default]
+    Strict,
+    /// Bound to the namespace.
+    NamespaceWide,
+    /// Usable anywhere.
+    ClusterWide,
 }
 
 /// `[ingress]`

@@ -58,7 +58,7 @@ impl Checker<'_> {
 }
 
 /// Validates a loaded profile.
-pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
+pub fn validate(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Result<Profile> {
     let Loaded {
         name,
         sources,
@@ -70,7 +70,7 @@ pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
         root: &root,
         diagnostics: pending,
     };
-    let profile = check_profile(&mut c, &name, raw);
+    let profile = check_profile(&mut c, &name, raw, env);
     // Report in reading order: file by file (the profile first, then what it extends), top
     // to bottom.
     c.diagnostics
@@ -87,7 +87,12 @@ pub fn validate(loaded: Loaded) -> anyhow::Result<Profile> {
     }
 }
 
-fn check_profile(c: &mut Checker<'_>, name: &str, raw: RawProfile) -> Option<Profile> {
+fn check_profile(
+    c: &mut Checker<'_>,
+    name: &str,
+    raw: RawProfile,
+    env: &BTreeMap<String, String>,
+) -> Option<Profile> {
     if raw.is_abstract {
         c.err_help(
             "abstract",
@@ -138,7 +143,7 @@ fn check_profile(c: &mut Checker<'_>, name: &str, raw: RawProfile) -> Option<Pro
 
     let storage = check_storage(c, &raw.storage, sqlite);
     let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
-    let secrets = check_secrets(c, &raw.secrets, &config_keys);
+    let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);
     let config = check_config(c, &raw, database_url);
     let ingress = if raw.ingress.enabled {
         check_ingress(c, &raw.ingress)
@@ -345,7 +350,9 @@ fn check_workload(
         }
         env.push((k.clone(), v.clone()));
     }
+    let security = check_security(c, at, &w.security);
     Some(Workload {
+        security: security?,
         image: image?,
         pull_policy: w.image_pull_policy,
         port: port?,
@@ -366,6 +373,51 @@ fn check_workload(
         config_keys: w.config_keys.clone(),
         all_secrets: w.all_secrets,
         env,
+    })
+}
+
+fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<Security> {
+    for (key, id) in [
+        ("run_as_user", s.run_as_user),
+        ("run_as_group", s.run_as_group),
+        ("fs_group", s.fs_group),
+    ] {
+        let path = format!("{at}.security.{key}");
+        if id == 0 {
+            c.err_help(
+                &path,
+                "0 is root; the pods run with runAsNonRoot, which refuses to start a root container",
+                "use a fixed high ID such as 10001",
+            );
+        } else if !(1..=2_147_483_647).contains(&id) {
+            c.err(
+                &path,
+                format!("{id} is not a valid Linux ID (1 to 2147483647)"),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, p) in s.writable_paths.iter().enumerate() {
+        let path = format!("{at}.security.writable_paths[{i}]");
+        if !p.starts_with('/') || p == "/" || p.split('/').any(|x| x == "..") {
+            c.err(
+                &path,
+                format!("{p:?} must be an absolute directory other than /"),
+            );
+        } else if !seen.insert(p.trim_end_matches('/').to_string()) {
+            c.err(&path, format!("{p} is listed twice"));
+        }
+    }
+    Some(Security {
+        run_as_user: s.run_as_user,
+        run_as_group: s.run_as_group,
+        fs_group: s.fs_group,
+        read_only_root_filesystem: s.read_only_root_filesystem,
+        writable_paths: s
+            .writable_paths
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_string())
+            .collect(),
     })
 }
 
@@ -540,10 +592,31 @@ fn check_database(c: &mut Checker<'_>, db: &model::Database, data_mount: &str) -
     })
 }
 
+/// Values that are obviously not real secrets: the design document's placeholders and
+/// their kind.
+fn is_placeholder(v: &str) -> bool {
+    let l = v.trim().to_ascii_lowercase();
+    l.is_empty()
+        || [
+            "change-this",
+            "changeme",
+            "change-me",
+            "change_me",
+            "your-",
+            "your_",
+            "placeholder",
+            "<",
+        ]
+        .iter()
+        .any(|p| l.contains(p))
+}
+
 fn check_secrets(
     c: &mut Checker<'_>,
     s: &model::Secrets,
     config: &BTreeSet<String>,
+    environment: Environment,
+    env: &BTreeMap<String, String>,
 ) -> Option<Secrets> {
     let mut seen = BTreeSet::new();
     for (list, keys) in [("required", &s.required), ("optional", &s.optional)] {
@@ -561,9 +634,157 @@ fn check_secrets(
             }
         }
     }
+    let strict = environment != Environment::Development;
+    let mode = s.mode;
+    for (table, used) in [
+        ("external", s.external.is_some()),
+        ("sealed", s.sealed.is_some()),
+    ] {
+        let wanted = match table {
+            "external" => model::SecretsMode::ExternalSecrets,
+            _ => model::SecretsMode::Sealed,
+        };
+        if used && mode != wanted {
+            c.err(
+                &format!("secrets.{table}"),
+                format!(
+                    "[secrets.{table}] is only read with mode = {:?}",
+                    if table == "external" {
+                        "external-secrets"
+                    } else {
+                        "sealed"
+                    }
+                ),
+            );
+        }
+    }
+    let source = match mode {
+        model::SecretsMode::Existing => SecretSource::Existing,
+        model::SecretsMode::ExternalSecrets => {
+            let Some(x) = &s.external else {
+                c.err_help(
+                    "secrets.mode",
+                    "mode \"external-secrets\" needs a [secrets.external] table",
+                    "add [secrets.external] with store (the SecretStore or ClusterSecretStore) and remote_key",
+                );
+                return None;
+            };
+            c.check("secrets.external.store", types::check_subdomain(&x.store));
+            if x.remote_key.trim().is_empty() {
+                c.err(
+                    "secrets.external.remote_key",
+                    "must name the entry in the secret store",
+                );
+            }
+            let duration_ok = !x.refresh_interval.is_empty()
+                && x.refresh_interval
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit() || "hms".contains(ch))
+                && x.refresh_interval.ends_with(['h', 'm', 's'])
+                && x.refresh_interval
+                    .starts_with(|ch: char| ch.is_ascii_digit());
+            if !duration_ok {
+                c.err(
+                    "secrets.external.refresh_interval",
+                    format!(
+                        "{:?} is not a duration such as 1h, 15m or 1h30m",
+                        x.refresh_interval
+                    ),
+                );
+            }
+            SecretSource::External {
+                store: x.store.clone(),
+                store_kind: x.store_kind,
+                remote_key: x.remote_key.clone(),
+                refresh_interval: x.refresh_interval.clone(),
+            }
+        }
+        model::SecretsMode::Sealed => {
+            let Some(x) = &s.sealed else {
+                c.err_help(
+                    "secrets.mode",
+                    "mode \"sealed\" needs a [secrets.sealed] table",
+                    "add [secrets.sealed.encrypted] with one `kubeseal --raw` value per key",
+                );
+                return None;
+            };
+            for k in &s.required {
+                if !x.encrypted.contains_key(k) {
+                    c.err(
+                        "secrets.sealed.encrypted",
+                        format!("required key {k} has no encrypted value"),
+                    );
+                }
+            }
+            for (k, v) in &x.encrypted {
+                let path = format!("secrets.sealed.encrypted.{}", super::node::join("", k));
+                if !seen.contains(k) {
+                    c.err(
+                        &path,
+                        format!("{k} is not declared in secrets.required or secrets.optional"),
+                    );
+                } else if v.trim().is_empty() {
+                    c.err(
+                        &path,
+                        format!(
+                            "the value of {k} is empty; seal the real value with kubeseal --raw"
+                        ),
+                    );
+                } else if !v
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+                    || v.len() < 16
+                {
+                    c.err(
+                        &path,
+                        format!(
+                            "the value of {k} is not a kubeseal --raw output (base64 ciphertext)"
+                        ),
+                    );
+                }
+            }
+            SecretSource::Sealed {
+                scope: x.scope,
+                encrypted: x
+                    .encrypted
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            }
+        }
+        model::SecretsMode::Inline => {
+            let mut values = BTreeMap::new();
+            for (list, keys) in [("required", &s.required), ("optional", &s.optional)] {
+                for (i, k) in keys.iter().enumerate() {
+                    let var = format!("{SECRET_ENV_PREFIX}{k}");
+                    match env.get(&var) {
+                        Some(v) if strict && is_placeholder(v) && list == "required" => c.err(
+                            &format!("secrets.{list}[{i}]"),
+                            format!("${var} is empty or a placeholder; outside development every required secret needs its real value"),
+                        ),
+                        Some(v) if strict && !v.is_empty() && is_placeholder(v) => c.err(
+                            &format!("secrets.{list}[{i}]"),
+                            format!("${var} holds a placeholder; set the real value or leave it unset"),
+                        ),
+                        Some(v) => {
+                            values.insert(k.clone(), v.clone());
+                        }
+                        None if list == "required" => c.err(
+                            &format!("secrets.{list}[{i}]"),
+                            format!("mode \"inline\" reads {k} from ${var}, which is not set"),
+                        ),
+                        None => {}
+                    }
+                }
+            }
+            SecretSource::Inline(SecretValues(values))
+        }
+    };
     Some(Secrets {
         required: s.required.clone(),
         optional: s.optional.clone(),
+        source,
+        reloader: s.reloader,
     })
 }
 
