@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 
 use crate::build::argocd::Application;
+use crate::build::ops::{RecurringJob, ServiceMonitor};
 use crate::build::secrets::{ExternalSecret, SealedSecret};
 
 /// One Kubernetes object of a kind magnetiq-gen renders.
@@ -54,6 +55,10 @@ pub enum Object {
     ExternalSecret(ExternalSecret),
     /// bitnami.com/v1alpha1 SealedSecret.
     SealedSecret(SealedSecret),
+    /// longhorn.io/v1beta2 RecurringJob.
+    RecurringJob(RecurringJob),
+    /// monitoring.coreos.com/v1 ServiceMonitor.
+    ServiceMonitor(ServiceMonitor),
     /// argoproj.io/v1alpha1 Application.
     Application(Application),
 }
@@ -77,6 +82,8 @@ macro_rules! dispatch {
             Object::Ingress($o) => $e,
             Object::ExternalSecret($o) => $e,
             Object::SealedSecret($o) => $e,
+            Object::RecurringJob($o) => $e,
+            Object::ServiceMonitor($o) => $e,
             Object::Application($o) => $e,
         }
     };
@@ -124,7 +131,9 @@ impl Object {
             Object::PodDisruptionBudget(_) => 11,
             Object::NetworkPolicy(_) => 12,
             Object::Ingress(_) => 13,
-            Object::Application(_) => 14,
+            Object::RecurringJob(_) => 7,
+            Object::ServiceMonitor(_) => 14,
+            Object::Application(_) => 15,
         }
     }
 
@@ -156,6 +165,8 @@ impl Object {
             "Ingress" => Object::Ingress(typed(value)?),
             "ExternalSecret" => Object::ExternalSecret(typed(value)?),
             "SealedSecret" => Object::SealedSecret(typed(value)?),
+            "RecurringJob" => Object::RecurringJob(typed(value)?),
+            "ServiceMonitor" => Object::ServiceMonitor(typed(value)?),
             "Application" => Object::Application(typed(value)?),
             other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
         })

@@ -3,10 +3,35 @@
 //! One module per resource family; this module fixes which file each object goes to and
 //! the order of the files.
 
+/// Implements k8s-openapi's `Resource` and `Metadata` for a custom resource struct.
+macro_rules! custom_resource {
+    ($ty:ident, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl k8s_openapi::Resource for $ty {
+            const API_VERSION: &'static str = concat!($group, "/", $version);
+            const GROUP: &'static str = $group;
+            const KIND: &'static str = $kind;
+            const VERSION: &'static str = $version;
+            const URL_PATH_SEGMENT: &'static str = $plural;
+            type Scope = k8s_openapi::NamespaceResourceScope;
+        }
+
+        impl k8s_openapi::Metadata for $ty {
+            type Ty = ObjectMeta;
+            fn metadata(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn metadata_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
+
 pub mod argocd;
 mod config;
 mod namespace;
 mod network;
+pub mod ops;
 mod rbac;
 pub mod secrets;
 mod storage;
@@ -104,6 +129,20 @@ pub fn all(p: &Profile) -> Manifest {
         "frontend/pdb.yaml",
         workload::frontend_pdb(p, &names)
             .map(Object::PodDisruptionBudget)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "backup.yaml",
+        ops::recurring_job(p, &names)
+            .map(Object::RecurringJob)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "backend/servicemonitor.yaml",
+        ops::service_monitor(p, &names)
+            .map(Object::ServiceMonitor)
             .into_iter()
             .collect(),
     );

@@ -190,14 +190,25 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             }),
         }
     };
+    let mut backend_ingress = vec![NetworkPolicyIngressRule {
+        from: Some(vec![controller.clone(), pod_peer(p, Component::Frontend)]),
+        ports: Some(vec![port("TCP", p.backend.port)]),
+    }];
+    if let Some(m) = &p.monitoring {
+        // Prometheus scrapes the metrics port from its own namespace.
+        backend_ingress.push(NetworkPolicyIngressRule {
+            from: Some(vec![namespace_peer(&m.prometheus_namespace)]),
+            ports: Some(vec![port(
+                "TCP",
+                m.container_port.unwrap_or(p.backend.port),
+            )]),
+        });
+    }
     vec![
         policy(
             &names.backend,
             Component::Backend,
-            vec![NetworkPolicyIngressRule {
-                from: Some(vec![controller.clone(), pod_peer(p, Component::Frontend)]),
-                ports: Some(vec![port("TCP", p.backend.port)]),
-            }],
+            backend_ingress,
             backend_egress,
         ),
         policy(

@@ -17,29 +17,6 @@ use crate::names::Names;
 use crate::profile::model::{SealScope, StoreKind};
 use crate::profile::{Profile, SecretSource};
 
-macro_rules! custom_resource {
-    ($ty:ident, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
-        impl k8s_openapi::Resource for $ty {
-            const API_VERSION: &'static str = concat!($group, "/", $version);
-            const GROUP: &'static str = $group;
-            const KIND: &'static str = $kind;
-            const VERSION: &'static str = $version;
-            const URL_PATH_SEGMENT: &'static str = $plural;
-            type Scope = k8s_openapi::NamespaceResourceScope;
-        }
-
-        impl k8s_openapi::Metadata for $ty {
-            type Ty = ObjectMeta;
-            fn metadata(&self) -> &ObjectMeta {
-                &self.metadata
-            }
-            fn metadata_mut(&mut self) -> &mut ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-
 /// external-secrets.io/v1 ExternalSecret (the fields magnetiq-gen uses).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -82,11 +82,9 @@ pub fn claims(p: &Profile, names: &Names) -> Vec<PersistentVolumeClaim> {
 }
 
 fn claim(p: &Profile, names: &Names, name: &str, v: &Volume) -> PersistentVolumeClaim {
-    let mut metadata = meta(
-        name,
-        Some(&names.namespace),
-        labels::component(p, labels::Component::Backend),
-    );
+    let mut claim_labels = labels::component(p, labels::Component::Backend);
+    claim_labels.extend(super::ops::backup_labels(p));
+    let mut metadata = meta(name, Some(&names.namespace), claim_labels);
     // A pruned or cascade-deleted claim takes the database with it.
     metadata.annotations =
         Some([(KEEP_ON_DELETE.0.to_string(), KEEP_ON_DELETE.1.to_string())].into());

@@ -39,6 +39,17 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
     env.extend(secret_env(p, w, names));
     env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));
     let mut container = container("backend", w, env, names);
+    if let Some(port) = p.monitoring.as_ref().and_then(|m| m.container_port) {
+        container
+            .ports
+            .get_or_insert_with(Vec::new)
+            .push(ContainerPort {
+                name: Some(super::ops::METRICS_PORT.into()),
+                container_port: port,
+                protocol: Some("TCP".into()),
+                ..Default::default()
+            });
+    }
     container.volume_mounts = Some(vec![
         VolumeMount {
             name: "data".into(),
@@ -352,7 +363,24 @@ fn claim_volume(name: &str, claim: &str) -> Volume {
 
 /// The backend Service.
 pub fn backend_service(p: &Profile, names: &Names) -> Service {
-    service(p, names, &names.backend, Component::Backend, p.backend.port)
+    let mut svc = service(p, names, &names.backend, Component::Backend, p.backend.port);
+    if let (Some(m), Some(spec)) = (&p.monitoring, svc.spec.as_mut()) {
+        // The named port the ServiceMonitor scrapes: the container's own metrics port, or
+        // the application port when metrics are served there.
+        let target = if m.container_port.is_some() {
+            super::ops::METRICS_PORT
+        } else {
+            PORT_NAME
+        };
+        spec.ports.get_or_insert_with(Vec::new).push(ServicePort {
+            name: Some(super::ops::METRICS_PORT.into()),
+            port: m.port,
+            target_port: Some(IntOrString::String(target.into())),
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        });
+    }
+    svc
 }
 
 /// The frontend Service.

@@ -43,6 +43,10 @@ pub struct Profile {
     pub ingress: Option<Ingress>,
     /// Frontend autoscaling, when enabled.
     pub autoscaling: Option<Autoscaling>,
+    /// Scheduled backups, when enabled.
+    pub backup: Option<Backup>,
+    /// Metrics scraping, when enabled.
+    pub monitoring: Option<Monitoring>,
     /// NetworkPolicies, when enabled.
     pub network_policy: Option<NetworkPolicy>,
     /// Operator RBAC, when enabled.
@@ -335,4 +339,36 @@ pub fn load_full(
 ) -> anyhow::Result<Profile> {
     let loaded = load::load_with(store, name, overrides)?;
     validate::validate(loaded, env)
+}
+
+/// Scheduled backups, validated.
+#[derive(Debug, Clone)]
+pub struct Backup {
+    /// RecurringJob name (at most 40 characters, a Longhorn limit).
+    pub name: String,
+    /// Cron expression.
+    pub cron: String,
+    /// Backups kept.
+    pub retain: i32,
+    /// Group the volumes join.
+    pub group: String,
+    /// Longhorn's namespace.
+    pub longhorn_namespace: String,
+}
+
+/// Metrics scraping, validated.
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    /// Path.
+    pub path: String,
+    /// Separate container port, if any.
+    pub container_port: Option<i32>,
+    /// Service port.
+    pub port: i32,
+    /// Interval.
+    pub interval: String,
+    /// Prometheus namespace.
+    pub prometheus_namespace: String,
+    /// ServiceMonitor labels.
+    pub labels: BTreeMap<String, String>,
 }

@@ -40,6 +40,12 @@ pub struct RawProfile {
     /// Horizontal Pod Autoscaler for the frontend.
     #[serde(default)]
     pub autoscaling: Autoscaling,
+    /// Scheduled Longhorn backups of the volumes.
+    #[serde(default)]
+    pub backup: Backup,
+    /// Prometheus scraping of the backend's metrics.
+    #[serde(default)]
+    pub monitoring: Monitoring,
     /// NetworkPolicies for both workloads.
     pub network_policy: NetworkPolicy,
     /// ServiceAccounts and the operator Role.
@@ -628,4 +634,57 @@ pub enum ArgocdMode {
     Directory,
     /// Render through the Config Management Plugin.
     Plugin,
+}
+
+/// `[backup]`: a Longhorn RecurringJob that backs up the data and media volumes to the
+/// cluster's Longhorn backup target.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// Render the RecurringJob and join the volumes to it.
+    #[serde(default)]
+    pub enabled: bool,
+    /// When, as a five-field cron expression (UTC), e.g. `0 2 * * *`.
+    #[serde(default)]
+    pub cron: String,
+    /// How many backups Longhorn keeps.
+    #[serde(default)]
+    pub retain: i64,
+    /// The Longhorn recurring-job group the volumes join.
+    #[serde(default)]
+    pub group: String,
+    /// Namespace Longhorn runs in (RecurringJobs live there).
+    #[serde(default = "default_longhorn_ns")]
+    pub longhorn_namespace: String,
+}
+
+fn default_longhorn_ns() -> String {
+    "longhorn-system".into()
+}
+
+/// `[monitoring]`: a Prometheus Operator ServiceMonitor for the backend.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Render the ServiceMonitor and the metrics port.
+    #[serde(default)]
+    pub enabled: bool,
+    /// HTTP path of the metrics.
+    #[serde(default)]
+    pub path: String,
+    /// Container port serving the metrics; 0 means the backend's own port.
+    #[serde(default)]
+    pub container_port: i64,
+    /// Service port named `metrics`.
+    #[serde(default)]
+    pub port: i64,
+    /// Scrape interval, e.g. `30s`.
+    #[serde(default)]
+    pub interval: String,
+    /// Namespace Prometheus runs in (allowed through the NetworkPolicy).
+    #[serde(default)]
+    pub prometheus_namespace: String,
+    /// Labels your Prometheus selects ServiceMonitors by (e.g. `release = "prometheus"`).
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
 }

@@ -155,6 +155,16 @@ fn check_profile(
     } else {
         Some(None)
     };
+    let backup = if raw.backup.enabled {
+        check_backup(c, &raw).map(Some)
+    } else {
+        Some(None)
+    };
+    let monitoring = if raw.monitoring.enabled {
+        check_monitoring(c, &raw).map(Some)
+    } else {
+        Some(None)
+    };
     let network_policy = if raw.network_policy.enabled {
         check_network_policy(c, &raw.network_policy).map(Some)
     } else {
@@ -192,6 +202,8 @@ fn check_profile(
         secrets: secrets?,
         ingress: ingress?,
         autoscaling: autoscaling?,
+        backup: backup?,
+        monitoring: monitoring?,
         network_policy: network_policy?,
         rbac,
         argocd: argocd?,
@@ -898,6 +910,136 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
             .collect(),
         annotations,
     }))
+}
+
+/// Checks a five-field cron expression (minute hour day month weekday) as Longhorn reads it.
+fn check_cron(expr: &str) -> Result<(), String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
+    let names = ["minute", "hour", "day of month", "month", "day of week"];
+    if fields.len() != 5 {
+        return Err(format!(
+            "{expr:?} is not a cron expression: it needs five fields (minute hour day month weekday), like \"0 2 * * *\""
+        ));
+    }
+    for ((field, (lo, hi)), name) in fields.iter().zip(ranges).zip(names) {
+        for part in field.split(',') {
+            let (range, step) = match part.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (part, None),
+            };
+            if let Some(s) = step
+                && !s.parse::<u32>().is_ok_and(|n| n > 0)
+            {
+                return Err(format!(
+                    "{expr:?}: the {name} step {s:?} is not a positive number"
+                ));
+            }
+            if range == "*" {
+                continue;
+            }
+            for bound in range.split('-') {
+                match bound.parse::<u32>() {
+                    Ok(n) if (lo..=hi).contains(&n) => {}
+                    _ => {
+                        return Err(format!(
+                            "{expr:?}: the {name} field {field:?} must hold numbers from {lo} to {hi}, '*', ranges, lists or steps"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
+    let b = &raw.backup;
+    if raw.storage.provider != StorageProvider::Longhorn {
+        c.err(
+            "backup.enabled",
+            "backups are Longhorn RecurringJobs; storage.provider is not \"longhorn\"",
+        );
+    }
+    c.check("backup.cron", check_cron(&b.cron));
+    let retain = c.check(
+        "backup.retain",
+        types::parse_range(b.retain, 1, 100, "retain (backups kept)"),
+    );
+    c.check("backup.group", DnsLabel::parse(&b.group).map(|_| ()));
+    c.check(
+        "backup.longhorn_namespace",
+        DnsLabel::parse(&b.longhorn_namespace).map(|_| ()),
+    );
+    let name = format!("{}-backup", raw.app.namespace);
+    if name.len() > 40 {
+        c.err("app.namespace", format!("the backup job's name {name} is longer than the 40 characters Longhorn allows; shorten the namespace or disable [backup]"));
+    }
+    Some(Backup {
+        name,
+        cron: b.cron.clone(),
+        retain: retain?,
+        group: b.group.clone(),
+        longhorn_namespace: b.longhorn_namespace.clone(),
+    })
+}
+
+fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring> {
+    let m = &raw.monitoring;
+    c.check("monitoring.path", types::check_http_path(&m.path));
+    let port = c.check("monitoring.port", types::parse_port(m.port));
+    let container_port = if m.container_port == 0 {
+        Some(None)
+    } else {
+        let p = c.check(
+            "monitoring.container_port",
+            types::parse_port(m.container_port),
+        );
+        if p == Some(raw.backend.port as i32) {
+            c.err(
+                "monitoring.container_port",
+                "this is the backend's own port; use 0 to scrape it there",
+            );
+        }
+        p.map(Some)
+    };
+    let interval_ok = m.interval.ends_with(['s', 'm'])
+        && m.interval[..m.interval.len() - 1]
+            .parse::<u32>()
+            .is_ok_and(|n| n > 0);
+    if !interval_ok {
+        c.err(
+            "monitoring.interval",
+            format!(
+                "{:?} is not a scrape interval such as 30s or 1m",
+                m.interval
+            ),
+        );
+    }
+    c.check(
+        "monitoring.prometheus_namespace",
+        DnsLabel::parse(&m.prometheus_namespace).map(|_| ()),
+    );
+    for (k, v) in &m.labels {
+        if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
+            c.err(
+                &format!("monitoring.labels.{}", super::node::join("", k)),
+                e,
+            );
+        }
+    }
+    Some(Monitoring {
+        path: m.path.clone(),
+        container_port: container_port?,
+        port: port?,
+        interval: m.interval.clone(),
+        prometheus_namespace: m.prometheus_namespace.clone(),
+        labels: m
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
 }
 
 fn check_autoscaling(c: &mut Checker<'_>, a: &model::Autoscaling) -> Option<Autoscaling> {
