@@ -71,6 +71,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "mermaid")]
         format: crate::graph::Format,
     },
+    /// Check manifests against rules that know this deployment (exit 1 on findings).
+    #[command(after_help = "Exit codes: 0 no findings; 1 findings; 2 bad input or an I/O failure.")]
+    Lint {
+        /// Lint what this profile renders.
+        #[arg(long, short = 'p', value_name = "NAME|FILE", required_unless_present_any = ["dir", "rules"], conflicts_with = "dir")]
+        profile: Option<String>,
+        /// Lint an existing tree of YAML manifests (e.g. one written from the design document).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
+        /// Override a profile value: --set app.version=2.0.1 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Only report errors, not warnings.
+        #[arg(long)]
+        errors_only: bool,
+        /// List the rules with their explanations instead.
+        #[arg(long)]
+        rules: bool,
+    },
     /// List the profiles with their extends chains.
     Profiles {
         /// Directory holding the profiles.

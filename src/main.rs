@@ -52,6 +52,21 @@ fn main() -> ExitCode {
             .and_then(|t| magnetiq_gen::render_with(&DirStore::new(&t.dir), &t.name, set))
             .and_then(|m| write_stdout(&magnetiq_gen::graph::render(&m, *format)))
             .map(|()| Outcome::Clean),
+        Command::Lint {
+            profile,
+            dir,
+            profiles_dir,
+            set,
+            errors_only,
+            rules,
+        } => lint(
+            profile.as_deref(),
+            dir.as_deref(),
+            profiles_dir,
+            set,
+            *errors_only,
+            *rules,
+        ),
         Command::Profiles { profiles_dir } => write_stdout(&magnetiq_gen::inspect::profiles(
             &DirStore::new(profiles_dir),
         ))
@@ -333,4 +348,56 @@ fn secret_env() -> std::collections::BTreeMap<String, String> {
     std::env::vars()
         .filter(|(k, _)| k.starts_with(magnetiq_gen::profile::SECRET_ENV_PREFIX))
         .collect()
+}
+
+/// `lint`: the rendered objects of a profile, or an existing tree, against the rules.
+fn lint(
+    profile: Option<&str>,
+    dir: Option<&Path>,
+    profiles_dir: &Path,
+    set: &[String],
+    errors_only: bool,
+    list_rules: bool,
+) -> anyhow::Result<Outcome> {
+    use magnetiq_gen::lint;
+    if list_rules {
+        let mut out = String::new();
+        for r in lint::rules() {
+            out.push_str(&format!(
+                "{} {} {}\n  why: {}\n  fix: {}\n  see: {}\n\n",
+                r.id, r.severity, r.title, r.explanation, r.fix, r.link
+            ));
+        }
+        write_stdout(&out)?;
+        return Ok(Outcome::Clean);
+    }
+    let objects = match (profile, dir) {
+        (_, Some(dir)) => lint::load_dir(dir)?,
+        (Some(profile), None) => {
+            let target = ProfileRef::resolve(profile, profiles_dir)?;
+            let m = magnetiq_gen::render_with(&DirStore::new(&target.dir), &target.name, set)?;
+            m.files
+                .iter()
+                .flat_map(|f| {
+                    f.objects.iter().map(|o| {
+                        (
+                            f.path.to_string(),
+                            serde_json::to_value(o).expect("objects serialize"),
+                        )
+                    })
+                })
+                .collect()
+        }
+        (None, None) => anyhow::bail!("lint needs --profile or --dir"),
+    };
+    let mut findings = lint::lint(&objects);
+    if errors_only {
+        findings.retain(|f| f.rule.severity == lint::Severity::Error);
+    }
+    write_stdout(&lint::report(&findings))?;
+    Ok(if findings.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
 }

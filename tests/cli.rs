@@ -469,3 +469,19 @@ fn rerendering_leaves_unchanged_files_untouched() {
     );
     assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), old);
 }
+
+#[test]
+fn lint_passes_production_and_fails_the_design_documents_tree() {
+    let out = run(&repo(), &["lint", "--profile", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = run(&repo(), &["lint", "--dir", "tests/fixtures/lint/design"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    for id in ["MG002", "MG003", "MG005", "MG006", "MG009"] {
+        assert!(report.contains(id), "{id} missing from\n{report}");
+    }
+    let out = run(&repo(), &["lint", "--rules"]);
+    assert!(text(&out.stdout).matches("\n  see: https://").count() >= 15);
+    let out = run(&repo(), &["lint", "--dir", "no/such/dir"]);
+    assert_eq!(out.status.code(), Some(2));
+}
