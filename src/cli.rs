@@ -93,6 +93,11 @@ pub enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Print a profile that renders the deployment an existing manifest tree describes.
+    Import {
+        /// A tree of YAML manifests shaped like the design document's k8s/.
+        dir: PathBuf,
+    },
     /// List the profiles with their extends chains.
     Profiles {
         /// Directory holding the profiles.

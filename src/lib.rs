@@ -7,6 +7,7 @@ pub mod build;
 pub mod cli;
 pub mod cmp;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod labels;

@@ -67,6 +67,21 @@ fn main() -> ExitCode {
             *errors_only,
             *rules,
         ),
+        Command::Import { dir } => magnetiq_gen::lint::load_dir(dir)
+            .map(|objects| magnetiq_gen::import::import(&objects))
+            .and_then(|imported| {
+                // The profile on stdout; the notes (also comments in the profile) on stderr.
+                note(
+                    cli.quiet,
+                    format_args!(
+                        "imported: {} things not mapped, {} that render differently (listed at the top of the profile)",
+                        imported.unmapped.len(),
+                        imported.differences.len()
+                    ),
+                );
+                write_stdout(&imported.profile)
+            })
+            .map(|()| Outcome::Clean),
         Command::Profiles { profiles_dir } => write_stdout(&magnetiq_gen::inspect::profiles(
             &DirStore::new(profiles_dir),
         ))

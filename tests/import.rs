@@ -1,0 +1,188 @@
+//! Importing the design document's tree gives a profile that renders the same deployment,
+//! but for the corrections the import lists.
+
+use std::collections::BTreeMap;
+
+use magnetiq_gen::profile::MemStore;
+use serde_json::Value;
+
+fn design() -> Vec<(String, Value)> {
+    magnetiq_gen::lint::load_dir(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/lint/design"
+    )))
+    .unwrap()
+}
+
+/// JSON with object keys sorted, so key order does not count as a difference.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let sorted: BTreeMap<&String, String> =
+                m.iter().map(|(k, v)| (k, canonical(v))).collect();
+            format!("{sorted:?}")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Facts a user would compare: what runs, on which ports, with what resources, storage,
+/// routes and configuration.
+fn facts(objects: &[Value]) -> BTreeMap<String, String> {
+    let mut f = BTreeMap::new();
+    for o in objects {
+        let kind = o["kind"].as_str().unwrap_or_default();
+        let name = o["metadata"]["name"].as_str().unwrap_or_default();
+        let id = format!("{kind}/{name}");
+        match kind {
+            "Deployment" => {
+                let c = &o["spec"]["template"]["spec"]["containers"][0];
+                f.insert(format!("{id} image"), c["image"].to_string());
+                f.insert(
+                    format!("{id} port"),
+                    c["ports"][0]["containerPort"].to_string(),
+                );
+                f.insert(format!("{id} resources"), canonical(&c["resources"]));
+                f.insert(format!("{id} replicas"), o["spec"]["replicas"].to_string());
+                f.insert(
+                    format!("{id} probe path"),
+                    c["readinessProbe"]["httpGet"]["path"].to_string(),
+                );
+            }
+            "Service" => {
+                f.insert(
+                    format!("{id} port"),
+                    o["spec"]["ports"][0]["port"].to_string(),
+                );
+            }
+            "PersistentVolumeClaim" => {
+                f.insert(
+                    format!("{id} size"),
+                    o["spec"]["resources"]["requests"]["storage"].to_string(),
+                );
+                f.insert(format!("{id} access"), o["spec"]["accessModes"].to_string());
+                f.insert(
+                    format!("{id} class"),
+                    o["spec"]["storageClassName"].to_string(),
+                );
+            }
+            "ConfigMap" => {
+                for (k, v) in o["data"].as_object().into_iter().flatten() {
+                    f.insert(format!("{id} {k}"), v.to_string());
+                }
+            }
+            "Ingress" => {
+                f.insert(
+                    format!("{id} host"),
+                    o["spec"]["rules"][0]["host"].to_string(),
+                );
+                for p in o["spec"]["rules"][0]["http"]["paths"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    f.insert(
+                        format!("{id} route {}", p["path"].as_str().unwrap_or_default()),
+                        format!("{} {}", p["pathType"], p["backend"]["service"]["name"]),
+                    );
+                }
+                f.insert(
+                    format!("{id} tls"),
+                    o["spec"]["tls"][0]["secretName"].to_string(),
+                );
+            }
+            "StorageClass" => {
+                for (k, v) in o["parameters"].as_object().into_iter().flatten() {
+                    if v.as_str().is_some_and(|s| !s.is_empty()) {
+                        f.insert(format!("{id} {k}"), v.to_string());
+                    }
+                }
+                f.insert(format!("{id} reclaim"), o["reclaimPolicy"].to_string());
+            }
+            "Application" => {
+                for k in ["repoURL", "targetRevision", "path"] {
+                    f.insert(format!("{id} {k}"), o["spec"]["source"][k].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+#[test]
+fn importing_the_design_tree_renders_the_same_deployment_but_for_listed_corrections() {
+    let imported = magnetiq_gen::import::import(&design());
+    let store = MemStore {
+        files: vec![("imported".into(), imported.profile.clone().into_bytes())],
+    };
+    let manifest = magnetiq_gen::render(&store, "imported")
+        .unwrap_or_else(|e| panic!("{e}\n{}", imported.profile));
+    let rendered: Vec<Value> = manifest
+        .objects_in_apply_order()
+        .into_iter()
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect();
+    let before = facts(&design().into_iter().map(|(_, o)| o).collect::<Vec<_>>());
+    let after = facts(&rendered);
+    let mut changed: Vec<String> = before
+        .iter()
+        .filter(|(k, v)| after.get(*k) != Some(v))
+        .map(|(k, v)| {
+            format!(
+                "{k}: {v} -> {}",
+                after.get(k).map_or("(gone)", String::as_str)
+            )
+        })
+        .collect();
+    changed.sort();
+    // Exactly the corrections the import reports, and nothing else.
+    assert_eq!(
+        changed,
+        vec![
+            "ConfigMap/magnetiq-config DATABASE_URL: \"sqlite+aiosqlite:///app/data/magnetiq.db\" -> \"sqlite+aiosqlite:////app/data/magnetiq.db\"".to_string(),
+            "Deployment/magnetiq-backend replicas: 2 -> 1".to_string(),
+        ],
+        "facts that changed"
+    );
+    for expected in [
+        "backend.replicas",
+        "DATABASE_URL",
+        "rewrite-target",
+        "StorageClass",
+        "ALGORITHM is not secret",
+    ] {
+        assert!(
+            imported.differences.iter().any(|d| d.contains(expected)),
+            "{expected} not listed: {:#?}",
+            imported.differences
+        );
+    }
+    // The token settings moved to the ConfigMap, with the same values.
+    assert_eq!(
+        after
+            .get("ConfigMap/magnetiq-config ALGORITHM")
+            .map(String::as_str),
+        Some("\"HS256\"")
+    );
+}
+
+#[test]
+fn objects_magnetiq_gen_does_not_render_are_listed_as_not_mapped() {
+    let mut objects = design();
+    objects.push(("extra.yaml".into(), serde_json::json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "vacuum"}})));
+    let imported = magnetiq_gen::import::import(&objects);
+    assert!(
+        imported
+            .unmapped
+            .iter()
+            .any(|u| u.contains("CronJob vacuum")),
+        "{:?}",
+        imported.unmapped
+    );
+    assert!(
+        imported
+            .profile
+            .contains("#   - extra.yaml: CronJob vacuum")
+    );
+}
