@@ -43,30 +43,18 @@ pub enum Command {
     },
     /// Print a profile fully resolved (extends merged, references filled in) as TOML.
     Show {
-        /// Profile name or path to a .toml file.
-        #[arg(long, short = 'p', value_name = "NAME|FILE")]
-        profile: String,
-        /// Directory holding the profiles.
-        #[arg(long, value_name = "DIR", default_value = "profiles")]
-        profiles_dir: PathBuf,
-        /// Override a profile value: --set app.version=2.0.1 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        /// The profile.
+        #[command(flatten)]
+        target: ProfileArgs,
         /// Follow each value with the file and line it comes from.
         #[arg(long)]
         origin: bool,
     },
     /// Print a diagram of what a profile deploys (Mermaid, or Graphviz with --format dot).
     Graph {
-        /// Profile name or path to a .toml file.
-        #[arg(long, short = 'p', value_name = "NAME|FILE")]
-        profile: String,
-        /// Directory holding the profiles.
-        #[arg(long, value_name = "DIR", default_value = "profiles")]
-        profiles_dir: PathBuf,
-        /// Override a profile value: --set app.version=2.0.1 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        /// The profile.
+        #[command(flatten)]
+        target: ProfileArgs,
         /// Diagram language.
         #[arg(long, value_enum, default_value = "mermaid")]
         format: crate::graph::Format,
@@ -161,4 +149,18 @@ pub enum CmpCommand {
     /// comes from the plugin parameter `profile` (PARAM_PROFILE or ARGOCD_APP_PARAMETERS),
     /// else ARGOCD_ENV_PROFILE; the array parameter `set` overrides values.
     Generate,
+}
+
+/// Which profile, where the profiles are, and overrides: shared by `show` and `graph`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Profile name or path to a .toml file.
+    #[arg(long, short = 'p', value_name = "NAME|FILE")]
+    pub profile: String,
+    /// Directory holding the profiles.
+    #[arg(long, value_name = "DIR", default_value = "profiles")]
+    pub profiles_dir: PathBuf,
+    /// Override a profile value: --set app.version=2.0.1 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
 }

@@ -7,30 +7,14 @@ use serde_json::Value as Json;
 
 use crate::profile::load::{self, ProfileStore};
 use crate::profile::node::{Node, Value, join};
-use crate::profile::schema::profile_schema;
+use crate::profile::schema::{profile_schema, resolve_in};
 use crate::profile::source::Sources;
 use crate::report::did_you_mean;
 
 fn resolve(schema: &'static Json) -> &'static Json {
-    let defs = profile_schema().get("$defs");
-    let mut s = schema;
-    loop {
-        if let Some(r) = s.get("$ref").and_then(Json::as_str) {
-            match r.strip_prefix("#/$defs/").and_then(|n| defs?.get(n)) {
-                Some(d) => s = d,
-                None => return s,
-            }
-        } else if let Some(b) = s.get("anyOf").and_then(Json::as_array) {
-            match b
-                .iter()
-                .find(|x| x.get("type") != Some(&Json::from("null")))
-            {
-                Some(x) => s = x,
-                None => return s,
-            }
-        } else {
-            return s;
-        }
+    match profile_schema().get("$defs").and_then(Json::as_object) {
+        Some(defs) => resolve_in(defs, schema),
+        None => schema,
     }
 }
 

@@ -32,24 +32,12 @@ fn main() -> ExitCode {
         Command::Explain { key } => magnetiq_gen::inspect::explain(key)
             .and_then(|t| write_stdout(&t))
             .map(|()| Outcome::Clean),
-        Command::Show {
-            profile,
-            profiles_dir,
-            set,
-            origin,
-        } => ProfileRef::resolve(profile, profiles_dir)
-            .and_then(|t| {
-                magnetiq_gen::inspect::show(&DirStore::new(&t.dir), &t.name, set, *origin)
-            })
+        Command::Show { target, origin } => ProfileRef::resolve(&target.profile, &target.profiles_dir)
+            .and_then(|t| magnetiq_gen::inspect::show(&DirStore::new(&t.dir), &t.name, &target.set, *origin))
             .and_then(|t| write_stdout(&t))
             .map(|()| Outcome::Clean),
-        Command::Graph {
-            profile,
-            profiles_dir,
-            set,
-            format,
-        } => ProfileRef::resolve(profile, profiles_dir)
-            .and_then(|t| magnetiq_gen::render_with(&DirStore::new(&t.dir), &t.name, set))
+        Command::Graph { target, format } => ProfileRef::resolve(&target.profile, &target.profiles_dir)
+            .and_then(|t| magnetiq_gen::render_with(&DirStore::new(&t.dir), &t.name, &target.set))
             .and_then(|m| write_stdout(&magnetiq_gen::graph::render(&m, *format)))
             .map(|()| Outcome::Clean),
         Command::Lint {

@@ -129,32 +129,37 @@ pub fn check(root: &Node) -> Findings {
     walker.findings
 }
 
+/// Follows `$ref`s into `defs` and drops the `null` branch of optional values (TOML has no
+/// null), giving the schema a value must satisfy.
+pub fn resolve_in(defs: &'static Map<String, Json>, mut schema: &'static Json) -> &'static Json {
+    loop {
+        if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
+            match r.strip_prefix("#/$defs/").and_then(|n| defs.get(n)) {
+                Some(s) => schema = s,
+                None => return schema,
+            }
+        } else if let Some(branches) = schema.get("anyOf").and_then(Json::as_array) {
+            match branches
+                .iter()
+                .find(|b| b.get("type") != Some(&Json::from("null")))
+            {
+                Some(b) => schema = b,
+                None => return schema,
+            }
+        } else {
+            return schema;
+        }
+    }
+}
+
 struct Walker {
     defs: &'static Map<String, Json>,
     findings: Findings,
 }
 
 impl Walker {
-    /// Follows `$ref`s and drops the `null` branch of optional values (TOML has no null).
-    fn resolve(&self, mut schema: &'static Json) -> &'static Json {
-        loop {
-            if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
-                match r.strip_prefix("#/$defs/").and_then(|n| self.defs.get(n)) {
-                    Some(s) => schema = s,
-                    None => return schema,
-                }
-            } else if let Some(branches) = schema.get("anyOf").and_then(Json::as_array) {
-                match branches
-                    .iter()
-                    .find(|b| b.get("type") != Some(&Json::from("null")))
-                {
-                    Some(b) => schema = b,
-                    None => return schema,
-                }
-            } else {
-                return schema;
-            }
-        }
+    fn resolve(&self, schema: &'static Json) -> &'static Json {
+        resolve_in(self.defs, schema)
     }
 
     fn problem(&mut self, loc: &Loc, path: &str, message: String, help: Option<String>) {
