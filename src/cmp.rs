@@ -30,6 +30,8 @@ struct Parameter {
     string: Option<String>,
     #[serde(default)]
     array: Option<Vec<String>>,
+    #[serde(default)]
+    map: Option<serde_json::Value>,
 }
 
 fn present(v: Option<&String>) -> Option<String> {
@@ -44,6 +46,23 @@ pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
             .context("ARGOCD_APP_PARAMETERS is not the JSON array of parameters ArgoCD sends")?,
         None => Vec::new(),
     };
+    for p in &params {
+        match (p.name.as_str(), p.string.is_some(), p.array.is_some()) {
+            ("profile", true, false) | ("set", false, true) if p.map.is_none() => {}
+            ("profile", ..) => {
+                bail!("plugin parameter `profile` must be a string (\"string\": \"production\")")
+            }
+            ("set", ..) => bail!(
+                "plugin parameter `set` must be an array of key.path=value (\"array\": [...])"
+            ),
+            (other, ..) => {
+                bail!("unknown plugin parameter `{other}`; the plugin takes `profile` and `set`")
+            }
+        }
+        if params.iter().filter(|q| q.name == p.name).count() > 1 {
+            bail!("plugin parameter `{}` is given twice", p.name);
+        }
+    }
     let param = |name: &str| params.iter().find(|p| p.name == name);
     let profile = param("profile")
         .and_then(|p| present(p.string.as_ref()))
@@ -114,6 +133,21 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!((r.profile.as_str(), r.overrides.len()), ("dev", 2));
+    }
+
+    #[test]
+    fn malformed_parameters_are_refused_not_ignored() {
+        for params in [
+            r#"[{"name":"set","string":"app.version=3"}]"#,
+            r#"[{"name":"profile","array":["x"]}]"#,
+            r#"[{"name":"prfile","string":"x"}]"#,
+            r#"[{"name":"profile","string":"a"},{"name":"profile","string":"b"}]"#,
+        ] {
+            assert!(
+                request(&env(&[("ARGOCD_APP_PARAMETERS", params)])).is_err(),
+                "{params}"
+            );
+        }
     }
 
     #[test]

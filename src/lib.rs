@@ -46,6 +46,12 @@ impl ProfileRef {
                 .ok_or_else(|| {
                     anyhow::anyhow!("{arg:?} is not a profile: a profile path must end in .toml")
                 })?;
+            if !as_path.is_file() {
+                anyhow::bail!(
+                    "cannot read profile {arg}: no such file (a name without .toml, like {name}, is looked up in {})",
+                    profiles_dir.display()
+                );
+            }
             let dir = match as_path.parent() {
                 Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
                 _ => PathBuf::from("."),

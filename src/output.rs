@@ -160,6 +160,17 @@ pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool) -> anyhow
             );
         }
         let owned = read_owned(dir)?;
+        if let Some(previous) = owned_profile(dir)
+            && previous != profile_of(files)
+            && !force
+        {
+            bail!(
+                "refusing to write profile {:?} into {}: it holds profile {previous:?}, and replacing one environment's \
+                 tree with another's would, once committed, make ArgoCD prune the first; use another directory, or --force",
+                profile_of(files),
+                dir.display()
+            );
+        }
         if owned.is_none() && !force {
             let mut entries = fs::read_dir(dir)
                 .with_context(|| format!("cannot read directory {}", dir.display()))?;
@@ -367,4 +378,25 @@ pub fn write_new_files(dir: &Path, files: &[(&str, &str)]) -> anyhow::Result<()>
         written.push(target);
     }
     Ok(())
+}
+
+/// The profile named in an ownership list's first line.
+fn owned_profile(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join(OWNED_LIST)).ok()?;
+    profile_in_header(text.lines().next()?)
+}
+
+/// The profile a tree about to be written was rendered from (from its ownership list).
+fn profile_of(files: &[(String, String)]) -> String {
+    files
+        .iter()
+        .find(|(p, _)| p == OWNED_LIST)
+        .and_then(|(_, t)| profile_in_header(t.lines().next()?))
+        .unwrap_or_default()
+}
+
+fn profile_in_header(line: &str) -> Option<String> {
+    let start = line.find("(profile \"")? + "(profile \"".len();
+    let end = line[start..].find('"')? + start;
+    Some(line[start..end].to_string())
 }

@@ -485,3 +485,24 @@ fn lint_passes_production_and_fails_the_design_documents_tree() {
     let out = run(&repo(), &["lint", "--dir", "no/such/dir"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_tree_of_one_profile_is_not_silently_replaced_by_another() {
+    let ws = workspace();
+    assert_eq!(run(ws.path(), &["render", "-p", "production", "-o", "k8s"]).status.code(), Some(0));
+    let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("it holds profile \"production\""), "{}", text(&out.stderr));
+    assert!(ws.path().join("k8s/storage.yaml").exists(), "nothing was pruned");
+}
+
+#[test]
+fn odd_set_paths_and_missing_profile_files_are_errors_not_panics() {
+    for bad in [".=x", "..=x", "app.=x", "=x", "noequals"] {
+        let out = run(&repo(), &["render", "-p", "production", "--set", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
+    }
+    let out = run(&repo(), &["render", "-p", "production.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no such file"), "{}", text(&out.stderr));
+}

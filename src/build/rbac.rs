@@ -62,7 +62,8 @@ pub fn objects(p: &Profile, names: &Names) -> Vec<Object> {
             // The runbook's `kubectl logs`, `kubectl exec` and `kubectl cp` need these
             // subresources, which the design document's Role does not grant.
             rule(&[""], &["pods/log"], &["get"]),
-            rule(&[""], &["pods/exec"], &["create"]),
+            // kubectl 1.30+ opens exec over a WebSocket, an HTTP GET that RBAC checks as `get`.
+            rule(&[""], &["pods/exec"], &["get", "create"]),
             rule(
                 &[""],
                 &["persistentvolumeclaims", "events"],

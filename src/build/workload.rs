@@ -157,7 +157,17 @@ fn deployment(
     let reads_config = w.env_from_config || !w.config_keys.is_empty();
     let mut annotations = BTreeMap::new();
     if reads_config {
-        annotations.insert("checksum/config".to_string(), checksum(&p.config));
+        // Only what this workload reads: a backend-only change must not restart the frontend.
+        let read: BTreeMap<String, String> = if w.env_from_config {
+            p.config.clone()
+        } else {
+            p.config
+                .iter()
+                .filter(|(k, _)| w.config_keys.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        annotations.insert("checksum/config".to_string(), checksum(&read));
     }
     // Sealed values are ciphertext, safe to digest; plain (inline) values are not hashed
     // into an annotation, where a weak secret could be guessed back from it.

@@ -314,6 +314,9 @@ fn apply_override(sources: &mut Sources, root: &mut Node, text: &str) -> Result<
         || segments
             .iter()
             .any(|s| matches!(s, Segment::Key(k) if k.is_empty()))
+        || path.trim().starts_with('.')
+        || path.trim().ends_with('.')
+        || path.contains("..")
     {
         return Err(Diagnostic::new(
             Some(key_loc),
@@ -321,7 +324,13 @@ fn apply_override(sources: &mut Sources, root: &mut Node, text: &str) -> Result<
             "--set needs a key path such as app.version",
         ));
     }
-    let (last, parents) = segments.split_last().expect("checked non-empty");
+    let Some((last, parents)) = segments.split_last() else {
+        return Err(Diagnostic::new(
+            Some(key_loc),
+            path,
+            "--set needs a key path such as app.version",
+        ));
+    };
     let mut table = &mut *root;
     for seg in parents {
         let Segment::Key(k) = seg else {

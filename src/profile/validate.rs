@@ -230,6 +230,22 @@ fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
         );
     }
     let namespace = c.check("app.namespace", DnsLabel::parse(&app.namespace));
+    if [
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "argocd",
+        "longhorn-system",
+    ]
+    .contains(&app.namespace.as_str())
+    {
+        c.err_help(
+            "app.namespace",
+            format!("{} belongs to the cluster or its tooling; the app would share it, and its Namespace object would be managed (and guarded) by this deployment", app.namespace),
+            "use a namespace of the application's own, such as magnetiq-v2",
+        );
+    }
     let version = c.check(
         "app.version",
         types::check_label_value(&app.version).and_then(|()| {
@@ -648,28 +664,8 @@ fn check_secrets(
     }
     let strict = environment != Environment::Development;
     let mode = s.mode;
-    for (table, used) in [
-        ("external", s.external.is_some()),
-        ("sealed", s.sealed.is_some()),
-    ] {
-        let wanted = match table {
-            "external" => model::SecretsMode::ExternalSecrets,
-            _ => model::SecretsMode::Sealed,
-        };
-        if used && mode != wanted {
-            c.err(
-                &format!("secrets.{table}"),
-                format!(
-                    "[secrets.{table}] is only read with mode = {:?}",
-                    if table == "external" {
-                        "external-secrets"
-                    } else {
-                        "sealed"
-                    }
-                ),
-            );
-        }
-    }
+    // A table for another mode is not an error: a profile that extends production may
+    // switch modes while production's [secrets.external] is still inherited.
     let source = match mode {
         model::SecretsMode::Existing => SecretSource::Existing,
         model::SecretsMode::ExternalSecrets => {
@@ -988,6 +984,9 @@ fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring>
     let m = &raw.monitoring;
     c.check("monitoring.path", types::check_http_path(&m.path));
     let port = c.check("monitoring.port", types::parse_port(m.port));
+    if m.port == raw.backend.port {
+        c.err("monitoring.port", format!("{} is also the backend Service's http port; a Service cannot expose one port number twice", m.port));
+    }
     let container_port = if m.container_port == 0 {
         Some(None)
     } else {
