@@ -489,11 +489,23 @@ fn lint_passes_production_and_fails_the_design_documents_tree() {
 #[test]
 fn a_tree_of_one_profile_is_not_silently_replaced_by_another() {
     let ws = workspace();
-    assert_eq!(run(ws.path(), &["render", "-p", "production", "-o", "k8s"]).status.code(), Some(0));
+    assert_eq!(
+        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
+            .status
+            .code(),
+        Some(0)
+    );
     let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("it holds profile \"production\""), "{}", text(&out.stderr));
-    assert!(ws.path().join("k8s/storage.yaml").exists(), "nothing was pruned");
+    assert!(
+        text(&out.stderr).contains("it holds profile \"production\""),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        ws.path().join("k8s/storage.yaml").exists(),
+        "nothing was pruned"
+    );
 }
 
 #[test]
@@ -504,5 +516,9 @@ fn odd_set_paths_and_missing_profile_files_are_errors_not_panics() {
     }
     let out = run(&repo(), &["render", "-p", "production.toml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no such file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no such file"),
+        "{}",
+        text(&out.stderr)
+    );
 }

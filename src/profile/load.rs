@@ -539,7 +539,7 @@ fn parse_file(
 /// any order, and a cycle never settles and is reported.
 fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
     let mut templates: Vec<(Vec<Segment>, String, String, Loc)> = Vec::new();
-    collect_templates(root, &mut Vec::new(), "", &mut templates);
+    collect_templates(root, &mut Vec::new(), &mut templates);
     if templates.is_empty() {
         return Vec::new();
     }
@@ -588,7 +588,8 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
     if !diagnostics.is_empty() {
         return diagnostics;
     }
-    let in_cycle = cyclic(&templates, &references);
+    let matrix = reads_matrix(&templates, &references);
+    let in_cycle = cyclic(&matrix);
     if !in_cycle.is_empty() {
         return in_cycle
             .iter()
@@ -605,7 +606,7 @@ fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
         let mut changed = false;
         for i in 0..n {
             for j in 0..n {
-                if i != j && reads(&templates, &references, i, j) && level[i] <= level[j] {
+                if i != j && matrix[i][j] && level[i] <= level[j] {
                     level[i] = level[j] + 1;
                     changed = true;
                 }
@@ -651,30 +652,34 @@ fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)
     )
 }
 
-/// Whether template `i` reads template `j`: one of i's references names j's key or a table
-/// around it (`app` covers `app.domain`), or a part of it.
-fn reads(
+/// `matrix[i][j]`: template `i` reads template `j`, that is one of i's references names j's
+/// key or a table around it (`app` covers `app.domain`), or a part of it.
+fn reads_matrix(
     templates: &[(Vec<Segment>, String, String, Loc)],
     references: &[Vec<String>],
-    i: usize,
-    j: usize,
-) -> bool {
-    let target = &templates[j].1;
-    references[i].iter().any(|r| {
-        r == target
-            || target.starts_with(&format!("{r}."))
-            || target.starts_with(&format!("{r}["))
-            || r.starts_with(&format!("{target}."))
-    })
+) -> Vec<Vec<bool>> {
+    // `a` is `b` or lies inside it: equal, or `b` followed by '.' or '['.
+    let within = |a: &str, b: &str| {
+        a.strip_prefix(b)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    };
+    references
+        .iter()
+        .map(|refs| {
+            templates
+                .iter()
+                .map(|(_, target, _, _)| {
+                    refs.iter().any(|r| within(target, r) || within(r, target))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Indices of the templates that reference themselves through a chain of references.
-fn cyclic(
-    templates: &[(Vec<Segment>, String, String, Loc)],
-    references: &[Vec<String>],
-) -> Vec<usize> {
-    let reads = |i: usize, j: usize| reads(templates, references, i, j);
-    let n = templates.len();
+fn cyclic(matrix: &[Vec<bool>]) -> Vec<usize> {
+    let reads = |i: usize, j: usize| matrix[i][j];
+    let n = matrix.len();
     (0..n)
         .filter(|&start| {
             let mut seen = vec![false; n];
@@ -700,14 +705,13 @@ fn cyclic(
 fn collect_templates(
     node: &Node,
     segments: &mut Vec<Segment>,
-    path: &str,
     out: &mut Vec<(Vec<Segment>, String, String, Loc)>,
 ) {
     match &node.value {
         Value::Str(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
             out.push((
                 segments.clone(),
-                path.to_string(),
+                node::path_string(segments),
                 s.clone(),
                 node.loc.clone(),
             ));
@@ -715,14 +719,14 @@ fn collect_templates(
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 segments.push(Segment::Index(i));
-                collect_templates(item, segments, &format!("{path}[{i}]"), out);
+                collect_templates(item, segments, out);
                 segments.pop();
             }
         }
         Value::Table(t) => {
             for (k, e) in t {
                 segments.push(Segment::Key(k.clone()));
-                collect_templates(&e.node, segments, &node::join(path, k), out);
+                collect_templates(&e.node, segments, out);
                 segments.pop();
             }
         }
@@ -788,10 +792,7 @@ fn serde_diagnostic(root: &Node, e: &serde_path_to_error::Error<serde_json::Erro
         && segments.last() == Some(&Segment::Key(field.to_string()))
     {
         segments.pop();
-        path = segments.iter().fold(String::new(), |acc, s| match s {
-            Segment::Key(k) => node::join(&acc, k),
-            Segment::Index(i) => format!("{acc}[{i}]"),
-        });
+        path = node::path_string(&segments);
     }
     // serde_json appends " at line N column M" of its own input; that position means nothing here.
     let message = match inner.rfind(" at line ") {

@@ -78,7 +78,7 @@ pub fn from_toml(
     span: std::ops::Range<usize>,
 ) -> (Node, Vec<TreeError>) {
     let mut errors = Vec::new();
-    let value = convert_table(file, table, "", &mut errors);
+    let value = convert_table(file, table, &|| String::new(), &mut errors);
     (
         Node {
             value,
@@ -88,15 +88,18 @@ pub fn from_toml(
     )
 }
 
+/// A key path built only when an error needs it (most conversions have none).
+type LazyPath<'a> = &'a dyn Fn() -> String;
+
 fn convert_table(
     file: FileId,
     table: &DeTable<'_>,
-    path: &str,
+    path: LazyPath<'_>,
     errors: &mut Vec<TreeError>,
 ) -> Value {
     let mut out = Table::with_capacity(table.len());
     for (key, value) in table {
-        let key_path = join(path, key.get_ref());
+        let key_path = || join(&path(), key.get_ref());
         let node = convert(file, value.get_ref(), value.span(), &key_path, errors);
         out.insert(
             key.get_ref().to_string(),
@@ -116,7 +119,7 @@ fn convert(
     file: FileId,
     value: &DeValue<'_>,
     span: std::ops::Range<usize>,
-    path: &str,
+    path: LazyPath<'_>,
     errors: &mut Vec<TreeError>,
 ) -> Node {
     let loc = Loc { file, span };
@@ -127,7 +130,7 @@ fn convert(
             Err(_) => {
                 errors.push(TreeError {
                     loc: loc.clone(),
-                    path: path.to_string(),
+                    path: path(),
                     message: "integer does not fit in 64 bits".into(),
                 });
                 Value::Int(0)
@@ -138,7 +141,7 @@ fn convert(
         DeValue::Datetime(_) => {
             errors.push(TreeError {
                 loc: loc.clone(),
-                path: path.to_string(),
+                path: path(),
                 message: "no profile key takes a date or time; quote it to make it a string".into(),
             });
             Value::Str(String::new())
@@ -152,7 +155,7 @@ fn convert(
                         file,
                         item.get_ref(),
                         item.span(),
-                        &format!("{path}[{i}]"),
+                        &|| format!("{}[{i}]", path()),
                         errors,
                     )
                 })
@@ -161,6 +164,14 @@ fn convert(
         DeValue::Table(t) => convert_table(file, t, path, errors),
     };
     Node { value, loc }
+}
+
+/// The dotted key path of `segments` (`ingress.backend_paths[0].path`).
+pub fn path_string(segments: &[Segment]) -> String {
+    segments.iter().fold(String::new(), |acc, s| match s {
+        Segment::Key(k) => join(&acc, k),
+        Segment::Index(i) => format!("{acc}[{i}]"),
+    })
 }
 
 /// Joins a dotted key path; keys that are not bare TOML keys are quoted.
