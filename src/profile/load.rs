@@ -261,31 +261,44 @@ pub fn load_with(
         return Err(many(name, sources, diagnostics));
     }
 
-    // Structure first (unknown keys, wrong types, missing keys), all of it at once. Unknown
-    // keys alone do not stop the rest of the checks: they are dropped and reported along
-    // with whatever validation finds.
+    diagnostics = resolve_templates(&mut root);
+    // A profile serde accepts is structurally sound: the schema is generated from the same
+    // types. Only when it does not is the tree walked against the schema, which reports every
+    // unknown key, wrong type and missing key at once. Unknown keys alone do not stop the
+    // rest of the checks: they are dropped and reported along with what validation finds.
+    if diagnostics.is_empty()
+        && let Ok(raw) = serde_json::from_value::<RawProfile>(node::to_json(&root))
+    {
+        return Ok(Loaded {
+            name: name.to_string(),
+            sources,
+            root,
+            raw,
+            pending: Vec::new(),
+        });
+    }
     let structure = schema::check(&root);
-    if structure.only_unknown_keys {
+    let only_unknown = structure.only_unknown_keys;
+    if only_unknown {
         schema::drop_keys(&mut root, &structure.unknown);
     }
-    diagnostics = structure.diagnostics;
-    diagnostics.extend(resolve_templates(&mut root));
-    if !structure.only_unknown_keys || diagnostics.len() > structure.unknown.len() {
-        return Err(many(name, sources, diagnostics));
+    let template_problems = diagnostics.len();
+    let mut all = structure.diagnostics;
+    all.append(&mut diagnostics);
+    if !only_unknown || template_problems > 0 {
+        return Err(many(name, sources, all));
     }
-
-    let json = node::to_json(&root);
-    match serde_path_to_error::deserialize::<_, RawProfile>(json) {
+    match serde_path_to_error::deserialize::<_, RawProfile>(node::to_json(&root)) {
         Ok(raw) => Ok(Loaded {
             name: name.to_string(),
             sources,
             root,
             raw,
-            pending: diagnostics,
+            pending: all,
         }),
         Err(e) => {
-            diagnostics.push(serde_diagnostic(&root, &e));
-            Err(many(name, sources, diagnostics))
+            all.push(serde_diagnostic(&root, &e));
+            Err(many(name, sources, all))
         }
     }
 }
