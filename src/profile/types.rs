@@ -362,6 +362,64 @@ pub fn check_repo_url(s: &str) -> Result<(), String> {
     }
 }
 
+/// Checks an e-mail address: one `@`, a non-empty local part, a host name after it.
+pub fn check_email(s: &str) -> Result<(), String> {
+    let ok = s.split_once('@').is_some_and(|(local, host)| {
+        !local.is_empty()
+            && !local.contains(char::is_whitespace)
+            && !host.contains('@')
+            && check_host(&host.to_ascii_lowercase()).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an e-mail address such as noreply@example.com"
+        ))
+    }
+}
+
+/// Checks an absolute http(s) URL with a host.
+pub fn check_http_url(s: &str) -> Result<(), String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host
+            .rsplit_once(':')
+            .filter(|(_, p)| p.parse::<u16>().is_ok())
+            .map_or(host, |(h, _)| h);
+        !host.is_empty()
+            && !r.contains(char::is_whitespace)
+            && check_subdomain(&host.to_ascii_lowercase()).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not an http(s) URL such as https://example.com/api"
+        ))
+    }
+}
+
+/// Checks CORS origins as the backend reads them: a JSON array of `scheme://host[:port]`.
+pub fn check_origins(s: &str) -> Result<(), String> {
+    let list: Vec<String> = serde_json::from_str(s).map_err(|_| {
+        format!("{s:?} is not a JSON array of origins such as [\"https://example.com\"]")
+    })?;
+    for o in &list {
+        check_http_url(o)?;
+        let after_scheme = o.split_once("://").map_or("", |(_, r)| r);
+        if after_scheme.contains('/') {
+            return Err(format!(
+                "origin {o:?} has a path; an origin is scheme://host[:port] only"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +448,22 @@ mod tests {
         assert!(Image::parse("registry.voltaic.systems/Magnetiq:v1").is_err());
         assert!(Image::parse("reg/app:v 1").is_err());
         assert!(Image::parse("reg/app@sha256:abc").is_err());
+    }
+
+    #[test]
+    fn emails_urls_and_origins_are_checked_for_shape() {
+        assert!(check_email("noreply@voltaic.systems").is_ok());
+        assert!(
+            check_email("noreply").is_err()
+                && check_email("a@b").is_err()
+                && check_email("a b@c.de").is_err()
+        );
+        assert!(check_http_url("https://magnetiq.voltaic.systems/api").is_ok());
+        assert!(check_http_url("http://magnetiq.localhost:8080/api").is_ok());
+        assert!(check_http_url("magnetiq.voltaic.systems/api").is_err());
+        assert!(check_origins(r#"["https://magnetiq.voltaic.systems"]"#).is_ok());
+        assert!(check_origins("https://magnetiq.voltaic.systems").is_err());
+        assert!(check_origins(r#"["https://a.example.com/path"]"#).is_err());
     }
 
     #[test]

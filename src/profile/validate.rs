@@ -814,6 +814,20 @@ fn check_config(
         if let Err(e) = types::check_env_name(k) {
             c.err(&path, e);
         }
+        // Keys whose names say what they hold are checked as such: the backend would
+        // otherwise fail at its first e-mail or request, long after the deploy.
+        let shape = if k.ends_with("_EMAIL") || k.starts_with("BUSINESS_EMAIL") {
+            types::check_email(v)
+        } else if k.ends_with("_URL") {
+            types::check_http_url(v)
+        } else if k == "ALLOWED_ORIGINS" {
+            types::check_origins(v)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = shape {
+            c.err(&path, e);
+        }
         out.insert(k.clone(), v.clone());
     }
     out.insert("APP_NAME".into(), raw.app.display_name.clone());
