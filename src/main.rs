@@ -70,10 +70,9 @@ fn main() -> ExitCode {
                 write_stdout(&imported.profile)
             })
             .map(|()| Outcome::Clean),
-        Command::Profiles { profiles_dir } => write_stdout(&magnetiq_gen::inspect::profiles(
-            &DirStore::new(profiles_dir),
-        ))
-        .map(|()| Outcome::Clean),
+        Command::Profiles { profiles_dir } => require_dir(profiles_dir)
+            .and_then(|()| write_stdout(&magnetiq_gen::inspect::profiles(&DirStore::new(profiles_dir))))
+            .map(|()| Outcome::Clean),
         Command::Init { dir } => init(dir, cli.quiet),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -173,6 +172,7 @@ fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
             )
         }
         None => {
+            require_dir(&args.profiles_dir)?;
             let store = DirStore::new(&args.profiles_dir);
             (render_all(&store, &args.set, &env)?, true)
         }
@@ -403,4 +403,16 @@ fn lint(
     } else {
         Outcome::Findings
     })
+}
+
+/// A missing profiles directory is an error, not an empty list.
+fn require_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "profiles directory {} does not exist (set it with --profiles-dir)",
+            dir.display()
+        )
+    }
 }
