@@ -176,16 +176,16 @@ impl Walker {
                 .iter()
                 .filter_map(|v| v.get("const")?.as_str())
                 .collect();
+            let list = allowed
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             match &node.value {
                 Value::Str(s) if allowed.contains(&s.as_str()) => {}
                 Value::Str(s) => {
                     let help = did_you_mean(s, allowed.iter().copied())
                         .map(|m| format!("did you mean {m:?}?"));
-                    let list = allowed
-                        .iter()
-                        .map(|a| format!("{a:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
                     self.problem(
                         &node.loc,
                         path,
@@ -194,11 +194,6 @@ impl Walker {
                     );
                 }
                 other => {
-                    let list = allowed
-                        .iter()
-                        .map(|a| format!("{a:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
                     self.problem(
                         &node.loc,
                         path,
