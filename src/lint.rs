@@ -815,12 +815,7 @@ impl<'a> Linter<'a> {
             }
             "PersistentVolumeClaim" => self.check_pvc(o, out),
             "Namespace" => {
-                if let Some(app) = self.finalizing_app()
-                    && !comma_list_has(
-                        o.annotation("argocd.argoproj.io/sync-options"),
-                        "Delete=false",
-                    )
-                {
+                if let Some(app) = self.unguarded_against_app_delete(o) {
                     out.push((
                         "MG024",
                         format!("Application {} has the resources finalizer and this Namespace (with every volume claim in it) lacks the sync option Delete=false", app.name),
@@ -1078,13 +1073,18 @@ impl<'a> Linter<'a> {
         }
     }
 
+    /// The Application whose deletion would cascade to `o`, when `o` lacks `Delete=false`.
+    fn unguarded_against_app_delete(&self, o: &Obj<'a>) -> Option<&Obj<'a>> {
+        let app = self.finalizing_app()?;
+        (!comma_list_has(
+            o.annotation("argocd.argoproj.io/sync-options"),
+            "Delete=false",
+        ))
+        .then_some(app)
+    }
+
     fn check_pvc(&self, o: &Obj<'a>, out: &mut Vec<(&'static str, String)>) {
-        if let Some(app) = self.finalizing_app()
-            && !comma_list_has(
-                o.annotation("argocd.argoproj.io/sync-options"),
-                "Delete=false",
-            )
-        {
+        if let Some(app) = self.unguarded_against_app_delete(o) {
             out.push((
                 "MG024",
                 format!("Application {} has the resources finalizer and this claim lacks the sync option Delete=false: deleting the Application deletes the volume's data", app.name),

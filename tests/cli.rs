@@ -16,6 +16,18 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run magnetiq-gen")
 }
 
+/// Runs the binary and requires success, showing stderr otherwise.
+fn ok(dir: &Path, args: &[&str]) -> Output {
+    let out = run(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -131,12 +143,7 @@ fn a_bad_profile_exits_2_and_writes_nothing() {
 #[test]
 fn rerendering_removes_files_it_no_longer_renders_and_keeps_the_users_own() {
     let ws = workspace();
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     assert!(ws.path().join("k8s/frontend/hpa.yaml").exists());
     std::fs::write(ws.path().join("k8s/README.md"), "ours\n").unwrap();
     // Turn autoscaling off: hpa.yaml must go, README.md must stay.
@@ -196,12 +203,7 @@ fn the_abstract_base_profile_cannot_be_rendered() {
 #[test]
 fn check_exits_0_when_up_to_date_1_on_drift_and_writes_nothing() {
     let ws = workspace();
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     let out = run(
         ws.path(),
         &["render", "-p", "production", "-o", "k8s", "--check"],
@@ -238,12 +240,7 @@ fn check_exits_0_when_up_to_date_1_on_drift_and_writes_nothing() {
     );
 
     // A file the tool no longer renders is drift too.
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     let out = run(
         ws.path(),
         &[
@@ -305,12 +302,7 @@ fn render_all_writes_every_deployable_profile_into_its_own_directory() {
         );
     }
     assert!(!ws.path().join("envs/base").exists());
-    assert_eq!(
-        run(ws.path(), &["render", "--all", "-o", "envs", "--check"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "--all", "-o", "envs", "--check"]);
     // One broken profile: nothing is written for any of them.
     std::fs::write(
         ws.path().join("profiles/broken.toml"),
@@ -447,12 +439,7 @@ fn check_on_a_directory_it_never_wrote_suggests_force() {
 #[test]
 fn rerendering_leaves_unchanged_files_untouched() {
     let ws = workspace();
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "dev", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
     let file = ws.path().join("k8s/namespace.yaml");
     let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
     std::fs::File::options()
@@ -461,12 +448,7 @@ fn rerendering_leaves_unchanged_files_untouched() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "dev", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
     assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), old);
 }
 
@@ -489,12 +471,7 @@ fn lint_passes_production_and_fails_the_design_documents_tree() {
 #[test]
 fn a_tree_of_one_profile_is_not_silently_replaced_by_another() {
     let ws = workspace();
-    assert_eq!(
-        run(ws.path(), &["render", "-p", "production", "-o", "k8s"])
-            .status
-            .code(),
-        Some(0)
-    );
+    ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     let out = run(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
