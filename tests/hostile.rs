@@ -1,0 +1,10 @@
+//! Tests that attack: every class of abuse from issue 10, each reproduced against the tool.
+//!
+//! Each module owns one surface: the output tree (links, crashes, races, drift), profile input
+//! (files, templates, references, overrides), rendered objects the API server would refuse or
+//! alter, and the plugin and process edges (environment, secrets in messages).
+
+mod edges;
+mod input;
+mod objects;
+mod tree;

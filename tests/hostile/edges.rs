@@ -1,0 +1,1 @@
+//! Hostile tests: see tests/hostile.rs.
