@@ -86,11 +86,82 @@ pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
         .collect();
     let profiles_dir =
         present(env.get("ARGOCD_ENV_PROFILES_DIR")).unwrap_or_else(|| "profiles".into());
+    // The repo-server checks other applications' repositories out next to this one: a
+    // profiles directory must stay inside the application's own source directory.
+    let inside = std::path::Path::new(&profiles_dir).components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if !inside {
+        bail!(
+            "plugin env entry PROFILES_DIR must be a relative path inside the application's source directory, \
+             found {profiles_dir:?}"
+        );
+    }
     Ok(Request {
         profile,
         overrides,
         profiles_dir: PathBuf::from(profiles_dir),
     })
+}
+
+/// The sidecar's setting (an env entry on the sidecar container, which Applications cannot
+/// set: theirs arrive prefixed `ARGOCD_ENV_`) listing the namespaces that may receive `inline`
+/// secrets from the sidecar's own `MAGNETIQ_SECRET_*` variables.
+pub const INLINE_NAMESPACES_ENV: &str = "MAGNETIQ_PLUGIN_INLINE_NAMESPACES";
+
+/// Whether an environment variable is one `cmp generate` reads.
+pub fn is_plugin_variable(name: &str) -> bool {
+    name.starts_with("ARGOCD_") || name.starts_with("PARAM_") || name == INLINE_NAMESPACES_ENV
+}
+
+/// Refuses a render that carries `inline` secret values unless every namespace they go to is
+/// on the sidecar's allow-list.
+///
+/// The plugin serves every Application that names it, and any of them can pass
+/// `set: [secrets.mode=inline, app.namespace=theirs]`: without this check, the values in the
+/// sidecar's environment would be rendered into whichever namespace asked. ArgoCD's own advice
+/// is to keep secrets out of generated manifests; the allow-list exists for a sidecar that
+/// serves one team, and it relies on AppProject destinations to stop other teams deploying
+/// into those namespaces.
+pub fn check_inline_allowed(
+    env: &BTreeMap<String, String>,
+    manifest: &crate::Manifest,
+) -> anyhow::Result<()> {
+    let allowed: Vec<&str> = env
+        .get(INLINE_NAMESPACES_ENV)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut namespaces: Vec<&str> = manifest
+        .objects_in_apply_order()
+        .into_iter()
+        .filter(|o| o.kind() == "Secret")
+        .filter_map(|o| o.metadata().namespace.as_deref())
+        .collect();
+    namespaces.sort_unstable();
+    namespaces.dedup();
+    let refused: Vec<&str> = namespaces
+        .iter()
+        .copied()
+        .filter(|ns| !allowed.contains(ns))
+        .collect();
+    if !refused.is_empty() {
+        bail!(
+            "refusing to render inline secret values into namespace {} through the plugin: the plugin serves every \
+             Application that names it, so any of them could ask for the sidecar's secrets. Use secrets.mode \
+             \"external-secrets\" or \"sealed\", or list the namespace in {INLINE_NAMESPACES_ENV} on the sidecar \
+             container (only for a sidecar that serves one team, with AppProject destinations fencing that namespace)",
+            refused.join(", ")
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -148,6 +219,24 @@ mod tests {
                 "{params}"
             );
         }
+    }
+
+    #[test]
+    fn a_profiles_dir_outside_the_source_directory_is_refused() {
+        for dir in ["../other-app/profiles", "/etc", "profiles/../../x"] {
+            let e = request(&env(&[
+                ("ARGOCD_ENV_PROFILE", "dev"),
+                ("ARGOCD_ENV_PROFILES_DIR", dir),
+            ]))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("PROFILES_DIR"), "{dir}: {e}");
+        }
+        let ok = request(&env(&[
+            ("ARGOCD_ENV_PROFILE", "dev"),
+            ("ARGOCD_ENV_PROFILES_DIR", "deploy/profiles"),
+        ]));
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -141,22 +141,41 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
 fn fix_command(args: &RenderArgs, dir: &Path) -> String {
     let mut cmd = String::from("magnetiq-gen render");
     match &args.profile {
-        Some(p) => cmd.push_str(&format!(" --profile {p}")),
+        Some(p) => cmd.push_str(&format!(" --profile {}", shell_quote(p))),
         None => cmd.push_str(" --all"),
     }
     if args.profiles_dir != Path::new("profiles") {
-        cmd.push_str(&format!(" --profiles-dir {}", args.profiles_dir.display()));
+        cmd.push_str(&format!(
+            " --profiles-dir {}",
+            shell_quote(&args.profiles_dir.to_string_lossy())
+        ));
     }
     for s in &args.set {
-        cmd.push_str(&format!(" --set {s}"));
+        cmd.push_str(&format!(" --set {}", shell_quote(s)));
     }
-    cmd.push_str(&format!(" --out-dir {}", dir.display()));
+    cmd.push_str(&format!(
+        " --out-dir {}",
+        shell_quote(&dir.to_string_lossy())
+    ));
     cmd
+}
+
+/// `s` as one POSIX shell word: unchanged when it is plainly safe, else single-quoted (a
+/// quote inside becomes '\''), so a copied fix command never runs what a value smuggled in.
+fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./=:@%+,".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
     // Render everything in memory first: on any error, nothing is written.
-    let env = secret_env();
+    let env = secret_env()?;
     let (rendered, multi): (Vec<(Manifest, bool)>, bool) = match &args.profile {
         Some(profile) => {
             let target = ProfileRef::resolve(profile, &args.profiles_dir)?;
@@ -200,49 +219,60 @@ fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<Outcome> {
         write_stdout(&output::stream(m))?;
         return Ok(Outcome::Clean);
     };
-    let trees: Vec<(std::path::PathBuf, Vec<(String, String)>)> = manifests
-        .iter()
-        .map(|m| {
-            let dir = if multi {
-                out_dir.join(&m.profile)
-            } else {
-                out_dir.clone()
-            };
-            (dir, output::tree(m))
-        })
-        .collect();
+    if multi {
+        let trees: Vec<(String, Vec<(String, String)>)> = manifests
+            .iter()
+            .map(|m| (m.profile.clone(), output::tree(m)))
+            .collect();
+        if args.check {
+            let drifts = output::check_all(out_dir, &trees)?;
+            return report_drift(args, out_dir, &drifts, quiet);
+        }
+        for r in output::write_all(out_dir, &trees, args.force, quiet)? {
+            note(quiet, format_args!("{}", r.summary()));
+        }
+        return Ok(Outcome::Clean);
+    }
+    let m = manifests
+        .first()
+        .expect("a single render yields one manifest");
+    let files = output::tree(m);
     if args.check {
-        let mut report = String::new();
-        for (dir, files) in &trees {
-            let drift = output::check_tree(dir, files)?;
-            if !drift.is_empty() {
-                let mut fix = fix_command(args, out_dir);
-                // A directory magnetiq-gen never wrote needs --force to be written at all.
-                if dir.is_dir()
-                    && !dir.join(output::OWNED_LIST).exists()
-                    && std::fs::read_dir(dir)?.next().is_some()
-                {
-                    fix.push_str(" --force");
-                }
-                report.push_str(&drift.report(dir, &fix));
-            }
-        }
-        if report.is_empty() {
-            note(quiet, format_args!("{} is up to date", out_dir.display()));
-            return Ok(Outcome::Clean);
-        }
-        // The drift report is the command's result: stdout, so CI logs and pipes get it.
-        write_stdout(&report)?;
-        return Ok(Outcome::Findings);
+        let drift = output::check_tree(out_dir, &files)?;
+        return report_drift(args, out_dir, &[drift], quiet);
     }
-    for (dir, files) in &trees {
-        output::write_tree(dir, files, args.force)?;
-        note(
-            quiet,
-            format_args!("wrote {} files to {}", files.len(), dir.display()),
-        );
-    }
+    let r = output::write_tree(out_dir, &files, args.force, quiet)?;
+    note(quiet, format_args!("{}", r.summary()));
     Ok(Outcome::Clean)
+}
+
+/// Prints the drift of every checked directory (stdout: it is the command's result, for CI
+/// logs and pipes) and says whether there was any.
+fn report_drift(
+    args: &RenderArgs,
+    out_dir: &Path,
+    drifts: &[output::Drift],
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
+    let mut report = String::new();
+    for drift in drifts.iter().filter(|d| !d.is_empty()) {
+        let mut fix = fix_command(args, out_dir);
+        // A directory magnetiq-gen never wrote needs --force to be written at all.
+        if drift.dir.is_dir()
+            && !drift.dir.join(output::OWNED_LIST).exists()
+            && drift.stale_trees.is_empty()
+            && std::fs::read_dir(&drift.dir)?.next().is_some()
+        {
+            fix.push_str(" --force");
+        }
+        report.push_str(&drift.report(&fix));
+    }
+    if report.is_empty() {
+        note(quiet, format_args!("{} is up to date", out_dir.display()));
+        return Ok(Outcome::Clean);
+    }
+    write_stdout(&report)?;
+    Ok(Outcome::Findings)
 }
 
 /// Renders every deployable profile, on all cores; reports every failing profile.
@@ -306,11 +336,16 @@ fn render_all(
 
 /// `cmp generate`: what the ArgoCD plugin sidecar runs, in the application's source directory.
 fn cmp_generate() -> anyhow::Result<Outcome> {
-    let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+    // Only ArgoCD's variables and the plugin's own settings; the sidecar's other variables
+    // (which may be anything, and not UTF-8) never reach the request.
+    let env = utf8_env(magnetiq_gen::cmp::is_plugin_variable)?;
     let request = magnetiq_gen::cmp::request(&env)?;
     let store = DirStore::new(&request.profiles_dir);
-    let (manifest, _) =
-        magnetiq_gen::render_full(&store, &request.profile, &request.overrides, &secret_env())?;
+    let (manifest, plaintext) =
+        magnetiq_gen::render_full(&store, &request.profile, &request.overrides, &secret_env()?)?;
+    if plaintext {
+        magnetiq_gen::cmp::check_inline_allowed(&env, &manifest)?;
+    }
     // The Application that runs this plugin is not part of what the plugin deploys.
     let objects: Vec<_> = manifest
         .objects_in_apply_order()
@@ -346,11 +381,34 @@ fn init(dir: &Path, quiet: bool) -> anyhow::Result<Outcome> {
 }
 
 /// The `MAGNETIQ_SECRET_*` environment variables `inline` secrets are read from; nothing
-/// else of the environment reaches the renderer.
-fn secret_env() -> std::collections::BTreeMap<String, String> {
-    std::env::vars()
-        .filter(|(k, _)| k.starts_with(magnetiq_gen::profile::SECRET_ENV_PREFIX))
-        .collect()
+/// else of the environment reaches the renderer. A variable that is not UTF-8 is named (never
+/// its value) in the error.
+fn secret_env() -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    utf8_env(|k| k.starts_with(magnetiq_gen::profile::SECRET_ENV_PREFIX))
+}
+
+/// The environment variables whose names `keep` accepts. Variables that are not UTF-8 and
+/// not kept are ignored (they are none of our business); a kept one is an error that names
+/// the variable and never shows its value.
+fn utf8_env(
+    keep: impl Fn(&str) -> bool,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (k, v) in std::env::vars_os() {
+        let Some(k) = k.to_str() else { continue };
+        if !keep(k) {
+            continue;
+        }
+        match v.into_string() {
+            Ok(v) => {
+                out.insert(k.to_string(), v);
+            }
+            Err(_) => anyhow::bail!(
+                "environment variable {k} is not valid UTF-8; set it to UTF-8 text (its value is not shown)"
+            ),
+        }
+    }
+    Ok(out)
 }
 
 /// `lint`: the rendered objects of a profile, or an existing tree, against the rules.

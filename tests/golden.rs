@@ -80,7 +80,7 @@ fn golden_trees_match_a_fresh_render() {
         let files = rendered(name);
         let dir = golden.join(name);
         if update {
-            output::write_tree(&dir, &files, true).expect("write golden tree");
+            output::write_tree(&dir, &files, true, true).expect("write golden tree");
             continue;
         }
         let mut on_disk = read_tree(&dir);

@@ -1,9 +1,15 @@
 //! Output: the YAML stream, and the `k8s/` tree written safely.
 
-use std::collections::BTreeSet;
+mod drift;
+mod safe_fs;
+mod write;
+
+pub use drift::{Drift, check_all, check_tree};
+pub use write::{Report, write_all, write_tree};
+
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
@@ -89,6 +95,19 @@ pub fn stream(manifest: &Manifest) -> String {
     out
 }
 
+/// The first line of an ownership list.
+pub(crate) fn owned_header(profile: &str) -> String {
+    format!(
+        "# Files written by magnetiq-gen (profile \"{profile}\"). It replaces or removes only these.\n"
+    )
+}
+
+/// Whether a file's text holds a Secret (a document whose top-level `kind` is `Secret`): such
+/// a file is written private (0600) and its values are masked in drift reports.
+pub fn holds_secret(text: &str) -> bool {
+    text.lines().any(|l| l.trim_end() == "kind: Secret")
+}
+
 /// Every file of the tree as (relative path, text), the ownership list included, sorted by path.
 pub fn tree(manifest: &Manifest) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = manifest
@@ -97,10 +116,7 @@ pub fn tree(manifest: &Manifest) -> Vec<(String, String)> {
         .map(|f| (f.path.to_string(), file_text(&manifest.profile, f)))
         .collect();
     files.push((KUSTOMIZATION.to_string(), kustomization(manifest)));
-    let mut owned = format!(
-        "# Files written by magnetiq-gen (profile \"{}\"). It replaces or removes only these.\n",
-        manifest.profile
-    );
+    let mut owned = owned_header(&manifest.profile);
     for (path, _) in &files {
         owned.push_str(path);
         owned.push('\n');
@@ -108,241 +124,6 @@ pub fn tree(manifest: &Manifest) -> Vec<(String, String)> {
     files.push((OWNED_LIST.to_string(), owned));
     files.sort();
     files
-}
-
-/// Reads the ownership list of an existing output directory.
-fn read_owned(dir: &Path) -> anyhow::Result<Option<BTreeSet<String>>> {
-    let path = dir.join(OWNED_LIST);
-    match fs::read_to_string(&path) {
-        Ok(text) => {
-            let mut set = BTreeSet::new();
-            for line in text
-                .lines()
-                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            {
-                if !is_safe_relative(line) {
-                    bail!(
-                        "{} lists {line:?}, which is not a path inside the directory; refusing to touch it",
-                        path.display()
-                    );
-                }
-                set.insert(line.to_string());
-            }
-            Ok(Some(set))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
-/// A relative path with no `..`, no root and no empty parts.
-fn is_safe_relative(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && p.split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
-}
-
-/// Writes the tree into `dir`.
-///
-/// Every changed file is first written next to its target under a temporary name; only when
-/// all of them are written are they renamed into place, so a failure part-way (permissions, a full
-/// disk, a path that is a file) leaves the previous tree as it was. Files magnetiq-gen wrote
-/// before and no longer renders are removed; files it did not write are never touched. A
-/// non-empty directory without an ownership list is refused unless `force`.
-pub fn write_tree(dir: &Path, files: &[(String, String)], force: bool) -> anyhow::Result<()> {
-    let owned = if dir.exists() {
-        if !dir.is_dir() {
-            bail!(
-                "cannot write to {}: it exists and is not a directory",
-                dir.display()
-            );
-        }
-        let owned = read_owned(dir)?;
-        if let Some(previous) = owned_profile(dir)
-            && previous != profile_of(files)
-            && !force
-        {
-            bail!(
-                "refusing to write profile {:?} into {}: it holds profile {previous:?}, and replacing one environment's \
-                 tree with another's would, once committed, make ArgoCD prune the first; use another directory, or --force",
-                profile_of(files),
-                dir.display()
-            );
-        }
-        if owned.is_none() && !force {
-            let mut entries = fs::read_dir(dir)
-                .with_context(|| format!("cannot read directory {}", dir.display()))?;
-            if entries.next().is_some() {
-                bail!(
-                    "refusing to write into {}: it is not empty and was not written by magnetiq-gen (no {OWNED_LIST}); \
-                     use --force to write into it anyway (files magnetiq-gen does not render are kept)",
-                    dir.display()
-                );
-            }
-        }
-        owned.unwrap_or_default()
-    } else {
-        BTreeSet::new()
-    };
-    for (path, _) in files {
-        // Rendered paths are fixed in the code; this guards the invariant anyway.
-        if !is_safe_relative(path) {
-            bail!("internal error: output path {path:?} would leave the output directory");
-        }
-        let target = dir.join(path);
-        if target.is_dir() {
-            bail!(
-                "cannot write {}: a directory is in the way",
-                target.display()
-            );
-        }
-        if target.exists() && !owned.contains(path) && !force && path != OWNED_LIST {
-            bail!(
-                "refusing to overwrite {}: magnetiq-gen did not write it; move it away or use --force",
-                target.display()
-            );
-        }
-    }
-
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let result = (|| -> anyhow::Result<()> {
-        for (path, text) in files {
-            let target = dir.join(path);
-            // An unchanged file is left alone: no write, and its timestamp stays.
-            if fs::read(&target).is_ok_and(|old| old == text.as_bytes()) {
-                continue;
-            }
-            let parent = target.parent().expect("a file in the tree has a parent");
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create directory {}", parent.display()))?;
-            let name = target.file_name().expect("a file name").to_string_lossy();
-            let temp = parent.join(format!(".{name}.magnetiq-gen-tmp"));
-            let mut f = fs::File::create(&temp)
-                .with_context(|| format!("cannot write {}", temp.display()))?;
-            staged.push((temp.clone(), target.clone()));
-            // No fsync per file: the rename makes each file appear whole or not at all, which
-            // is what a failing run needs; an fsync for each of thousands of files (`--all`)
-            // would cost seconds and buy only power-loss durability for a tree Git holds.
-            f.write_all(text.as_bytes())
-                .with_context(|| format!("cannot write {}", temp.display()))?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for (temp, _) in &staged {
-            let _ = fs::remove_file(temp);
-        }
-        return Err(e);
-    }
-    // The ownership list goes last, so that it never claims a file not yet in place.
-    staged.sort_by_key(|(_, target)| target.ends_with(OWNED_LIST));
-    for (temp, target) in &staged {
-        fs::rename(temp, target)
-            .with_context(|| format!("cannot move {} into place", target.display()))?;
-    }
-    let rendered: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    for old in owned.iter().filter(|p| !rendered.contains(p.as_str())) {
-        let path = dir.join(old);
-        match fs::remove_file(&path) {
-            Ok(()) => remove_empty_parents(dir, &path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot remove stale file {}", path.display()));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Removes directories left empty by pruning, up to (not including) the output directory.
-fn remove_empty_parents(root: &Path, file: &Path) {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if d == root || fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
-}
-
-/// How an output directory differs from a fresh render.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Drift {
-    /// Files the render has and the directory lacks.
-    pub missing: Vec<String>,
-    /// Files magnetiq-gen wrote before and no longer renders.
-    pub extra: Vec<String>,
-    /// Files whose content differs, with a unified diff each.
-    pub changed: Vec<(String, String)>,
-}
-
-impl Drift {
-    /// Whether the directory is up to date.
-    pub fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.extra.is_empty() && self.changed.is_empty()
-    }
-
-    /// A report listing every difference, ending with `fix` (the command that fixes it).
-    pub fn report(&self, dir: &Path, fix: &str) -> String {
-        let mut out = format!("{} is out of date:\n", dir.display());
-        for m in &self.missing {
-            out.push_str(&format!("  missing: {m}\n"));
-        }
-        for e in &self.extra {
-            out.push_str(&format!("  extra:   {e} (no longer rendered)\n"));
-        }
-        for (c, _) in &self.changed {
-            out.push_str(&format!("  changed: {c}\n"));
-        }
-        for (_, diff) in &self.changed {
-            out.push('\n');
-            out.push_str(diff);
-        }
-        out.push_str(&format!("\nto update it, run:\n  {fix}\n"));
-        out
-    }
-}
-
-/// Compares `dir` with `files` without writing anything. Files magnetiq-gen does not own
-/// (a user's README) are not drift.
-pub fn check_tree(dir: &Path, files: &[(String, String)]) -> anyhow::Result<Drift> {
-    let owned = if dir.is_dir() {
-        read_owned(dir)?.unwrap_or_default()
-    } else {
-        BTreeSet::new()
-    };
-    let mut drift = Drift::default();
-    for (path, text) in files {
-        let target = dir.join(path);
-        match fs::read(&target) {
-            Ok(bytes) => {
-                let old = String::from_utf8_lossy(&bytes);
-                if old != *text {
-                    let shown = format!("{}/{path}", dir.display());
-                    let diff = similar::TextDiff::from_lines(old.as_ref(), text.as_str())
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(
-                            &format!("{shown} (committed)"),
-                            &format!("{shown} (rendered)"),
-                        )
-                        .to_string();
-                    drift.changed.push((path.clone(), diff));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.missing.push(path.clone()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
-        }
-    }
-    let rendered: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    drift.extra = owned
-        .into_iter()
-        .filter(|p| !rendered.contains(p.as_str()) && dir.join(p).exists())
-        .collect();
-    Ok(drift)
 }
 
 /// Writes `files` (relative path, text) into `dir`, all or nothing, refusing to overwrite
@@ -380,22 +161,7 @@ pub fn write_new_files(dir: &Path, files: &[(&str, &str)]) -> anyhow::Result<()>
     Ok(())
 }
 
-/// The profile named in an ownership list's first line.
-fn owned_profile(dir: &Path) -> Option<String> {
-    let text = fs::read_to_string(dir.join(OWNED_LIST)).ok()?;
-    profile_in_header(text.lines().next()?)
-}
-
-/// The profile a tree about to be written was rendered from (from its ownership list).
-fn profile_of(files: &[(String, String)]) -> String {
-    files
-        .iter()
-        .find(|(p, _)| p == OWNED_LIST)
-        .and_then(|(_, t)| profile_in_header(t.lines().next()?))
-        .unwrap_or_default()
-}
-
-fn profile_in_header(line: &str) -> Option<String> {
+pub(crate) fn profile_in_header(line: &str) -> Option<String> {
     let start = line.find("(profile \"")? + "(profile \"".len();
     let end = line[start..].find('"')? + start;
     Some(line[start..end].to_string())
