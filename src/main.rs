@@ -109,13 +109,20 @@ fn report_error(e: &anyhow::Error) {
     } else {
         "error"
     };
+    // Messages quote paths, values and file content from the user's tree and profiles:
+    // nothing in them may drive the terminal.
     let text = e.to_string();
+    let text = output::printable(&text);
     let _ = write!(stderr, "{label}: {text}");
     if !text.ends_with('\n') {
         let _ = writeln!(stderr);
     }
     for cause in e.chain().skip(1) {
-        let _ = writeln!(stderr, "caused by: {cause}");
+        let _ = writeln!(
+            stderr,
+            "caused by: {}",
+            output::printable(&cause.to_string())
+        );
     }
 }
 

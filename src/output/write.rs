@@ -96,7 +96,7 @@ impl Report {
                 self.foreign.join(", ")
             ));
         }
-        s
+        super::printable(&s).into_owned()
     }
 }
 

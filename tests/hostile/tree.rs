@@ -589,3 +589,27 @@ fn the_fix_command_in_a_drift_report_is_shell_quoted() {
         "the directory is one quoted word: {report}"
     );
 }
+
+#[test]
+fn a_planted_file_cannot_drive_the_terminal_through_a_drift_report() {
+    let ws = workspace();
+    ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
+    std::fs::write(
+        ws.path().join("k8s/namespace.yaml"),
+        "kind: Namespace\n\x1b]0;pwned\x07\x1b[2J\r\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("k8s/\x1b[31mred.yaml"), "kind: x\n").unwrap();
+    let check = run(ws.path(), &["render", "-p", "dev", "-o", "k8s", "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let report = text(&check.stdout);
+    assert!(report.contains("namespace.yaml"), "{report}");
+    assert!(
+        !report.contains('\x1b') && !report.contains('\x07') && !report.contains('\r'),
+        "control characters reach the terminal: {report:?}"
+    );
+    assert!(
+        report.contains("\\u{1b}"),
+        "they are shown escaped: {report}"
+    );
+}
