@@ -264,10 +264,12 @@ fn report_drift(
     let mut report = String::new();
     for drift in drifts.iter().filter(|d| !d.is_empty()) {
         let mut fix = fix_command(args, out_dir);
-        // A directory magnetiq-gen never wrote needs --force to be written at all.
-        if drift.dir.is_dir()
+        // A directory magnetiq-gen never wrote needs --force to be written at all (not the
+        // top level of `--all`, which has no ownership list of its own).
+        let top_of_all = args.profile.is_none() && drift.dir == out_dir;
+        if !top_of_all
+            && drift.dir.is_dir()
             && !drift.dir.join(output::OWNED_LIST).exists()
-            && drift.stale_trees.is_empty()
             && std::fs::read_dir(&drift.dir)?.next().is_some()
         {
             fix.push_str(" --force");
