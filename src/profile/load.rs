@@ -1,15 +1,14 @@
 //! Reading a profile: find the file, follow `extends`, merge, resolve `{{ }}` references,
 //! and hand the result to serde. Every problem is reported with its position.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use minijinja::{Environment, UndefinedBehavior};
 
 use super::model::RawProfile;
 use super::node::{self, Entry, Node, Segment, Value};
 use super::schema;
+use super::template;
 use super::source::{Loc, Sources};
 use crate::report::{Diagnostic, ProfileError, did_you_mean};
 
@@ -261,7 +260,7 @@ pub fn load_with(
         return Err(many(name, sources, diagnostics));
     }
 
-    diagnostics = resolve_templates(&mut root);
+    diagnostics = template::resolve(&mut root);
     // A profile serde accepts is structurally sound: the schema is generated from the same
     // types. Only when it does not is the tree walked against the schema, which reports every
     // unknown key, wrong type and missing key at once. Unknown keys alone do not stop the
@@ -543,241 +542,6 @@ fn parse_file(
         return Err(many(profile, std::mem::take(sources), diagnostics));
     }
     Ok(tree)
-}
-
-/// Resolves `{{ ... }}` references in every string, against the merged profile.
-///
-/// Each round renders every templated string from its original text against the values of
-/// the previous round, until nothing changes; references to templated values thus work in
-/// any order, and a cycle never settles and is reported.
-fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
-    let mut templates: Vec<(Vec<Segment>, String, String, Loc)> = Vec::new();
-    collect_templates(root, &mut Vec::new(), &mut templates);
-    if templates.is_empty() {
-        return Vec::new();
-    }
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_recursion_limit(50);
-
-    let mut diagnostics = Vec::new();
-    // Check references first, so an unknown one gets a precise message with a suggestion.
-    let ctx = node::to_json(root);
-    let known = all_paths(&ctx);
-    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
-    let mut compiled = Vec::with_capacity(templates.len());
-    for (_, path, source, loc) in &templates {
-        references.push(Vec::new());
-        match env.template_from_str(source) {
-            Err(e) => diagnostics.push(Diagnostic::new(
-                Some(loc.clone()),
-                path.clone(),
-                format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
-            )),
-            Ok(t) => {
-                let mut vars: Vec<String> = t.undeclared_variables(true).into_iter().collect();
-                vars.sort();
-                references
-                    .last_mut()
-                    .expect("pushed above")
-                    .clone_from(&vars);
-                compiled.push(t);
-                for var in vars {
-                    if !known.contains(&var) {
-                        let mut d = Diagnostic::new(
-                            Some(loc.clone()),
-                            path.clone(),
-                            format!("unknown reference `{var}` in {source:?}"),
-                        );
-                        if let Some(s) = did_you_mean(&var, known.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        diagnostics.push(d);
-                    }
-                }
-            }
-        }
-    }
-    if !diagnostics.is_empty() {
-        return diagnostics;
-    }
-    let matrix = reads_matrix(&templates, &references);
-    let in_cycle = cyclic(&matrix);
-    if !in_cycle.is_empty() {
-        return in_cycle
-            .iter()
-            .map(|&i| cycle_diagnostic(&templates[i]))
-            .collect();
-    }
-
-    // No cycles: resolve level by level. A template's level is one more than the highest
-    // level of the templates it reads, so each level sees its inputs final, and the context
-    // is built once per level (usually once in all).
-    let n = templates.len();
-    let mut level = vec![0usize; n];
-    for _ in 0..n {
-        let mut changed = false;
-        for i in 0..n {
-            for j in 0..n {
-                if i != j && matrix[i][j] && level[i] <= level[j] {
-                    level[i] = level[j] + 1;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let top = level.iter().copied().max().unwrap_or(0);
-    let mut unresolved = Some(ctx);
-    for current in 0..=top {
-        // Level 0 reads only plain values: the context built for the reference check serves.
-        let json = unresolved.take().unwrap_or_else(|| node::to_json(root));
-        let ctx = minijinja::Value::from_serialize(json);
-        for i in (0..n).filter(|&i| level[i] == current) {
-            let (segments, path, source, loc) = &templates[i];
-            match compiled[i].render(&ctx) {
-                Ok(out) => {
-                    if let Value::Str(s) = &mut node_mut(root, segments).value {
-                        *s = out;
-                    }
-                }
-                Err(e) => diagnostics.push(Diagnostic::new(
-                    Some(loc.clone()),
-                    path.clone(),
-                    format!(
-                        "cannot resolve {source:?}: {}",
-                        e.detail().unwrap_or(&e.to_string())
-                    ),
-                )),
-            }
-        }
-    }
-    diagnostics
-}
-
-fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)) -> Diagnostic {
-    Diagnostic::new(
-        Some(loc.clone()),
-        path.clone(),
-        format!("{source:?} never settles: it refers, directly or through other values, to itself"),
-    )
-}
-
-/// `matrix[i][j]`: template `i` reads template `j`, that is one of i's references names j's
-/// key or a table around it (`app` covers `app.domain`), or a part of it.
-fn reads_matrix(
-    templates: &[(Vec<Segment>, String, String, Loc)],
-    references: &[Vec<String>],
-) -> Vec<Vec<bool>> {
-    // `a` is `b` or lies inside it: equal, or `b` followed by '.' or '['.
-    let within = |a: &str, b: &str| {
-        a.strip_prefix(b)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-    };
-    references
-        .iter()
-        .map(|refs| {
-            templates
-                .iter()
-                .map(|(_, target, _, _)| {
-                    refs.iter().any(|r| within(target, r) || within(r, target))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Indices of the templates that reference themselves through a chain of references.
-fn cyclic(matrix: &[Vec<bool>]) -> Vec<usize> {
-    let reads = |i: usize, j: usize| matrix[i][j];
-    let n = matrix.len();
-    (0..n)
-        .filter(|&start| {
-            let mut seen = vec![false; n];
-            let mut stack = vec![start];
-            while let Some(i) = stack.pop() {
-                for (j, seen_j) in seen.iter_mut().enumerate() {
-                    if reads(i, j) {
-                        if j == start {
-                            return true;
-                        }
-                        if !*seen_j {
-                            *seen_j = true;
-                            stack.push(j);
-                        }
-                    }
-                }
-            }
-            false
-        })
-        .collect()
-}
-
-fn collect_templates(
-    node: &Node,
-    segments: &mut Vec<Segment>,
-    out: &mut Vec<(Vec<Segment>, String, String, Loc)>,
-) {
-    match &node.value {
-        Value::Str(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
-            out.push((
-                segments.clone(),
-                node::path_string(segments),
-                s.clone(),
-                node.loc.clone(),
-            ));
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                segments.push(Segment::Index(i));
-                collect_templates(item, segments, out);
-                segments.pop();
-            }
-        }
-        Value::Table(t) => {
-            for (k, e) in t {
-                segments.push(Segment::Key(k.clone()));
-                collect_templates(&e.node, segments, out);
-                segments.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn node_mut<'a>(mut node: &'a mut Node, segments: &[Segment]) -> &'a mut Node {
-    for seg in segments {
-        node = match (seg, &mut node.value) {
-            (Segment::Key(k), Value::Table(t)) => {
-                &mut t.get_mut(k).expect("collected path exists").node
-            }
-            (Segment::Index(i), Value::Array(a)) => &mut a[*i],
-            _ => unreachable!("templating never changes the shape of the tree"),
-        };
-    }
-    node
-}
-
-/// Every dotted path in the profile, tables included (`app`, `app.domain`, ...).
-fn all_paths(value: &serde_json::Value) -> BTreeSet<String> {
-    fn walk(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
-        if let serde_json::Value::Object(m) = v {
-            for (k, child) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.insert(p.clone());
-                walk(child, &p, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(value, "", &mut out);
-    out
 }
 
 /// Turns a serde error at a path into a positioned diagnostic, with "did you mean" for
