@@ -35,7 +35,8 @@ pub struct ProfileRef {
 
 impl ProfileRef {
     /// Resolves `arg`: a path ending in `.toml` (or containing a '/') names a file; anything
-    /// else names a profile in `profiles_dir`.
+    /// else names a profile in `profiles_dir`. A named file is read under the rules of
+    /// [`profile::DirStore`] for its directory: a regular file, or a link to one next to it.
     pub fn resolve(arg: &str, profiles_dir: &Path) -> anyhow::Result<Self> {
         let as_path = Path::new(arg);
         if arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) {
@@ -46,10 +47,14 @@ impl ProfileRef {
                 .ok_or_else(|| {
                     anyhow::anyhow!("{arg:?} is not a profile: a profile path must end in .toml")
                 })?;
-            if !as_path.is_file() {
+            // Not `is_file`, which follows links: whether the entry is a profile (a regular
+            // file, or a link to one next to it) is for `DirStore::read` to judge, on the
+            // file it opens, with a message that says why not.
+            if std::fs::symlink_metadata(as_path).is_err() {
                 anyhow::bail!(
-                    "cannot read profile {arg}: no such file (a name without .toml, like {name}, is looked up in {})",
-                    profiles_dir.display()
+                    "cannot read profile {}: no such file (a name without .toml, like {name}, is looked up in {})",
+                    report::sanitize(arg),
+                    report::sanitize(&profiles_dir.display().to_string())
                 );
             }
             let dir = match as_path.parent() {

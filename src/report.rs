@@ -67,53 +67,120 @@ impl fmt::Display for ProfileError {
 }
 
 fn render(f: &mut fmt::Formatter<'_>, sources: &Sources, d: &Diagnostic) -> fmt::Result {
+    // Everything shown here may come from a profile: escaped, so that no control sequence
+    // in a file reaches the terminal.
+    let message = sanitize(&d.message);
     if d.path.is_empty() {
-        writeln!(f, "  {}", d.message)?;
+        writeln!(f, "  {message}")?;
     } else {
-        writeln!(f, "  {}: {}", d.path, d.message)?;
+        writeln!(f, "  {}: {message}", sanitize(&d.path))?;
     }
     if let Some(loc) = &d.loc {
         let at = sources.position(loc);
         let gutter = at.line.to_string().len();
-        writeln!(f, "  {:gutter$}--> {at}", "")?;
+        writeln!(
+            f,
+            "  {:gutter$}--> {}:{}:{}",
+            "",
+            sanitize(at.file),
+            at.line,
+            at.column
+        )?;
         writeln!(f, "  {:gutter$} |", "")?;
         let width = caret_width(sources, loc, at.line_text, at.column);
-        let (shown, pad) = excerpt(at.line_text, at.column - 1);
-        let width = width.min(EXCERPT_CHARS);
+        let (shown, pad, width) = excerpt(at.line_text, at.column - 1, width);
         writeln!(f, "  {} | {shown}", at.line)?;
         writeln!(f, "  {:gutter$} | {:pad$}{}", "", "", "^".repeat(width))?;
     }
     if let Some(help) = &d.help {
-        writeln!(f, "  = help: {help}")?;
+        writeln!(f, "  = help: {}", sanitize(help))?;
     }
     Ok(())
+}
+
+/// `text` with control characters (ESC, BEL, CR, ...) and bidirectional overrides escaped
+/// (`\u{1b}`, `\r`), so that text from a profile cannot move the cursor, recolour or hide
+/// part of a message on the terminal that shows it.
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    // U+202A..U+202E and U+2066..U+2069 reorder text ("Trojan Source"); U+200E/F and
+    // U+061C are invisible direction marks.
+    c.is_control()
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use fmt::Write as _;
+    match c {
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\n' => out.push_str("\\n"),
+        c if needs_escape(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+/// Columns `c` takes once escaped.
+fn shown_width(c: char) -> usize {
+    let mut s = String::new();
+    push_escaped(&mut s, c);
+    s.chars().count()
 }
 
 /// Longest excerpt of a source line shown under an error.
 const EXCERPT_CHARS: usize = 100;
 
-/// The part of `line` to show and the caret's offset in it: long lines (a minified table,
+/// The part of `line` to show (escaped), the caret's offset in it and the caret's width
+/// (`width` characters of the line from `column`, as shown): long lines (a minified table,
 /// a generated file) are cut to a window around the column, marked with "...".
-fn excerpt(line: &str, column: usize) -> (String, usize) {
+fn excerpt(line: &str, column: usize, width: usize) -> (String, usize, usize) {
     let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= EXCERPT_CHARS {
-        return (line.to_string(), column);
-    }
-    let start = column
-        .saturating_sub(EXCERPT_CHARS / 2)
-        .min(chars.len().saturating_sub(EXCERPT_CHARS));
-    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let (start, end) = if chars.len() <= EXCERPT_CHARS {
+        (0, chars.len())
+    } else {
+        let start = column
+            .saturating_sub(EXCERPT_CHARS / 2)
+            .min(chars.len().saturating_sub(EXCERPT_CHARS));
+        (start, (start + EXCERPT_CHARS).min(chars.len()))
+    };
     let mut shown = String::new();
-    let mut pad = column - start;
+    let mut pad = 0;
     if start > 0 {
         shown.push_str("...");
         pad += 3;
     }
-    shown.extend(&chars[start..end]);
+    for (i, &c) in chars.iter().enumerate().take(end).skip(start) {
+        if i < column {
+            pad += shown_width(c);
+        }
+        push_escaped(&mut shown, c);
+    }
     if end < chars.len() {
         shown.push_str("...");
     }
-    (shown, pad)
+    let column = column.min(chars.len());
+    // Not cut at the window's end: the caret has always run on under a cut-off "...".
+    let caret_end = (column + width).min(chars.len());
+    let mut shown_caret: usize = chars[column..caret_end]
+        .iter()
+        .map(|&c| shown_width(c))
+        .sum();
+    if shown_caret == 0 {
+        shown_caret = 1;
+    }
+    (shown, pad, shown_caret.min(EXCERPT_CHARS))
 }
 
 /// Underline the span, but no further than the end of its first line.
@@ -181,11 +248,20 @@ mod tests {
     #[test]
     fn long_lines_are_cut_to_a_window_around_the_column() {
         let line = format!("x = {}", "[".repeat(500));
-        let (shown, pad) = excerpt(&line, 300);
+        let (shown, pad, _) = excerpt(&line, 300, 1);
         assert!(shown.starts_with("...") && shown.ends_with("..."));
         assert!(shown.chars().count() <= EXCERPT_CHARS + 6);
         assert_eq!(shown.chars().nth(pad), Some('['));
-        assert_eq!(excerpt("short = 1", 8), ("short = 1".to_string(), 8));
+        assert_eq!(excerpt("short = 1", 8, 1), ("short = 1".to_string(), 8, 1));
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_the_caret_still_points_at_the_column() {
+        let (shown, pad, width) = excerpt("a = \"\u{1b}[2J\tx\" # \u{7}", 10, 1);
+        assert_eq!(shown, "a = \"\\u{1b}[2J\\tx\" # \\u{7}");
+        assert_eq!(&shown[pad..pad + width], "x");
+        assert_eq!(sanitize("plain é"), "plain é");
+        assert_eq!(sanitize("\u{202e}\r"), "\\u{202e}\\r");
     }
 
     #[test]

@@ -1,22 +1,23 @@
 //! Reading a profile: find the file, follow `extends`, merge, resolve `{{ }}` references,
 //! and hand the result to serde. Every problem is reported with its position.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use minijinja::{Environment, UndefinedBehavior};
 
 use super::model::RawProfile;
 use super::node::{self, Entry, Node, Segment, Value};
 use super::schema;
 use super::source::{Loc, Sources};
-use crate::report::{Diagnostic, ProfileError, did_you_mean};
+use super::template;
+use crate::report::{Diagnostic, ProfileError, did_you_mean, sanitize};
 
 /// Largest profile file read; anything bigger is surely not a hand-written profile.
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;
 /// Longest `extends` chain followed.
 const MAX_EXTENDS_DEPTH: usize = 16;
+/// Most keys in a `--set` key path; the deepest profile key has five.
+pub const MAX_SET_DEPTH: usize = 32;
 
 /// Where profiles are read from: a directory on disk, or memory (tests, fuzzing).
 pub trait ProfileStore {
@@ -24,6 +25,12 @@ pub trait ProfileStore {
     fn read(&self, name: &str) -> anyhow::Result<Option<(String, Vec<u8>)>>;
     /// Names of all profiles, sorted.
     fn names(&self) -> Vec<String>;
+    /// Names that look like profiles but that [`read`](Self::read) refuses (a FIFO or a link
+    /// out of the directory named `x.toml`), sorted; `render --all` renders them too, so
+    /// that it fails on them instead of skipping them silently.
+    fn refused(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Profiles in a directory: `NAME.toml`.
@@ -45,36 +52,224 @@ impl DirStore {
 }
 
 impl ProfileStore for DirStore {
+    /// Reads `NAME.toml` as a regular file of the directory, refusing anything else with a
+    /// message that names the file and why, never its content:
+    ///
+    /// - a symbolic link is followed one step, and only to a `.toml` file next to it
+    ///   (`prod.toml -> production.toml`, an alias a team may keep); a link anywhere else
+    ///   (`/proc/self/environ`, `../secrets.toml`) is refused;
+    /// - FIFOs, devices, sockets and directories are refused without blocking: the file is
+    ///   opened with `O_NONBLOCK | O_NOFOLLOW` and checked on the open handle, so nothing can
+    ///   be swapped in between a check and the read;
+    /// - a file over [`MAX_PROFILE_BYTES`] is refused from its size, before reading.
     fn read(&self, name: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
         let path = self.dir.join(format!("{name}.toml"));
-        let display = path.display().to_string();
-        let file = match std::fs::File::open(&path) {
-            Ok(f) => f,
+        let display = sanitize(&path.display().to_string()).into_owned();
+        let refuse = |why: String| -> anyhow::Result<Option<(String, Vec<u8>)>> {
+            bail!("cannot read profile {display}: {why}")
+        };
+        let entry = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read profile {display}")),
         };
+        let open_path = if entry.file_type().is_symlink() {
+            let target = std::fs::read_link(&path)
+                .with_context(|| format!("cannot read profile {display}"))?;
+            match sibling_profile(&target) {
+                Some(file) => self.dir.join(file),
+                None => {
+                    return refuse(format!(
+                        "it is a symbolic link to {}; a profile must be a regular file in {}, or a link to a .toml file next to it",
+                        sanitize(&target.display().to_string()),
+                        sanitize(&self.dir.display().to_string()),
+                    ));
+                }
+            }
+        } else if !entry.is_file() {
+            // Refused before opening: opening a device can have effects of its own.
+            return refuse(format!("it is {}, not a regular file", kind_of(&entry)));
+        } else {
+            path.clone()
+        };
+        let file = match open_regular(&open_path) {
+            Ok(f) => f,
+            Err(_) if std::fs::symlink_metadata(&open_path).is_ok_and(|m| m.is_symlink()) => {
+                return refuse(
+                    "it is a symbolic link to another link; links are followed one step only"
+                        .into(),
+                );
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read profile {display}")),
+        };
+        // Checked on the open handle: this is the file that will be read.
+        let meta = file
+            .metadata()
+            .with_context(|| format!("cannot read profile {display}"))?;
+        if !meta.is_file() {
+            return refuse(format!("it is {}, not a regular file", kind_of(&meta)));
+        }
+        if meta.len() > MAX_PROFILE_BYTES as u64 {
+            return refuse(format!(
+                "it is larger than {} KiB, which no profile needs",
+                MAX_PROFILE_BYTES / 1024
+            ));
+        }
         let mut bytes = Vec::new();
         use std::io::Read as _;
-        // Read one byte past the limit so an oversized file is noticed without reading it all.
+        // Read one byte past the limit so a file that grew since is noticed.
         file.take(MAX_PROFILE_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
             .with_context(|| format!("cannot read profile {display}"))?;
         Ok(Some((display, bytes)))
     }
 
+    /// Profiles [`read`](Self::read) accepts: regular `.toml` files and links to one next to
+    /// them. Other `.toml` entries are left out here and listed by
+    /// [`refused`](ProfileStore::refused).
     fn names(&self) -> Vec<String> {
+        self.entries(true)
+    }
+
+    fn refused(&self) -> Vec<String> {
+        self.entries(false)
+    }
+}
+
+impl DirStore {
+    /// Stems of the `*.toml` entries that are (`readable`) or are not profiles `read` accepts,
+    /// sorted. Judged from the entries without opening them (`read` checks again).
+    fn entries(&self, readable: bool) -> Vec<String> {
+        let accepted = |p: &Path| {
+            let Ok(m) = std::fs::symlink_metadata(p) else {
+                return false;
+            };
+            if m.is_symlink() {
+                std::fs::read_link(p)
+                    .ok()
+                    .and_then(|t| sibling_profile(&t).map(|f| self.dir.join(f)))
+                    .is_some_and(|f| std::fs::symlink_metadata(f).is_ok_and(|m| m.is_file()))
+            } else {
+                m.is_file()
+            }
+        };
         let mut names: Vec<String> = std::fs::read_dir(&self.dir)
             .into_iter()
             .flatten()
             .flatten()
             .filter_map(|e| {
                 let p = e.path();
-                (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_string))?
+                let stem = (p.extension()? == "toml").then(|| p.file_stem()?.to_str())??;
+                (accepted(&p) == readable).then(|| stem.to_string())
             })
             .collect();
         names.sort();
         names
     }
+}
+
+/// The file a profile link may point to: a `.toml` file in the same directory, named by a
+/// relative path of one component.
+fn sibling_profile(target: &Path) -> Option<&std::ffi::OsStr> {
+    let mut parts = target.components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(file)), None)
+            if Path::new(file).extension().is_some_and(|e| e == "toml") =>
+        {
+            Some(file)
+        }
+        _ => None,
+    }
+}
+
+/// What kind of file `meta` describes, for "it is a FIFO, not a regular file".
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// Opens `path` for reading without following a link in its last component and without
+/// blocking on a FIFO (the caller checks the kind on the handle).
+#[cfg(unix)]
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(open_flags::NOFOLLOW | open_flags::NONBLOCK)
+        .open(path)
+}
+
+/// Without `O_NOFOLLOW`, the link check before opening and the kind check after it remain.
+#[cfg(not(unix))]
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// `O_NOFOLLOW` and `O_NONBLOCK` (std does not export them, and `libc` is not a dependency).
+/// A target without values here fails to build rather than open profiles unsafely.
+#[cfg(unix)]
+mod open_flags {
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        any(
+            target_arch = "x86",
+            target_arch = "x86_64",
+            target_arch = "riscv64",
+            target_arch = "s390x",
+            target_arch = "loongarch64"
+        )
+    ))]
+    pub const NOFOLLOW: i32 = 0o400_000;
+    #[cfg(all(
+        any(target_os = "linux", target_os = "android"),
+        any(
+            target_arch = "arm",
+            target_arch = "aarch64",
+            target_arch = "powerpc",
+            target_arch = "powerpc64"
+        )
+    ))]
+    pub const NOFOLLOW: i32 = 0o100_000;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub const NONBLOCK: i32 = 0o4_000;
+
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    pub const NOFOLLOW: i32 = 0x100;
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    pub const NONBLOCK: i32 = 0x4;
 }
 
 /// Profiles held in memory, for tests and fuzzing.
@@ -261,7 +456,7 @@ pub fn load_with(
         return Err(many(name, sources, diagnostics));
     }
 
-    diagnostics = resolve_templates(&mut root);
+    diagnostics = template::resolve(&mut root);
     // A profile serde accepts is structurally sound: the schema is generated from the same
     // types. Only when it does not is the tree walked against the schema, which reports every
     // unknown key, wrong type and missing key at once. Unknown keys alone do not stop the
@@ -335,6 +530,19 @@ fn apply_override(sources: &mut Sources, root: &mut Node, text: &str) -> Result<
             Some(key_loc),
             path,
             "--set needs a key path such as app.version",
+        ));
+    }
+    // Every walk over the profile tree recurses once per level; a path of thousands of keys
+    // overflowed the stack. TOML itself stops nesting at 80 levels.
+    if segments.len() > MAX_SET_DEPTH {
+        let shown: String = path.chars().take(40).collect();
+        return Err(Diagnostic::new(
+            Some(key_loc),
+            format!("{shown}..."),
+            format!(
+                "shorten the key path: it has {} keys, more than the {MAX_SET_DEPTH} --set accepts",
+                segments.len()
+            ),
         ));
     }
     let Some((last, parents)) = segments.split_last() else {
@@ -516,6 +724,14 @@ fn parse_file(
             ));
         }
     };
+    // A file saved with CRLF line endings would keep "\r" in multi-line strings. The
+    // normalised text is also the one kept for messages, so spans, lines and columns
+    // (counted in it) stay right: only line ends lose a character.
+    let text = if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
     let id = sources.add(display, text);
     let text = &sources.file(id).text;
     let (table, errors) = toml::de::DeTable::parse_recoverable(text);
@@ -543,241 +759,6 @@ fn parse_file(
         return Err(many(profile, std::mem::take(sources), diagnostics));
     }
     Ok(tree)
-}
-
-/// Resolves `{{ ... }}` references in every string, against the merged profile.
-///
-/// Each round renders every templated string from its original text against the values of
-/// the previous round, until nothing changes; references to templated values thus work in
-/// any order, and a cycle never settles and is reported.
-fn resolve_templates(root: &mut Node) -> Vec<Diagnostic> {
-    let mut templates: Vec<(Vec<Segment>, String, String, Loc)> = Vec::new();
-    collect_templates(root, &mut Vec::new(), &mut templates);
-    if templates.is_empty() {
-        return Vec::new();
-    }
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_recursion_limit(50);
-
-    let mut diagnostics = Vec::new();
-    // Check references first, so an unknown one gets a precise message with a suggestion.
-    let ctx = node::to_json(root);
-    let known = all_paths(&ctx);
-    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
-    let mut compiled = Vec::with_capacity(templates.len());
-    for (_, path, source, loc) in &templates {
-        references.push(Vec::new());
-        match env.template_from_str(source) {
-            Err(e) => diagnostics.push(Diagnostic::new(
-                Some(loc.clone()),
-                path.clone(),
-                format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
-            )),
-            Ok(t) => {
-                let mut vars: Vec<String> = t.undeclared_variables(true).into_iter().collect();
-                vars.sort();
-                references
-                    .last_mut()
-                    .expect("pushed above")
-                    .clone_from(&vars);
-                compiled.push(t);
-                for var in vars {
-                    if !known.contains(&var) {
-                        let mut d = Diagnostic::new(
-                            Some(loc.clone()),
-                            path.clone(),
-                            format!("unknown reference `{var}` in {source:?}"),
-                        );
-                        if let Some(s) = did_you_mean(&var, known.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        diagnostics.push(d);
-                    }
-                }
-            }
-        }
-    }
-    if !diagnostics.is_empty() {
-        return diagnostics;
-    }
-    let matrix = reads_matrix(&templates, &references);
-    let in_cycle = cyclic(&matrix);
-    if !in_cycle.is_empty() {
-        return in_cycle
-            .iter()
-            .map(|&i| cycle_diagnostic(&templates[i]))
-            .collect();
-    }
-
-    // No cycles: resolve level by level. A template's level is one more than the highest
-    // level of the templates it reads, so each level sees its inputs final, and the context
-    // is built once per level (usually once in all).
-    let n = templates.len();
-    let mut level = vec![0usize; n];
-    for _ in 0..n {
-        let mut changed = false;
-        for i in 0..n {
-            for j in 0..n {
-                if i != j && matrix[i][j] && level[i] <= level[j] {
-                    level[i] = level[j] + 1;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let top = level.iter().copied().max().unwrap_or(0);
-    let mut unresolved = Some(ctx);
-    for current in 0..=top {
-        // Level 0 reads only plain values: the context built for the reference check serves.
-        let json = unresolved.take().unwrap_or_else(|| node::to_json(root));
-        let ctx = minijinja::Value::from_serialize(json);
-        for i in (0..n).filter(|&i| level[i] == current) {
-            let (segments, path, source, loc) = &templates[i];
-            match compiled[i].render(&ctx) {
-                Ok(out) => {
-                    if let Value::Str(s) = &mut node_mut(root, segments).value {
-                        *s = out;
-                    }
-                }
-                Err(e) => diagnostics.push(Diagnostic::new(
-                    Some(loc.clone()),
-                    path.clone(),
-                    format!(
-                        "cannot resolve {source:?}: {}",
-                        e.detail().unwrap_or(&e.to_string())
-                    ),
-                )),
-            }
-        }
-    }
-    diagnostics
-}
-
-fn cycle_diagnostic((_, path, source, loc): &(Vec<Segment>, String, String, Loc)) -> Diagnostic {
-    Diagnostic::new(
-        Some(loc.clone()),
-        path.clone(),
-        format!("{source:?} never settles: it refers, directly or through other values, to itself"),
-    )
-}
-
-/// `matrix[i][j]`: template `i` reads template `j`, that is one of i's references names j's
-/// key or a table around it (`app` covers `app.domain`), or a part of it.
-fn reads_matrix(
-    templates: &[(Vec<Segment>, String, String, Loc)],
-    references: &[Vec<String>],
-) -> Vec<Vec<bool>> {
-    // `a` is `b` or lies inside it: equal, or `b` followed by '.' or '['.
-    let within = |a: &str, b: &str| {
-        a.strip_prefix(b)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-    };
-    references
-        .iter()
-        .map(|refs| {
-            templates
-                .iter()
-                .map(|(_, target, _, _)| {
-                    refs.iter().any(|r| within(target, r) || within(r, target))
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// Indices of the templates that reference themselves through a chain of references.
-fn cyclic(matrix: &[Vec<bool>]) -> Vec<usize> {
-    let reads = |i: usize, j: usize| matrix[i][j];
-    let n = matrix.len();
-    (0..n)
-        .filter(|&start| {
-            let mut seen = vec![false; n];
-            let mut stack = vec![start];
-            while let Some(i) = stack.pop() {
-                for (j, seen_j) in seen.iter_mut().enumerate() {
-                    if reads(i, j) {
-                        if j == start {
-                            return true;
-                        }
-                        if !*seen_j {
-                            *seen_j = true;
-                            stack.push(j);
-                        }
-                    }
-                }
-            }
-            false
-        })
-        .collect()
-}
-
-fn collect_templates(
-    node: &Node,
-    segments: &mut Vec<Segment>,
-    out: &mut Vec<(Vec<Segment>, String, String, Loc)>,
-) {
-    match &node.value {
-        Value::Str(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
-            out.push((
-                segments.clone(),
-                node::path_string(segments),
-                s.clone(),
-                node.loc.clone(),
-            ));
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                segments.push(Segment::Index(i));
-                collect_templates(item, segments, out);
-                segments.pop();
-            }
-        }
-        Value::Table(t) => {
-            for (k, e) in t {
-                segments.push(Segment::Key(k.clone()));
-                collect_templates(&e.node, segments, out);
-                segments.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn node_mut<'a>(mut node: &'a mut Node, segments: &[Segment]) -> &'a mut Node {
-    for seg in segments {
-        node = match (seg, &mut node.value) {
-            (Segment::Key(k), Value::Table(t)) => {
-                &mut t.get_mut(k).expect("collected path exists").node
-            }
-            (Segment::Index(i), Value::Array(a)) => &mut a[*i],
-            _ => unreachable!("templating never changes the shape of the tree"),
-        };
-    }
-    node
-}
-
-/// Every dotted path in the profile, tables included (`app`, `app.domain`, ...).
-fn all_paths(value: &serde_json::Value) -> BTreeSet<String> {
-    fn walk(v: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
-        if let serde_json::Value::Object(m) = v {
-            for (k, child) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                out.insert(p.clone());
-                walk(child, &p, out);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(value, "", &mut out);
-    out
 }
 
 /// Turns a serde error at a path into a positioned diagnostic, with "did you mean" for
@@ -893,10 +874,10 @@ fn expected_list(message: &str) -> Vec<String> {
 }
 
 /// Names of the profiles in `store` that can be rendered: all but those marked
-/// `abstract = true`. A profile that cannot be read or parsed counts as deployable, so that
-/// rendering it reports the problem instead of skipping it silently.
+/// `abstract = true`. A profile that cannot be read or parsed (refused ones included) counts
+/// as deployable, so that rendering it reports the problem instead of skipping it silently.
 pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
-    store
+    let mut names: Vec<String> = store
         .names()
         .into_iter()
         .filter(|name| {
@@ -914,7 +895,10 @@ pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
                 .get("abstract")
                 .is_none_or(|v| v.get_ref().as_bool() != Some(true))
         })
-        .collect()
+        .collect();
+    names.extend(store.refused());
+    names.sort();
+    names
 }
 
 /// The `extends` chain of `name` as written (the profile first), without loading it fully;
@@ -947,4 +931,45 @@ pub fn chain(store: &dyn ProfileStore, name: &str) -> Vec<String> {
         current = parent;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flags are written out by hand (no `libc`): prove on this platform that the open
+    /// itself refuses a link and does not wait for a FIFO's writer.
+    #[cfg(unix)]
+    #[test]
+    fn the_open_itself_refuses_links_and_does_not_block_on_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.toml");
+        std::fs::write(&real, "a = 1\n").unwrap();
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(open_regular(&real).is_ok());
+        assert!(open_regular(&link).is_err(), "O_NOFOLLOW is wrong here");
+
+        let fifo = dir.path().join("fifo.toml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            // Would block forever without O_NONBLOCK: nobody writes.
+            let f = open_regular(&fifo).expect("a FIFO opens at once");
+            assert!(!f.metadata().unwrap().is_file());
+        }
+    }
+
+    #[test]
+    fn a_link_may_name_only_a_toml_file_next_to_it() {
+        assert!(sibling_profile(Path::new("production.toml")).is_some());
+        for bad in [
+            "/proc/self/environ",
+            "../x.toml",
+            "sub/x.toml",
+            "./x.toml",
+            "x.txt",
+        ] {
+            assert!(sibling_profile(Path::new(bad)).is_none(), "{bad}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod model;
 pub mod node;
 pub mod schema;
 pub mod source;
+pub mod template;
 pub mod types;
 mod validate;
 

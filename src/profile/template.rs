@@ -1,0 +1,664 @@
+//! `{{ }}` references: every templated string of a profile rendered with minijinja, within
+//! limits.
+//!
+//! A profile (or a `--set` value, or the plugin's `set` parameter) is input from whoever can
+//! edit it, so evaluating it is bounded in every direction that would otherwise hang, crash
+//! or exhaust memory:
+//!
+//! - **code size**: at most [`MAX_CODE_CHARS`] characters of template code per value. The
+//!   minijinja parser and its analyses recurse once per link of an attribute, filter or call
+//!   chain (`a.b.c...`, `x|e|e...`), so a long chain overflows the stack before any limit of
+//!   the engine applies; a value's code length bounds that depth.
+//! - **time**: [`FUEL_PER_VALUE`] instructions per value and [`FUEL_TOTAL`] for the whole
+//!   profile (minijinja's fuel), so nested loops end with an error.
+//! - **recursion**: [`RECURSION_LIMIT`] levels of macro calls and nested blocks.
+//! - **output**: [`MAX_VALUE_BYTES`] per value and [`MAX_TOTAL_BYTES`] for all templated
+//!   values together, enforced while the value is written, so `{{ [1]*100000000 }}` stops at
+//!   the limit instead of building the whole string.
+//!
+//! References are resolved in time linear in their number: a graph over key paths (a
+//! template depends on what it names; a table depends on the templates inside it) is sorted
+//! once, then each template is rendered once, in dependency order, against a context that
+//! holds only the subtrees it names. The previous round-based resolution compared every
+//! template with every other and rebuilt the whole context per level: cubic in the length
+//! of a chain of references.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+
+use super::node::{self, Node, Segment, Value};
+use super::source::Loc;
+use crate::report::{Diagnostic, did_you_mean};
+
+/// Longest value a template may produce. Profile values are names, hosts, URLs and small
+/// JSON lists; 64 KiB is far beyond any of them and far below the 1 MiB ConfigMap limit.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Longest output of all templates of one profile together: a ConfigMap cannot hold more.
+pub const MAX_TOTAL_BYTES: usize = 1024 * 1024;
+/// Evaluation steps (minijinja fuel) one value may take. A reference takes a handful; a loop
+/// over a thousand items a few thousand.
+pub const FUEL_PER_VALUE: u64 = 100_000;
+/// Evaluation steps all templates of one profile may take together (well under a second).
+pub const FUEL_TOTAL: u64 = 1_000_000;
+/// Longest template code (the text inside `{{ }}` and `{% %}`) in one value.
+pub const MAX_CODE_CHARS: usize = 1_000;
+/// Deepest nesting of macro calls and blocks while rendering.
+pub const RECURSION_LIMIT: usize = 50;
+
+/// One templated string of the profile.
+struct Template {
+    /// Where it sits in the tree.
+    segments: Vec<Segment>,
+    /// Its dotted key path, for messages.
+    path: String,
+    /// The text as written.
+    source: String,
+    /// Where it was written.
+    loc: Loc,
+}
+
+/// Resolves `{{ ... }}` references in every string, against the merged profile.
+///
+/// References to templated values work in any order; a cycle is reported at every value on
+/// it. A value that cannot be rendered keeps its text, and is reported.
+pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
+    let mut templates = Vec::new();
+    collect(root, &mut Vec::new(), &mut templates);
+    if templates.is_empty() {
+        return Vec::new();
+    }
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(RECURSION_LIMIT);
+    env.set_fuel(Some(FUEL_PER_VALUE));
+    // Printing a sequence walks all of it even after the writer has failed (`[1]*100000000`
+    // is lazy and costs nothing until printed), so its size is checked before printing.
+    env.set_formatter(|out, state, value| {
+        fits(value, MAX_VALUE_BYTES)?;
+        minijinja::escape_formatter(out, state, value)
+    });
+
+    // Check references first, so an unknown one gets a precise message with a suggestion.
+    let known = known_paths(root);
+    let mut diagnostics = Vec::new();
+    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
+    let mut compiled = Vec::with_capacity(templates.len());
+    for t in &templates {
+        let code = code_chars(&t.source);
+        if code > MAX_CODE_CHARS {
+            diagnostics.push(Diagnostic::new(
+                Some(t.loc.clone()),
+                t.path.clone(),
+                format!(
+                    "shorten the template: it has {code} characters of code inside {{{{ }}}} and {{% %}}, more than the {MAX_CODE_CHARS} a value may have"
+                ),
+            ));
+            references.push(Vec::new());
+            continue;
+        }
+        match env.template_from_str(&t.source) {
+            Err(e) => {
+                diagnostics.push(Diagnostic::new(
+                    Some(t.loc.clone()),
+                    t.path.clone(),
+                    format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
+                ));
+                references.push(Vec::new());
+            }
+            Ok(compiled_template) => {
+                let mut vars: Vec<String> = compiled_template
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .collect();
+                vars.sort();
+                for var in &vars {
+                    if !known.contains(var.as_str()) {
+                        let mut d = Diagnostic::new(
+                            Some(t.loc.clone()),
+                            t.path.clone(),
+                            format!("unknown reference `{var}` in {}", quote_short(&t.source)),
+                        );
+                        if let Some(s) = did_you_mean(var, known.iter().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        diagnostics.push(d);
+                    }
+                }
+                references.push(vars);
+                compiled.push(compiled_template);
+            }
+        }
+    }
+    // From here on every template compiled, so `compiled[i]` is template `i`.
+    if !diagnostics.is_empty() {
+        return diagnostics;
+    }
+
+    let graph = Graph::new(&templates, &references);
+    let order = graph.components();
+    let on_cycle: Vec<usize> = (0..templates.len())
+        .filter(|&t| graph.on_cycle(t, &order))
+        .collect();
+    if !on_cycle.is_empty() {
+        return on_cycle
+            .into_iter()
+            .map(|i| cycle_diagnostic(&templates[i]))
+            .collect();
+    }
+
+    // Render in dependency order. Sorting by level (one more than the highest level read)
+    // and then by position keeps the order of messages the round-based resolution had.
+    let level = graph.levels(&order);
+    let mut sequence: Vec<usize> = (0..templates.len()).collect();
+    sequence.sort_by_key(|&i| (level[i], i));
+
+    let mut cache: HashMap<String, minijinja::Value> = HashMap::new();
+    let mut fuel_used: u64 = 0;
+    let mut bytes_used: usize = 0;
+    for i in sequence {
+        let t = &templates[i];
+        let ctx = context(root, &references[i], &mut cache);
+        let room = MAX_VALUE_BYTES.min(MAX_TOTAL_BYTES - bytes_used);
+        let mut out = Bounded {
+            bytes: Vec::new(),
+            room,
+            overflowed: false,
+        };
+        let result = compiled[i].render_captured_to(ctx, &mut out);
+        let problem = match result {
+            Ok(captured) => {
+                fuel_used += captured.state().fuel_levels().map_or(0, |(used, _)| used);
+                bytes_used += out.bytes.len();
+                // Written through fmt, so whole characters: the conversion cannot fail, and
+                // a value that somehow is not text is treated as a failed render.
+                match String::from_utf8(out.bytes) {
+                    Ok(text) => {
+                        if let Value::Str(s) = &mut node_mut(root, &t.segments).value {
+                            *s = text;
+                        }
+                        None
+                    }
+                    Err(_) => Some("the result is not text".to_string()),
+                }
+            }
+            Err(_) if out.overflowed && room < MAX_VALUE_BYTES => {
+                // Every later value would fail the same way: one message says it.
+                diagnostics.push(Diagnostic::new(
+                    Some(t.loc.clone()),
+                    t.path.clone(),
+                    format!(
+                        "stopped resolving references here: all templated values together would be longer than {} KiB; shorten them",
+                        MAX_TOTAL_BYTES / 1024
+                    ),
+                ));
+                break;
+            }
+            Err(_) if out.overflowed => Some(format!(
+                "the value would be longer than {} KiB; shorten the template",
+                MAX_VALUE_BYTES / 1024
+            )),
+            Err(e) if e.kind() == ErrorKind::OutOfFuel => {
+                fuel_used += FUEL_PER_VALUE;
+                Some(format!(
+                    "evaluation takes more than {FUEL_PER_VALUE} steps; simplify the template (loops, repetition)"
+                ))
+            }
+            Err(e) => Some(e.detail().unwrap_or(&e.to_string()).to_string()),
+        };
+        if let Some(why) = problem {
+            diagnostics.push(Diagnostic::new(
+                Some(t.loc.clone()),
+                t.path.clone(),
+                format!("cannot resolve {}: {why}", quote_short(&t.source)),
+            ));
+        }
+        if fuel_used > FUEL_TOTAL {
+            // Stop here: going on would let many values each take their full share.
+            diagnostics.push(Diagnostic::new(
+                Some(t.loc.clone()),
+                t.path.clone(),
+                format!(
+                    "stopped resolving references here: the profile's templates take more than {FUEL_TOTAL} evaluation steps together; simplify them"
+                ),
+            ));
+            break;
+        }
+    }
+    diagnostics
+}
+
+/// Fails when `value` cannot print in `budget` bytes: every item of a sequence or map prints
+/// at least one byte, a string at least its length. Looks at no more than `budget` items.
+fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error> {
+    use minijinja::value::ValueKind;
+    let too_long = || {
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the value would be longer than {} KiB; shorten the template",
+                MAX_VALUE_BYTES / 1024
+            ),
+        )
+    };
+    let mut left = budget;
+    let mut pending = vec![value.clone()];
+    while let Some(v) = pending.pop() {
+        let cost = match v.kind() {
+            ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
+                if v.len().is_some_and(|n| n > left) {
+                    return Err(too_long());
+                }
+                let is_map = v.kind() == ValueKind::Map;
+                for item in v.try_iter()? {
+                    left = left.checked_sub(1).ok_or_else(too_long)?;
+                    if is_map {
+                        pending.push(v.get_item(&item)?);
+                    }
+                    pending.push(item);
+                }
+                1
+            }
+            ValueKind::String => v.as_str().map_or(1, str::len),
+            _ => 1,
+        };
+        left = left.checked_sub(cost).ok_or_else(too_long)?;
+    }
+    Ok(())
+}
+
+/// A writer that keeps at most `room` bytes and fails past them, which stops minijinja.
+struct Bounded {
+    bytes: Vec<u8>,
+    room: usize,
+    overflowed: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.room {
+            self.overflowed = true;
+            return Err(std::io::Error::other("output limit reached"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The context one template is rendered against: the subtrees at the paths it names, each
+/// converted once (the cache) since everything a reference covers is final when it is read.
+fn context(
+    root: &Node,
+    references: &[String],
+    cache: &mut HashMap<String, minijinja::Value>,
+) -> minijinja::Value {
+    #[derive(Default)]
+    struct Skeleton {
+        leaf: Option<minijinja::Value>,
+        children: BTreeMap<String, Skeleton>,
+    }
+    fn build(s: Skeleton) -> minijinja::Value {
+        match s.leaf {
+            Some(v) => v,
+            None => minijinja::Value::from(
+                s.children
+                    .into_iter()
+                    .map(|(k, c)| (k, build(c)))
+                    .collect::<BTreeMap<String, minijinja::Value>>(),
+            ),
+        }
+    }
+    let mut top = Skeleton::default();
+    // Sorted, so a table comes before the keys inside it; a key inside a table already
+    // taken whole needs nothing more.
+    for reference in references {
+        let mut at = &mut top;
+        let mut covered = false;
+        for key in reference.split('.') {
+            if at.leaf.is_some() {
+                covered = true;
+                break;
+            }
+            at = at.children.entry(key.to_string()).or_default();
+        }
+        if covered || at.leaf.is_some() {
+            continue;
+        }
+        let value = cache
+            .entry(reference.clone())
+            .or_insert_with(|| {
+                let segments: Vec<Segment> = reference
+                    .split('.')
+                    .map(|k| Segment::Key(k.to_string()))
+                    .collect();
+                let (found, _, depth) = node::lookup(root, &segments);
+                if depth == segments.len() {
+                    minijinja::Value::from_serialize(node::to_json(found))
+                } else {
+                    // Unreachable: unknown references are reported before rendering.
+                    minijinja::Value::UNDEFINED
+                }
+            })
+            .clone();
+        at.leaf = Some(value);
+        at.children.clear();
+    }
+    build(top)
+}
+
+/// The dependency graph: node `i < n` is template `i`, the rest are the tables and arrays
+/// that hold templates. Edges point from a node to what it needs first.
+struct Graph {
+    templates: usize,
+    edges: Vec<Vec<usize>>,
+}
+
+impl Graph {
+    fn new(templates: &[Template], references: &[Vec<String>]) -> Self {
+        let n = templates.len();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut ids: HashMap<String, usize> = HashMap::with_capacity(n * 2);
+        for (i, t) in templates.iter().enumerate() {
+            ids.insert(t.path.clone(), i);
+        }
+        // A table (or array) needs every template inside it: link each template to its
+        // parent, each new parent to its own, stopping at the first parent already linked.
+        for (i, t) in templates.iter().enumerate() {
+            let mut child = i;
+            for depth in (1..t.segments.len()).rev() {
+                let key = node::path_string(&t.segments[..depth]);
+                match ids.get(&key) {
+                    Some(&group) => {
+                        edges[group].push(child);
+                        break;
+                    }
+                    None => {
+                        let group = edges.len();
+                        edges.push(vec![child]);
+                        ids.insert(key, group);
+                        child = group;
+                    }
+                }
+            }
+        }
+        // A template needs what its references name: the template or table at that path,
+        // or the template the path runs into.
+        for (i, refs) in references.iter().enumerate() {
+            for reference in refs {
+                let mut key = String::new();
+                let keys: Vec<&str> = reference.split('.').collect();
+                for (depth, k) in keys.iter().enumerate() {
+                    key = node::join(&key, k);
+                    match ids.get(&key) {
+                        Some(&target) if target < n || depth + 1 == keys.len() => {
+                            edges[i].push(target);
+                            break;
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+            }
+        }
+        Graph {
+            templates: n,
+            edges,
+        }
+    }
+
+    /// Strongly connected components (Tarjan, without recursion: a chain of references is
+    /// as long as the profile makes it), each dependencies first. Returns the component of
+    /// every node and the components in that order.
+    fn components(&self) -> Components {
+        let count = self.edges.len();
+        let mut index = vec![usize::MAX; count];
+        let mut low = vec![0; count];
+        let mut on_stack = vec![false; count];
+        let mut stack = Vec::new();
+        let mut component = vec![usize::MAX; count];
+        let mut sizes = Vec::new();
+        let mut order = Vec::new();
+        let mut next = 0;
+        for start in 0..count {
+            if index[start] != usize::MAX {
+                continue;
+            }
+            // (node, next edge to look at)
+            let mut work = vec![(start, 0usize)];
+            index[start] = next;
+            low[start] = next;
+            next += 1;
+            stack.push(start);
+            on_stack[start] = true;
+            while let Some(&(v, e)) = work.last() {
+                if let Some(&w) = self.edges[v].get(e) {
+                    if let Some(top) = work.last_mut() {
+                        top.1 += 1;
+                    }
+                    if index[w] == usize::MAX {
+                        index[w] = next;
+                        low[w] = next;
+                        next += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        work.push((w, 0));
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                    continue;
+                }
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let id = sizes.len();
+                    let mut size = 0;
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        component[w] = id;
+                        order.push(w);
+                        size += 1;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    sizes.push(size);
+                }
+            }
+        }
+        Components {
+            of: component,
+            sizes,
+            order,
+        }
+    }
+
+    /// Whether template `t` needs itself, directly or through others.
+    fn on_cycle(&self, t: usize, c: &Components) -> bool {
+        c.sizes[c.of[t]] > 1 || self.edges[t].contains(&t)
+    }
+
+    /// The level of each template: 0 when it reads no template, else one more than the
+    /// highest level it reads. Needs an acyclic graph.
+    fn levels(&self, c: &Components) -> Vec<usize> {
+        // The level at which each node's value is final.
+        let mut done: Vec<usize> = vec![0; self.edges.len()];
+        for &v in &c.order {
+            let highest = self.edges[v].iter().map(|&w| done[w]).max();
+            done[v] = if v < self.templates {
+                highest.map_or(0, |h| h + 1)
+            } else {
+                highest.unwrap_or(0)
+            };
+        }
+        done.truncate(self.templates);
+        done
+    }
+}
+
+/// Tarjan's result: the component of each node, component sizes, nodes dependencies first.
+struct Components {
+    of: Vec<usize>,
+    sizes: Vec<usize>,
+    order: Vec<usize>,
+}
+
+fn cycle_diagnostic(t: &Template) -> Diagnostic {
+    Diagnostic::new(
+        Some(t.loc.clone()),
+        t.path.clone(),
+        format!(
+            "{} never settles: it refers, directly or through other values, to itself",
+            quote_short(&t.source)
+        ),
+    )
+}
+
+/// Longest template text quoted in a message; a longer one is cut (the excerpt under the
+/// message shows where it is).
+const QUOTE_CHARS: usize = 80;
+
+/// `text` quoted as Rust would (control characters escaped), cut to [`QUOTE_CHARS`].
+fn quote_short(text: &str) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        return format!("{text:?}");
+    }
+    let cut: String = text.chars().take(QUOTE_CHARS).collect();
+    format!("{cut:?}...")
+}
+
+/// Characters of template code in `source`: inside `{{ }}` and `{% %}`, strings and
+/// brackets taken into account so that a `}}` inside them does not end the count early
+/// (counting too much is safe; counting too little would let a long chain through).
+fn code_chars(source: &str) -> usize {
+    let chars: Vec<char> = source.chars().collect();
+    let mut count = 0;
+    let mut i = 0;
+    while i + 1 < chars.len() {
+        match (chars[i], chars[i + 1]) {
+            ('{', '{' | '%') => {
+                i += 2;
+                let mut quote: Option<char> = None;
+                let mut depth = 0usize;
+                while i < chars.len() {
+                    let c = chars[i];
+                    let next = chars.get(i + 1).copied();
+                    match quote {
+                        Some(q) => {
+                            if c == '\\' {
+                                count += 1;
+                                i += 1;
+                            } else if c == q {
+                                quote = None;
+                            }
+                        }
+                        None => match c {
+                            '"' | '\'' => quote = Some(c),
+                            '(' | '[' | '{' => depth += 1,
+                            ')' | ']' => depth = depth.saturating_sub(1),
+                            '}' if depth > 0 => depth -= 1,
+                            '}' | '%' if next == Some('}') && depth == 0 => {
+                                i += 2;
+                                break;
+                            }
+                            _ => {}
+                        },
+                    }
+                    count += 1;
+                    i += 1;
+                }
+            }
+            ('{', '#') => {
+                // A comment: not evaluated, not counted.
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '#' && chars[i + 1] == '}') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    count
+}
+
+fn collect(node: &Node, segments: &mut Vec<Segment>, out: &mut Vec<Template>) {
+    match &node.value {
+        Value::Str(s) if s.contains("{{") || s.contains("{%") || s.contains("{#") => {
+            out.push(Template {
+                segments: segments.clone(),
+                path: node::path_string(segments),
+                source: s.clone(),
+                loc: node.loc.clone(),
+            });
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                segments.push(Segment::Index(i));
+                collect(item, segments, out);
+                segments.pop();
+            }
+        }
+        Value::Table(t) => {
+            for (k, e) in t {
+                segments.push(Segment::Key(k.clone()));
+                collect(&e.node, segments, out);
+                segments.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn node_mut<'a>(mut node: &'a mut Node, segments: &[Segment]) -> &'a mut Node {
+    for seg in segments {
+        node = match (seg, &mut node.value) {
+            (Segment::Key(k), Value::Table(t)) => {
+                &mut t.get_mut(k).expect("collected path exists").node
+            }
+            (Segment::Index(i), Value::Array(a)) => &mut a[*i],
+            _ => unreachable!("templating never changes the shape of the tree"),
+        };
+    }
+    node
+}
+
+/// Every dotted path through tables in the profile (`app`, `app.domain`, ...).
+fn known_paths(root: &Node) -> BTreeSet<String> {
+    fn walk(node: &Node, prefix: &str, out: &mut BTreeSet<String>) {
+        if let Value::Table(t) = &node.value {
+            for (k, e) in t {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(p.clone());
+                walk(&e.node, &p, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(root, "", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_counted_inside_delimiters_only() {
+        assert_eq!(code_chars("plain {text}"), 0);
+        assert_eq!(code_chars("{{ a }}/x"), 3);
+        assert_eq!(code_chars("{# a long comment #}{%x%}"), 1);
+        // A `}}` inside a string or a dict literal does not end the code.
+        assert_eq!(code_chars("{{ '}}' ~ a.b }}"), 12);
+        assert_eq!(code_chars("{{ {'a': {'b': 1}} }}"), 17);
+    }
+}
