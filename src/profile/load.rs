@@ -214,7 +214,8 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(open_flags::NOFOLLOW | open_flags::NONBLOCK)
+        // std does not export the flags; rustix has them for every Unix target.
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
         .open(path)
 }
 
@@ -222,54 +223,6 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
-}
-
-/// `O_NOFOLLOW` and `O_NONBLOCK` (std does not export them, and `libc` is not a dependency).
-/// A target without values here fails to build rather than open profiles unsafely.
-#[cfg(unix)]
-mod open_flags {
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        any(
-            target_arch = "x86",
-            target_arch = "x86_64",
-            target_arch = "riscv64",
-            target_arch = "s390x",
-            target_arch = "loongarch64"
-        )
-    ))]
-    pub const NOFOLLOW: i32 = 0o400_000;
-    #[cfg(all(
-        any(target_os = "linux", target_os = "android"),
-        any(
-            target_arch = "arm",
-            target_arch = "aarch64",
-            target_arch = "powerpc",
-            target_arch = "powerpc64"
-        )
-    ))]
-    pub const NOFOLLOW: i32 = 0o100_000;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub const NONBLOCK: i32 = 0o4_000;
-
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
-    pub const NOFOLLOW: i32 = 0x100;
-    #[cfg(any(
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
-    pub const NONBLOCK: i32 = 0x4;
 }
 
 /// Profiles held in memory, for tests and fuzzing.

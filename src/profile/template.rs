@@ -46,6 +46,84 @@ pub const MAX_CODE_CHARS: usize = 1_000;
 /// Deepest nesting of macro calls and blocks while rendering.
 pub const RECURSION_LIMIT: usize = 50;
 
+/// Filters a reference may pass its value through: each returns at most what it is given.
+const FILTERS: &[&str] = &["lower", "upper", "trim"];
+
+/// Checks that `source` holds only references (`{{ a.b[0] }}`, optionally `|lower`, `|upper`
+/// or `|trim`): no statements, comments, literals, operators or calls.
+///
+/// Profiles (and `--set`, and so every Application using the plugin) only ever need to refer to
+/// other values. Everything else minijinja offers is a way to make work without bound: `*` and
+/// `~` build strings of any size in one step, before fuel or the output limit can act, and
+/// loops and macros burn time. With references alone, a value is at most the sum of the values
+/// it names, each bounded by the file size and the output limit.
+fn references_only(source: &str) -> Result<(), String> {
+    for open in ["{%", "{#"] {
+        if source.contains(open) {
+            return Err(format!(
+                "{open} … is not allowed in a profile value: only {{{{ }}}} references are"
+            ));
+        }
+    }
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err("a {{ is never closed with }}".to_string());
+        };
+        let inner = after[..end]
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
+        if !is_reference(inner) {
+            return Err(format!(
+                "{{{{ {} }}}} is not a reference",
+                inner.chars().take(60).collect::<String>()
+            ));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
+/// `path (| filter)*`, where a path is `name(.name | [digits])*`.
+fn is_reference(inner: &str) -> bool {
+    let mut parts = inner.split('|').map(str::trim);
+    let path = parts.next().unwrap_or("");
+    let ident = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let mut segments = path.split('.');
+    let path_ok = segments.all(|seg| {
+        let (name, mut indexes) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (seg, ""),
+        };
+        if !ident(name) {
+            return false;
+        }
+        while !indexes.is_empty() {
+            let Some(close) = indexes.find(']') else {
+                return false;
+            };
+            let digits = &indexes[1..close];
+            if !indexes.starts_with('[')
+                || digits.is_empty()
+                || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return false;
+            }
+            indexes = &indexes[close + 1..];
+        }
+        true
+    });
+    path_ok && parts.all(|f| FILTERS.contains(&f))
+}
+
 /// One templated string of the profile.
 struct Template {
     /// Where it sits in the tree.
@@ -85,6 +163,16 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
     let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
     let mut compiled = Vec::with_capacity(templates.len());
     for t in &templates {
+        if let Err(why) = references_only(&t.source) {
+            diagnostics.push(
+                Diagnostic::new(Some(t.loc.clone()), t.path.clone(), why).with_help(
+                    "a profile value may only refer to other values, like {{ app.domain }}, \
+                     optionally with |lower, |upper or |trim",
+                ),
+            );
+            references.push(Vec::new());
+            continue;
+        }
         let code = code_chars(&t.source);
         if code > MAX_CODE_CHARS {
             diagnostics.push(Diagnostic::new(
@@ -646,6 +734,43 @@ fn known_paths(root: &Node) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     walk(root, "", &mut out);
     out
+}
+
+#[cfg(test)]
+mod grammar_tests {
+    use super::references_only;
+
+    #[test]
+    fn references_with_safe_filters_are_accepted() {
+        for ok in [
+            "{{ app.domain }}",
+            "https://{{app.domain}}/api",
+            "{{- registry.host -}}/{{ app.version | lower }}",
+            "{{ backend.config_keys[0] | upper | trim }}",
+            "plain {{ a_b.c1 }} text",
+        ] {
+            assert_eq!(references_only(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn statements_operators_literals_and_calls_are_refused() {
+        for bad in [
+            "{% for i in range(10) %}x{% endfor %}",
+            "{# comment #}",
+            "{{ [1]*100000000 }}",
+            "{{ a ~ a }}",
+            "{{ 'x' }}",
+            "{{ app.domain | replace('a', 'aaaa') }}",
+            "{{ range(5) }}",
+            "{{ app..domain }}",
+            "{{ app.domain[x] }}",
+            "{{ app.domain",
+            "{{ }}",
+        ] {
+            assert!(references_only(bad).is_err(), "{bad}");
+        }
+    }
 }
 
 #[cfg(test)]
