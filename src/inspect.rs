@@ -228,5 +228,11 @@ pub fn profiles(store: &dyn ProfileStore) -> String {
         };
         let _ = writeln!(out, "{:<16} {}{kind}", name, chain.join(" -> "));
     }
+    for name in store.refused() {
+        let _ = writeln!(
+            out,
+            "{name:<16} (refused: not a regular file in the profiles directory; render says why)"
+        );
+    }
     out
 }
