@@ -39,7 +39,8 @@ pub struct Dir {
 pub enum Entry {
     /// Nothing there.
     Missing,
-    /// A regular file: its bytes (up to the read limit; `None` when larger) and permission bits.
+    /// A regular file: its bytes (`None` when over the read limit or hard-linked elsewhere)
+    /// and permission bits.
     File(Option<Vec<u8>>, u32),
     /// A directory.
     Dir,
@@ -282,7 +283,9 @@ impl Dir {
             return Ok(Entry::Other);
         }
         let mode = st.st_mode & 0o7777;
-        if st.st_size as u64 > MAX_READ_BYTES {
+        // A file hard-linked elsewhere shares its inode with something outside the tree:
+        // report it as unreadable so it is replaced by a rename, never changed in place.
+        if st.st_size as u64 > MAX_READ_BYTES || st.st_nlink > 1 {
             return Ok(Entry::File(None, mode));
         }
         let mut bytes = Vec::new();

@@ -613,3 +613,20 @@ fn a_planted_file_cannot_drive_the_terminal_through_a_drift_report() {
         "they are shown escaped: {report}"
     );
 }
+
+#[test]
+fn a_file_hard_linked_from_outside_is_replaced_not_changed_in_place() {
+    let ws = workspace();
+    ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
+    let outside = ws.path().join("outside.yaml");
+    let inside = ws.path().join("k8s/namespace.yaml");
+    std::fs::rename(&inside, &outside).unwrap();
+    std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o664)).unwrap();
+    std::fs::hard_link(&outside, &inside).unwrap();
+    let before = std::fs::read(&outside).unwrap();
+    // Same content: only its group-write bit differs from what a render would set.
+    ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
+    assert_eq!(std::fs::read(&outside).unwrap(), before);
+    let mode = std::fs::metadata(&outside).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o664, "the outside file's mode is untouched");
+}
