@@ -165,7 +165,7 @@ fn check_dir(
             Entry::File(None, _) => drift.changed.push((
                 path.clone(),
                 format!(
-                    "{} is far larger than any rendered file\n",
+                    "{} is far larger than any rendered file or hard-linked from elsewhere; a render replaces it\n",
                     root.show(path).display()
                 ),
             )),
