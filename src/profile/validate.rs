@@ -922,47 +922,6 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
     }))
 }
 
-/// Checks a five-field cron expression (minute hour day month weekday) as Longhorn reads it.
-fn check_cron(expr: &str) -> Result<(), String> {
-    let fields: Vec<&str> = expr.split_whitespace().collect();
-    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
-    let names = ["minute", "hour", "day of month", "month", "day of week"];
-    if fields.len() != 5 {
-        return Err(format!(
-            "{expr:?} is not a cron expression: it needs five fields (minute hour day month weekday), like \"0 2 * * *\""
-        ));
-    }
-    for ((field, (lo, hi)), name) in fields.iter().zip(ranges).zip(names) {
-        for part in field.split(',') {
-            let (range, step) = match part.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (part, None),
-            };
-            if let Some(s) = step
-                && !s.parse::<u32>().is_ok_and(|n| n > 0)
-            {
-                return Err(format!(
-                    "{expr:?}: the {name} step {s:?} is not a positive number"
-                ));
-            }
-            if range == "*" {
-                continue;
-            }
-            for bound in range.split('-') {
-                match bound.parse::<u32>() {
-                    Ok(n) if (lo..=hi).contains(&n) => {}
-                    _ => {
-                        return Err(format!(
-                            "{expr:?}: the {name} field {field:?} must hold numbers from {lo} to {hi}, '*', ranges, lists or steps"
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
     let b = &raw.backup;
     if raw.storage.provider != StorageProvider::Longhorn {
@@ -971,7 +930,7 @@ fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
             "backups are Longhorn RecurringJobs; storage.provider is not \"longhorn\"",
         );
     }
-    c.check("backup.cron", check_cron(&b.cron));
+    c.check("backup.cron", types::check_cron(&b.cron));
     let retain = c.check(
         "backup.retain",
         types::parse_range(b.retain, 1, 100, "retain (backups kept)"),
