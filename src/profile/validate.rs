@@ -142,6 +142,7 @@ fn check_profile(
     }
 
     let storage = check_storage(c, &raw.storage, sqlite);
+    check_backend_mounts(c, &raw);
     let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
     let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);
     let config = check_config(c, &raw, database_url);
@@ -352,12 +353,20 @@ fn check_workload(
     let liveness = check_probe(c, &format!("{at}.probes.liveness"), &w.probes.liveness);
     let readiness = check_probe(c, &format!("{at}.probes.readiness"), &w.probes.readiness);
     let startup = check_probe(c, &format!("{at}.probes.startup"), &w.probes.startup);
+    // Every name in the container's `env` list must be unique: the API server keeps the last
+    // of two entries (the first is silently lost) and server-side apply, which keys the list
+    // by name, refuses the object.
     for (i, key) in w.config_keys.iter().enumerate() {
+        let path = format!("{at}.config_keys[{i}]");
         if !config_keys.contains(key) && !DERIVED_CONFIG.iter().any(|(k, _)| k == key) {
+            c.err(&path, format!("{key} is not a key of [config]"));
+        } else if key == "PORT" {
             c.err(
-                &format!("{at}.config_keys[{i}]"),
-                format!("{key} is not a key of [config]"),
+                &path,
+                format!("PORT is set from {at}.port; exporting the config key too would give the container two PORT variables"),
             );
+        } else if w.config_keys[..i].contains(key) {
+            c.err(&path, format!("{key} is listed twice"));
         }
     }
     let mut env = Vec::new();
@@ -372,6 +381,11 @@ fn check_workload(
             c.err(
                 &path,
                 format!("{k} is a secret key; a literal value here would shadow the Secret"),
+            );
+        } else if w.config_keys.contains(k) {
+            c.err(
+                &path,
+                format!("{k} is also exported from the ConfigMap by {at}.config_keys; the container would get two {k} variables and keep only the last, so remove one of them"),
             );
         } else if let Err(e) = types::check_env_name(k) {
             c.err(&path, e);
@@ -432,8 +446,11 @@ fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<
                 &path,
                 format!("{p:?} must be an absolute directory other than /"),
             );
-        } else if !seen.insert(p.trim_end_matches('/').to_string()) {
-            c.err(&path, format!("{p} is listed twice"));
+        } else if !seen.insert(mount_point(p)) {
+            c.err(
+                &path,
+                format!("{p} is listed twice; each entry becomes a volume mount, and a container cannot mount two volumes at one path"),
+            );
         }
     }
     Some(Security {
@@ -447,6 +464,38 @@ fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<
             .map(|p| p.trim_end_matches('/').to_string())
             .collect(),
     })
+}
+
+/// The directory a mount path names, as the container runtime sees it: `/app//data/.` and
+/// `/app/data/` are both `/app/data`. The API server compares mount paths as strings, so two
+/// spellings of one directory pass it and then clash (or shadow each other) in the runtime.
+fn mount_point(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// The backend mounts the data and media volumes; a writable path at either mount path would
+/// give its container two volume mounts at one path, which the API server refuses
+/// ("must be unique").
+fn check_backend_mounts(c: &mut Checker<'_>, raw: &RawProfile) {
+    let volumes = [
+        ("storage.data.mount_path", &raw.storage.data.mount_path),
+        ("storage.media.mount_path", &raw.storage.media.mount_path),
+    ];
+    for (i, p) in raw.backend.security.writable_paths.iter().enumerate() {
+        for (key, mount) in volumes {
+            if mount_point(p) == mount_point(mount) {
+                c.err_help(
+                    &format!("backend.security.writable_paths[{i}]"),
+                    format!("{p} is also the mount path of a volume ({key}); a container cannot mount two volumes at one path"),
+                    "remove the entry: the volume is writable already",
+                );
+            }
+        }
+    }
 }
 
 fn check_probe(c: &mut Checker<'_>, at: &str, p: &model::Probe) -> Option<Probe> {
@@ -496,8 +545,8 @@ fn check_storage(c: &mut Checker<'_>, s: &model::Storage, sqlite: bool) -> Optio
         );
     }
     let (d, m) = (
-        s.data.mount_path.trim_end_matches('/'),
-        s.media.mount_path.trim_end_matches('/'),
+        mount_point(&s.data.mount_path),
+        mount_point(&s.media.mount_path),
     );
     if d == m || d.starts_with(&format!("{m}/")) || m.starts_with(&format!("{d}/")) {
         c.err(
