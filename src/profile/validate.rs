@@ -8,6 +8,8 @@ use super::node::{Node, lookup, parse_path};
 use super::source::Loc;
 use super::types::{self, DnsLabel, Image, Quantity};
 use super::*;
+use crate::build::network::RESERVED_INGRESS_ANNOTATIONS;
+use crate::build::ops::backup_label_keys;
 use crate::labels;
 use crate::names::MAX_APP_NAME_LEN;
 use crate::report::{Diagnostic, ProfileError};
@@ -22,6 +24,22 @@ const DERIVED_CONFIG: [(&str, &str); 7] = [
     ("FRONTEND_PORT", "frontend.port"),
     ("DATABASE_URL", "[database] and storage.data.mount_path"),
 ];
+
+/// Label keys that something other than the profile writes on the objects that carry
+/// `app.labels`, and who writes them: a profile value would be replaced without a word.
+const LABELS_WRITTEN_BY_OTHERS: [(&str, &str); 2] = [
+    (
+        "app.kubernetes.io/instance",
+        "ArgoCD's label tracking (with the Application's name, on every object it syncs)",
+    ),
+    (
+        "kubernetes.io/metadata.name",
+        "the API server (on the Namespace, with the namespace's name)",
+    ),
+];
+
+/// The most the API server accepts for one object's annotations, keys and values together.
+const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
 
 struct Checker<'a> {
     root: &'a Node,
@@ -269,6 +287,10 @@ fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
                 &path,
                 format!("{k} is set by magnetiq-gen and cannot be overridden"),
             );
+            continue;
+        }
+        if let Some((_, who)) = LABELS_WRITTEN_BY_OTHERS.iter().find(|(key, _)| key == k) {
+            c.err(&path, format!("{k} is written by {who}, which would replace this value"));
             continue;
         }
         if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
@@ -834,6 +856,30 @@ fn check_secrets(
                     }
                 }
             }
+            if let Some((total, largest)) =
+                oversized(values.iter().map(|(k, v)| (k.as_str(), v.len())))
+            {
+                let key = largest[0].0;
+                let path = s
+                    .required
+                    .iter()
+                    .position(|k| k == key)
+                    .map(|i| format!("secrets.required[{i}]"))
+                    .or_else(|| {
+                        s.optional
+                            .iter()
+                            .position(|k| k == key)
+                            .map(|i| format!("secrets.optional[{i}]"))
+                    })
+                    .unwrap_or_else(|| "secrets.mode".into());
+                c.err(
+                    &path,
+                    format!(
+                        "the Secret's values (from ${SECRET_ENV_PREFIX}<KEY>) would total {total} bytes, above the {MAX_DATA_BYTES} (1 MiB) the API server accepts; the largest: {}",
+                        sizes(&largest)
+                    ),
+                );
+            }
             SecretSource::Inline(SecretValues(values))
         }
     };
@@ -886,7 +932,60 @@ fn check_config(
     out.insert("BACKEND_PORT".into(), raw.backend.port.to_string());
     out.insert("FRONTEND_PORT".into(), raw.frontend.port.to_string());
     out.insert("DATABASE_URL".into(), database_url?);
+    if let Some((total, largest)) = oversized(out.iter().map(|(k, v)| (k.as_str(), v.len()))) {
+        let path = match largest[0].0 {
+            "APP_NAME" => "app.display_name".to_string(),
+            "VERSION" => "app.version".to_string(),
+            "DATABASE_URL" => "storage.data.mount_path".to_string(),
+            k => format!("config.{}", super::node::join("", k)),
+        };
+        c.err_help(
+            &path,
+            format!(
+                "the ConfigMap's values would total {total} bytes, above the {MAX_DATA_BYTES} (1 MiB) the API server accepts; the largest: {}",
+                sizes(&largest)
+            ),
+            "keep large content out of [config]: mount it from a volume or fetch it at start-up",
+        );
+    }
     Some(out)
+}
+
+/// The most a ConfigMap's or a Secret's values may total, in bytes (`MaxSecretSize` in the
+/// API server's validation, which counts values only, not keys).
+const MAX_DATA_BYTES: usize = 1024 * 1024;
+
+/// When the values total more than [`MAX_DATA_BYTES`]: the total, and the largest entries
+/// (at most five), largest first, which together bring the total over the limit.
+fn oversized<'a>(
+    values: impl Iterator<Item = (&'a str, usize)>,
+) -> Option<(usize, Vec<(&'a str, usize)>)> {
+    let mut all: Vec<(&str, usize)> = values.collect();
+    let total: usize = all.iter().map(|(_, n)| n).sum();
+    if total <= MAX_DATA_BYTES {
+        return None;
+    }
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut rest = total;
+    let largest = all
+        .into_iter()
+        .take_while(|(_, n)| {
+            let over = rest > MAX_DATA_BYTES;
+            rest -= n;
+            over
+        })
+        .take(5)
+        .collect();
+    Some((total, largest))
+}
+
+/// `KEY (n bytes), ...`: key names and sizes, never a value.
+fn sizes(entries: &[(&str, usize)]) -> String {
+    entries
+        .iter()
+        .map(|(k, n)| format!("{k} ({n} bytes)"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingress>> {
@@ -951,10 +1050,47 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
             );
             continue;
         }
+        if let Some((_, setting)) = RESERVED_INGRESS_ANNOTATIONS
+            .iter()
+            .find(|(key, _)| key == k)
+        {
+            c.err_help(
+                &path,
+                format!("{k} conflicts with what magnetiq-gen renders from {setting}; a value here would be replaced or refused"),
+                format!("remove it and set {setting} instead"),
+            );
+            continue;
+        }
         if let Err(e) = types::check_label_key(k) {
             c.err(&path, format!("not an annotation key: {e}"));
         }
         annotations.insert(k.clone(), v.clone());
+    }
+    // The API server refuses an object whose annotations, keys and values together, exceed
+    // 256 KiB. Counting every reserved key with its longest value over-counts by a few bytes.
+    let generated: usize = RESERVED_INGRESS_ANNOTATIONS
+        .iter()
+        .map(|(k, _)| k.len())
+        .sum::<usize>()
+        + i.proxy_body_size.len()
+        + 2 * i.proxy_timeout_seconds.to_string().len()
+        + i.cluster_issuer.len()
+        + i.class_name.len()
+        + "true".len();
+    let total = generated
+        + annotations
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>();
+    if total > MAX_ANNOTATIONS_BYTES
+        && let Some((largest, _)) = annotations.iter().max_by_key(|(k, v)| k.len() + v.len())
+    {
+        c.err(
+            &format!("ingress.annotations.{}", super::node::join("", largest)),
+            format!(
+                "the Ingress's annotations would take {total} bytes, above the {MAX_ANNOTATIONS_BYTES} the API server accepts; {largest} is the largest"
+            ),
+        );
     }
     Some(Some(Ingress {
         class_name: i.class_name.clone(),
@@ -989,6 +1125,16 @@ fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
         "backup.longhorn_namespace",
         DnsLabel::parse(&b.longhorn_namespace).map(|_| ()),
     );
+    // The claims carry these labels to join the backup group; a profile label of the same
+    // key on every object would be replaced on the claims.
+    for key in backup_label_keys(&b.group) {
+        if raw.app.labels.contains_key(&key) {
+            c.err(
+                &format!("app.labels.{}", super::node::join("", &key)),
+                format!("{key} is written on the volume claims by magnetiq-gen from [backup]; a value here would conflict with it"),
+            );
+        }
+    }
     let name = format!("{}-backup", raw.app.namespace);
     if name.len() > 40 {
         c.err("app.namespace", format!("the backup job's name {name} is longer than the 40 characters Longhorn allows; shorten the namespace or disable [backup]"));
@@ -1042,11 +1188,18 @@ fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring>
         DnsLabel::parse(&m.prometheus_namespace).map(|_| ()),
     );
     for (k, v) in &m.labels {
-        if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
+        let path = format!("monitoring.labels.{}", super::node::join("", k));
+        if labels::RESERVED.contains(&k.as_str()) {
+            // The ServiceMonitor's labels are the backend's plus these: a value here would
+            // silently replace the one magnetiq-gen derives from [app].
             c.err(
-                &format!("monitoring.labels.{}", super::node::join("", k)),
-                e,
+                &path,
+                format!("{k} is set by magnetiq-gen from [app] and cannot be overridden"),
             );
+        } else if let Err(e) =
+            types::check_label_key(k).and_then(|()| types::check_label_value(v))
+        {
+            c.err(&path, e);
         }
     }
     Some(Monitoring {
