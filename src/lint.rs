@@ -638,30 +638,21 @@ fn glob_matches(pattern: &str, path: &str) -> Result<bool, String> {
     Ok(glob_ends(&items, s, starts)[s.len()])
 }
 
-/// Decodes standard or URL-safe base64, ignoring whitespace; None if it is not base64.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        buf = (buf << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+/// Decodes a Secret's `data` value as the API server does (Go's standard base64 with
+/// padding, line breaks ignored); None when it is not valid base64, which the API server
+/// would refuse. The one decoder for lint and import.
+pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    // Go's decoder ignores leftover bits in the last character; so does this one.
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let compact: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    GO_STD.decode(compact).ok()
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -1176,7 +1167,7 @@ impl<'a> Linter<'a> {
                 keys.push(k);
                 let decoded = v
                     .as_str()
-                    .and_then(base64_decode)
+                    .and_then(decode_secret_data)
                     .map(|b| String::from_utf8_lossy(&b).into_owned());
                 if v.is_null() || decoded.is_some_and(|d| is_placeholder(&d)) {
                     placeholders.push(k);
@@ -1734,7 +1725,7 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
     let mut files = Vec::new();
     walk(dir, &mut files)?;
     files.sort();
-    let mut out = Vec::new();
+    let mut texts = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -1745,8 +1736,19 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let docs: Vec<Value> = serde_saphyr::from_multiple(&text)
-            .with_context(|| format!("cannot parse {} as YAML", path.display()))?;
+        texts.push((rel, text));
+    }
+    load_texts(&texts).with_context(|| format!("cannot load the manifests in {}", dir.display()))
+}
+
+/// Parses `(relative path, YAML text)` pairs, in the order given, as [`load_dir`] reads a
+/// tree's files: one entry per non-empty document, with the path as its source. This is
+/// where untrusted YAML enters lint and import (the fuzz target feeds it directly).
+pub fn load_texts(files: &[(String, String)]) -> anyhow::Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(text)
+            .with_context(|| format!("cannot parse {rel} as YAML"))?;
         out.extend(
             docs.into_iter()
                 .filter(|d| !d.is_null())
