@@ -357,11 +357,14 @@ pub fn import(objects: &[(String, Json)]) -> Imported {
             let value = match value {
                 SecretEntry::Text(v) => v,
                 SecretEntry::Invalid(why) => {
-                    // Declared all the same: the application reads the key, and the value has
-                    // to be set again anyway.
                     differences.push(format!(
                         "Secret {name}: the value of {k} {why}, so it was not read; set it where the secret values live"
                     ));
+                    if NOT_SECRET.contains(&k.as_str()) {
+                        continue;
+                    }
+                    // Declared all the same: the application reads the key, and its value has
+                    // to be set again anyway.
                     required.retain(|x| x.as_str() != Some(k.as_str()));
                     optional.retain(|x| x.as_str() != Some(k.as_str()));
                     required.push(Value::String(k));
