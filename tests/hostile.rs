@@ -4,7 +4,11 @@
 //! (files, templates, references, overrides), rendered objects the API server would refuse or
 //! alter, and the plugin and process edges (environment, secrets in messages).
 
+#[path = "hostile/edges.rs"]
 mod edges;
+#[path = "hostile/input.rs"]
 mod input;
+#[path = "hostile/objects.rs"]
 mod objects;
+#[path = "hostile/tree.rs"]
 mod tree;
