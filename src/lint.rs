@@ -12,6 +12,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
+use crate::profile::types::is_placeholder;
+
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -653,27 +655,6 @@ pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
     );
     let compact: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
     GO_STD.decode(compact).ok()
-}
-
-fn is_placeholder(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
-    v.is_empty()
-        || [
-            "change-this",
-            "change_this",
-            "changethis",
-            "changeme",
-            "change-me",
-            "change_me",
-            "your-",
-            "your_",
-            "replace-me",
-            "replaceme",
-            "placeholder",
-            "<",
-        ]
-        .iter()
-        .any(|p| v.contains(p))
 }
 
 /// `Some(path)` when a SQLAlchemy SQLite URL names a relative file path.
@@ -1808,7 +1789,10 @@ mod tests {
         assert!(m("*.yaml", "a.yaml") && !m("*.yaml", "dir/a.yaml"));
         assert!(m("*/*.yaml", "dir/a.yaml"));
         assert!(m("a?c", "abc") && !m("a?c", "a/c") && !m("a?c", "ac"));
-        assert!(m("{argocd-application.yaml,kustomization.yaml}", "kustomization.yaml"));
+        assert!(m(
+            "{argocd-application.yaml,kustomization.yaml}",
+            "kustomization.yaml"
+        ));
         assert!(!m("{a,b}.yaml", "c.yaml"));
         assert!(m("{a,{b,c}}.yaml", "c.yaml") && !m("{a,{b,c}}.yaml", "d.yaml"));
         assert!(m("{,x}y", "y") && m("{,x}y", "xy"));
@@ -1836,7 +1820,11 @@ mod tests {
     fn deeply_nested_alternatives_are_an_error_not_a_stack_overflow() {
         let deep = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
         assert!(glob_matches(&deep, "x").is_err());
-        let ok = format!("{}x{}", "{".repeat(MAX_GLOB_NESTING), "}".repeat(MAX_GLOB_NESTING));
+        let ok = format!(
+            "{}x{}",
+            "{".repeat(MAX_GLOB_NESTING),
+            "}".repeat(MAX_GLOB_NESTING)
+        );
         assert!(m(&ok, "x"));
     }
 }

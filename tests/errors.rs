@@ -108,12 +108,18 @@ fn inline_secret_values_above_one_mebibyte_are_refused_without_printing_them() {
     let env = std::collections::BTreeMap::from([
         ("MAGNETIQ_SECRET_SECRET_KEY".to_string(), value.clone()),
         ("MAGNETIQ_SECRET_SMTP_USERNAME".to_string(), value.clone()),
-        ("MAGNETIQ_SECRET_SMTP_PASSWORD".to_string(), "pw".to_string()),
+        (
+            "MAGNETIQ_SECRET_SMTP_PASSWORD".to_string(),
+            "pw".to_string(),
+        ),
     ]);
     let e = match magnetiq_gen::render_full(&store, "big_secret", &[], &env) {
         Ok(_) => panic!("a Secret above 1 MiB renders"),
         Err(e) => format!("error: {e}"),
     };
-    assert!(!e.contains("s3cr3t"), "the message holds a secret value: {e}");
+    assert!(
+        !e.contains("s3cr3t"),
+        "the message holds a secret value: {e}"
+    );
     insta::assert_snapshot!("inline_secret_above_one_mebibyte", e);
 }

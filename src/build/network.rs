@@ -32,7 +32,10 @@ pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
     (PROXY_BODY_SIZE, "ingress.proxy_body_size"),
     (PROXY_READ_TIMEOUT, "ingress.proxy_timeout_seconds"),
     (PROXY_SEND_TIMEOUT, "ingress.proxy_timeout_seconds"),
-    (CLUSTER_ISSUER, "ingress.cluster_issuer (with ingress.tls = true)"),
+    (
+        CLUSTER_ISSUER,
+        "ingress.cluster_issuer (with ingress.tls = true)",
+    ),
     (SSL_REDIRECT, "ingress.tls"),
     ("kubernetes.io/ingress.class", "ingress.class_name"),
     (

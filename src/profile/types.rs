@@ -420,6 +420,30 @@ pub fn check_origins(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether a secret value is obviously not a real one: empty, or a placeholder such as the
+/// design document's `change-this-...` and `your-...`. The one rule for validation (inline
+/// secrets) and lint (Secret manifests, MG013).
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    v.is_empty()
+        || [
+            "change-this",
+            "change_this",
+            "changethis",
+            "changeme",
+            "change-me",
+            "change_me",
+            "your-",
+            "your_",
+            "replace-me",
+            "replaceme",
+            "placeholder",
+            "<",
+        ]
+        .iter()
+        .any(|p| v.contains(p))
+}
+
 /// Checks a cron schedule exactly as Longhorn reads a RecurringJob's `cron`: robfig/cron's
 /// standard parser (`cron.ParseStandard`), which Longhorn's admission webhook calls, and which
 /// the Kubernetes CronJob it creates is validated with again.
@@ -516,7 +540,11 @@ pub fn check_cron(expr: &str) -> Result<(), String> {
             if let Some(s) = step {
                 match value_of_step(s) {
                     Some(n) if n >= 1 => {}
-                    _ => return bad(format!("has the step {s:?}, which is not a number from 1 up")),
+                    _ => {
+                        return bad(format!(
+                            "has the step {s:?}, which is not a number from 1 up"
+                        ));
+                    }
                 }
             }
             if range == "*" || range == "?" {

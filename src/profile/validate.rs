@@ -6,7 +6,7 @@ use super::load::Loaded;
 use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
 use super::node::{Node, lookup, parse_path};
 use super::source::Loc;
-use super::types::{self, DnsLabel, Image, Quantity};
+use super::types::{self, DnsLabel, Image, Quantity, is_placeholder};
 use super::*;
 use crate::build::network::RESERVED_INGRESS_ANNOTATIONS;
 use crate::build::ops::backup_label_keys;
@@ -290,7 +290,10 @@ fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
             continue;
         }
         if let Some((_, who)) = LABELS_WRITTEN_BY_OTHERS.iter().find(|(key, _)| key == k) {
-            c.err(&path, format!("{k} is written by {who}, which would replace this value"));
+            c.err(
+                &path,
+                format!("{k} is written by {who}, which would replace this value"),
+            );
             continue;
         }
         if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
@@ -689,25 +692,6 @@ fn check_database(c: &mut Checker<'_>, db: &model::Database, data_mount: &str) -
             db.file
         )
     })
-}
-
-/// Values that are obviously not real secrets: the design document's placeholders and
-/// their kind.
-fn is_placeholder(v: &str) -> bool {
-    let l = v.trim().to_ascii_lowercase();
-    l.is_empty()
-        || [
-            "change-this",
-            "changeme",
-            "change-me",
-            "change_me",
-            "your-",
-            "your_",
-            "placeholder",
-            "<",
-        ]
-        .iter()
-        .any(|p| l.contains(p))
 }
 
 fn check_secrets(
@@ -1196,8 +1180,7 @@ fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring>
                 &path,
                 format!("{k} is set by magnetiq-gen from [app] and cannot be overridden"),
             );
-        } else if let Err(e) =
-            types::check_label_key(k).and_then(|()| types::check_label_value(v))
+        } else if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v))
         {
             c.err(&path, e);
         }

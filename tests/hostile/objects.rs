@@ -108,7 +108,10 @@ fn a_writable_path_spelt_differently_from_the_media_mount_path_is_refused() {
     refused(
         "dup",
         "[backend.security]\nwritable_paths = [\"/app//media/.\"]\n",
-        &["backend.security.writable_paths[0]", "storage.media.mount_path"],
+        &[
+            "backend.security.writable_paths[0]",
+            "storage.media.mount_path",
+        ],
     );
 }
 
@@ -209,7 +212,11 @@ fn every_ingress_annotation_the_tool_writes_is_reserved_from_the_profile() {
         .iter()
         .map(|(k, _)| *k)
         .collect();
-    for key in ingress["metadata"]["annotations"].as_object().unwrap().keys() {
+    for key in ingress["metadata"]["annotations"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
         assert!(
             reserved.contains(&key.as_str()),
             "{key} is rendered but a profile may set it"
@@ -238,7 +245,13 @@ fn labels_that_argocd_the_api_server_or_the_backup_labels_write_are_refused() {
 
 #[test]
 fn a_cron_longhorn_refuses_is_refused_at_its_line() {
-    for cron in ["1-2-3 2 * * *", "0 2 * * 7", "0 2 * * 0-7", "*/0 * * * *", "1,,2 * * * *"] {
+    for cron in [
+        "1-2-3 2 * * *",
+        "0 2 * * 7",
+        "0 2 * * 0-7",
+        "*/0 * * * *",
+        "1,,2 * * * *",
+    ] {
         refused(
             "cron",
             &format!("[backup]\nenabled = true\ncron = \"{cron}\"\n"),
@@ -249,7 +262,12 @@ fn a_cron_longhorn_refuses_is_refused_at_its_line() {
 
 #[test]
 fn a_cron_longhorn_accepts_renders_unchanged() {
-    for cron in ["0 2 * * 0", "0 2 * * MON-FRI", "*/30 1-5 * JAN,jul ?", "@daily"] {
+    for cron in [
+        "0 2 * * 0",
+        "0 2 * * MON-FRI",
+        "*/30 1-5 * JAN,jul ?",
+        "@daily",
+    ] {
         let ws = workspace(
             "cron",
             &format!("[backup]\nenabled = true\ncron = \"{cron}\"\n"),
@@ -257,9 +275,13 @@ fn a_cron_longhorn_accepts_renders_unchanged() {
         let out = run_within(ws.path(), &["render", "--profile", "cron"], 60);
         assert_eq!(out.code, Some(0), "{cron}: {}", out.stderr);
         assert!(
-            [format!("cron: {cron}\n"), format!("cron: '{cron}'\n"), format!("cron: \"{cron}\"\n")]
-                .iter()
-                .any(|line| out.stdout.contains(line.as_str())),
+            [
+                format!("cron: {cron}\n"),
+                format!("cron: '{cron}'\n"),
+                format!("cron: \"{cron}\"\n")
+            ]
+            .iter()
+            .any(|line| out.stdout.contains(line.as_str())),
             "{cron} is not rendered as written"
         );
     }
@@ -274,7 +296,11 @@ fn a_configmap_above_one_mebibyte_is_refused_naming_the_key() {
         &format!("[config]\nTERMS = \"{big}\"\nTERMS_COPY = \"{{{{ config.TERMS }}}}\"\n"),
         &["ConfigMap", "1048576", "big.toml:"],
     );
-    assert!(err.contains("config.TERMS"), "{}", &err[..err.len().min(2000)]);
+    assert!(
+        err.contains("config.TERMS"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
 }
 
 /// A tree for `lint --dir` and `import`, one file per `(path, text)`.
@@ -295,11 +321,7 @@ fn lint_dir_finishes_quickly_on_an_exclude_glob_of_26_alternatives() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: magnetiq\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n    path: k8s\n    directory:\n      recurse: true\n      exclude: '{exclude}'\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: magnetiq-v2\n"
     );
     let t = tree(&[("argocd-application.yaml", &app)]);
-    let out = run_within(
-        &repo(),
-        &["lint", "--dir", t.path().to_str().unwrap()],
-        20,
-    );
+    let out = run_within(&repo(), &["lint", "--dir", t.path().to_str().unwrap()], 20);
     // The glob does not exclude the Application's own file: MG007, a finding (exit 1).
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("MG007"), "{}", out.stdout);
@@ -316,11 +338,7 @@ fn lint_dir_reports_an_exclude_glob_nested_too_deep_instead_of_overflowing() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: magnetiq\nspec:\n  source:\n    repoURL: https://example.com/r.git\n    path: k8s\n    directory:\n      exclude: '{exclude}'\n"
     );
     let t = tree(&[("argocd-application.yaml", &app)]);
-    let out = run_within(
-        &repo(),
-        &["lint", "--dir", t.path().to_str().unwrap()],
-        20,
-    );
+    let out = run_within(&repo(), &["lint", "--dir", t.path().to_str().unwrap()], 20);
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("unreadable"), "{}", out.stdout);
 }
@@ -385,7 +403,10 @@ fn import_decodes_base64_secret_data_and_never_copies_secret_values() {
     }
     // The broken value is a note, and the registry Secret is not mistaken for the app's.
     assert!(out.stdout.contains("SMTP_PASSWORD") && out.stdout.contains("not valid base64"));
-    assert!(out.stdout.contains("registry-credentials of type kubernetes.io/dockerconfigjson"));
+    assert!(
+        out.stdout
+            .contains("registry-credentials of type kubernetes.io/dockerconfigjson")
+    );
 }
 
 #[test]
@@ -396,5 +417,8 @@ fn import_of_garbage_secret_data_is_a_note_not_a_panic() {
     )]);
     let out = run_within(&repo(), &["import", t.path().to_str().unwrap()], 20);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    assert!(out.stdout.contains("ALGORITHM in data is not a base64 string"));
+    assert!(
+        out.stdout
+            .contains("ALGORITHM in data is not a base64 string")
+    );
 }
