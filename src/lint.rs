@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
-use crate::profile::types::is_placeholder;
+use crate::profile::types::{check_cron, is_placeholder, mount_point};
 
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,7 +72,7 @@ const LINK_IMAGES: &str =
 const LINK_SECRETS: &str = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
 const LINK_SERVICE: &str = "https://kubernetes.io/docs/concepts/services-networking/service/";
 
-static RULES: [Rule; 32] = [
+static RULES: [Rule; 34] = [
     Rule {
         id: "MG001",
         severity: Severity::Warning,
@@ -328,6 +328,22 @@ static RULES: [Rule; 32] = [
         explanation: "nginx documents that the proxy connect timeout usually cannot exceed 75 seconds, so a larger value of nginx.ingress.kubernetes.io/proxy-connect-timeout does not do what it says. Long-running requests are governed by proxy-read-timeout and proxy-send-timeout instead.",
         link: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout",
         fix: "remove proxy-connect-timeout (or set it to at most 75) and keep proxy-read-timeout / proxy-send-timeout for slow requests",
+    },
+    Rule {
+        id: "MG033",
+        severity: Severity::Error,
+        title: "Longhorn RecurringJob cron that Longhorn's parser refuses",
+        explanation: "Longhorn reads spec.cron with robfig/cron's standard parser: five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT), each a list of *, numbers, ranges a-b and steps /n, or a descriptor such as @daily. Its admission webhook refuses anything else (day of week 7, a range 1-2-3, a step /0), so the RecurringJob is never created and no backup runs, while the rest of the sync succeeds.",
+        link: "https://longhorn.io/docs/latest/snapshots-and-backups/scheduling-backups-and-snapshots/",
+        fix: "write the schedule in the five-field form, e.g. \"0 2 * * *\" for 02:00 every day, with Sunday as 0",
+    },
+    Rule {
+        id: "MG034",
+        severity: Severity::Error,
+        title: "container mounts two volumes at one path",
+        explanation: "The API server refuses a pod whose container lists one mountPath twice (\"must be unique\"). Two spellings of one directory (/app/data and /app/data/, /app//data) pass the API server but clash in the container runtime, where one volume hides the other: an emptyDir over the database volume means writes that vanish on restart.",
+        link: "https://kubernetes.io/docs/concepts/storage/volumes/",
+        fix: "give each volume mount its own directory, and drop a scratch emptyDir where a volume is already mounted",
     },
 ];
 
@@ -913,6 +929,13 @@ impl<'a> Linter<'a> {
             }
             "Service" => self.check_service(o, out),
             "HorizontalPodAutoscaler" => self.check_hpa(o, out),
+            "RecurringJob" => {
+                if let Some(cron) = get_str(o.v, &["spec", "cron"])
+                    && let Err(e) = check_cron(cron)
+                {
+                    out.push(("MG033", e));
+                }
+            }
             _ => {}
         }
         if o.pod().is_some() {
@@ -1538,6 +1561,24 @@ impl<'a> Linter<'a> {
         out: &mut Vec<(&'static str, String)>,
     ) {
         let name = cname(c);
+        // MG034
+        let mut mounts = std::collections::BTreeMap::new();
+        for m in c
+            .get("volumeMounts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(path) = get_str(m, &["mountPath"]) {
+                let dir = mount_point(path);
+                if let Some(first) = mounts.insert(dir.clone(), path) {
+                    out.push((
+                        "MG034",
+                        format!("container {name} mounts two volumes at {dir} (as {first:?} and {path:?})"),
+                    ));
+                }
+            }
+        }
         // MG015
         let mut absent = Vec::new();
         for (path, label) in [

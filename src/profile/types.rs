@@ -444,6 +444,18 @@ pub fn is_placeholder(value: &str) -> bool {
         .any(|p| v.contains(p))
 }
 
+/// The directory a mount path names, as the container runtime sees it: `/app//data/.` and
+/// `/app/data/` are both `/app/data`. The API server compares mount paths as strings, so two
+/// spellings of one directory pass it and then clash (or shadow each other) in the runtime.
+/// The one rule for validation and lint (MG034).
+pub fn mount_point(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
 /// Checks a cron schedule exactly as Longhorn reads a RecurringJob's `cron`: robfig/cron's
 /// standard parser (`cron.ParseStandard`), which Longhorn's admission webhook calls, and which
 /// the Kubernetes CronJob it creates is validated with again.

@@ -6,7 +6,7 @@ use super::load::Loaded;
 use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
 use super::node::{Node, lookup, parse_path};
 use super::source::Loc;
-use super::types::{self, DnsLabel, Image, Quantity, is_placeholder};
+use super::types::{self, DnsLabel, Image, Quantity, is_placeholder, mount_point};
 use super::*;
 use crate::build::network::RESERVED_INGRESS_ANNOTATIONS;
 use crate::build::ops::backup_label_keys;
@@ -489,17 +489,6 @@ fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<
             .map(|p| p.trim_end_matches('/').to_string())
             .collect(),
     })
-}
-
-/// The directory a mount path names, as the container runtime sees it: `/app//data/.` and
-/// `/app/data/` are both `/app/data`. The API server compares mount paths as strings, so two
-/// spellings of one directory pass it and then clash (or shadow each other) in the runtime.
-fn mount_point(path: &str) -> String {
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    format!("/{}", parts.join("/"))
 }
 
 /// The backend mounts the data and media volumes; a writable path at either mount path would
