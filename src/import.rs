@@ -72,6 +72,48 @@ const NOT_SECRET: [&str; 3] = [
     "REFRESH_TOKEN_EXPIRE_DAYS",
 ];
 
+/// One key of a Secret, as the cluster would hold it.
+enum SecretEntry {
+    /// The value, decoded (from base64 for `data`).
+    Text(String),
+    /// Why the value cannot be read (never the value itself).
+    Invalid(&'static str),
+}
+
+/// A Secret's keys and values as the API server stores them: `data` decoded from base64, then
+/// `stringData` on top (the API server folds `stringData` into `data`, and its keys win).
+fn secret_entries(sec: &Json) -> indexmap::IndexMap<String, SecretEntry> {
+    // In the order written, so the declared keys read like the tree.
+    let mut out = indexmap::IndexMap::new();
+    for (k, v) in sec["data"].as_object().into_iter().flatten() {
+        let entry = match v {
+            Json::Null => SecretEntry::Text(String::new()),
+            Json::String(b64) => match crate::lint::decode_secret_data(b64) {
+                Some(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => SecretEntry::Text(text),
+                    Err(_) => SecretEntry::Invalid("is binary, not text"),
+                },
+                None => SecretEntry::Invalid(
+                    "in data is not valid base64 (the API server would refuse the Secret)",
+                ),
+            },
+            _ => SecretEntry::Invalid("in data is not a base64 string"),
+        };
+        out.insert(k.clone(), entry);
+    }
+    for (k, v) in sec["stringData"].as_object().into_iter().flatten() {
+        let entry = match v {
+            Json::Null => SecretEntry::Text(String::new()),
+            Json::String(text) => SecretEntry::Text(text.clone()),
+            Json::Number(n) => SecretEntry::Text(n.to_string()),
+            Json::Bool(b) => SecretEntry::Text(b.to_string()),
+            _ => SecretEntry::Invalid("in stringData is not a string"),
+        };
+        out.insert(k.clone(), entry);
+    }
+    out
+}
+
 /// Imports the objects of a tree (as `lint::load_dir` reads them).
 pub fn import(objects: &[(String, Json)]) -> Imported {
     let base = init::FILES
@@ -250,9 +292,21 @@ pub fn import(objects: &[(String, Json)]) -> Imported {
     for (_, cm) in of("ConfigMap") {
         found.insert("configmap");
         let data = cm["data"].as_object().cloned().unwrap_or_default();
+        if cm["binaryData"].as_object().is_some_and(|b| !b.is_empty()) {
+            unmapped.push(format!(
+                "ConfigMap {}: binaryData (profiles hold text settings only)",
+                s(cm, &["metadata", "name"]).unwrap_or_default()
+            ));
+        }
         let mut config = Table::new();
         for (k, v) in &data {
-            let v = v.as_str().unwrap_or_default().to_string();
+            // An unquoted number or boolean in the tree is meant as its text.
+            let v = match v {
+                Json::String(x) => x.clone(),
+                Json::Number(n) => n.to_string(),
+                Json::Bool(b) => b.to_string(),
+                _ => String::new(),
+            };
             match k.as_str() {
                 "APP_NAME" => set(&mut p, "app.display_name", Value::String(v)),
                 "VERSION" => set(&mut p, "app.version", Value::String(v)),
@@ -285,28 +339,56 @@ pub fn import(objects: &[(String, Json)]) -> Imported {
         }
     }
 
-    for (_, sec) in of("Secret") {
+    let mut required: Vec<Value> = Vec::new();
+    let mut optional: Vec<Value> = Vec::new();
+    for (src, sec) in of("Secret") {
+        let name = s(sec, &["metadata", "name"]).unwrap_or_default();
+        let type_ = s(sec, &["type"]).unwrap_or_else(|| "Opaque".into());
+        if type_ != "Opaque" {
+            // Registry credentials, TLS certificates and the like are not the application's
+            // settings; they stay Secrets created out of band.
+            unmapped.push(format!(
+                "{src}: Secret {name} of type {type_} (only the application's Opaque Secret maps to [secrets])"
+            ));
+            continue;
+        }
         found.insert("secrets");
-        let mut required = Vec::new();
-        let mut optional = Vec::new();
-        for field in ["stringData", "data"] {
-            for (k, v) in sec[field].as_object().into_iter().flatten() {
-                if NOT_SECRET.contains(&k.as_str()) {
-                    set(
-                        &mut p,
-                        &format!("config.{k}"),
-                        Value::String(v.as_str().unwrap_or_default().to_string()),
-                    );
+        for (k, value) in secret_entries(sec) {
+            let value = match value {
+                SecretEntry::Text(v) => v,
+                SecretEntry::Invalid(why) => {
                     differences.push(format!(
-                        "{k} is not secret: it moves from the Secret to the ConfigMap"
+                        "Secret {name}: the value of {k} {why}, so it was not read; set it where the secret values live"
                     ));
-                } else if v.as_str().is_some_and(|x| x.is_empty()) {
-                    optional.push(Value::String(k.clone()));
-                } else {
-                    required.push(Value::String(k.clone()));
+                    if NOT_SECRET.contains(&k.as_str()) {
+                        continue;
+                    }
+                    // Declared all the same: the application reads the key, and its value has
+                    // to be set again anyway.
+                    required.retain(|x| x.as_str() != Some(k.as_str()));
+                    optional.retain(|x| x.as_str() != Some(k.as_str()));
+                    required.push(Value::String(k));
+                    continue;
                 }
+            };
+            if NOT_SECRET.contains(&k.as_str()) {
+                set(&mut p, &format!("config.{k}"), Value::String(value));
+                differences.push(format!(
+                    "{k} is not secret: it moves from the Secret to the ConfigMap"
+                ));
+                continue;
+            }
+            // Secret values themselves never reach the profile: only whether one is set.
+            required.retain(|x| x.as_str() != Some(k.as_str()));
+            optional.retain(|x| x.as_str() != Some(k.as_str()));
+            if value.is_empty() {
+                optional.push(Value::String(k));
+            } else {
+                required.push(Value::String(k));
             }
         }
+    }
+    if found.contains("secrets") {
         set(&mut p, "secrets.required", Value::Array(required));
         set(&mut p, "secrets.optional", Value::Array(optional));
         set(&mut p, "secrets.mode", Value::String("existing".into()));

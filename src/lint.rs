@@ -12,6 +12,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
+use crate::profile::types::{check_cron, is_placeholder, mount_point};
+
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -70,7 +72,7 @@ const LINK_IMAGES: &str =
 const LINK_SECRETS: &str = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
 const LINK_SERVICE: &str = "https://kubernetes.io/docs/concepts/services-networking/service/";
 
-static RULES: [Rule; 32] = [
+static RULES: [Rule; 34] = [
     Rule {
         id: "MG001",
         severity: Severity::Warning,
@@ -327,6 +329,22 @@ static RULES: [Rule; 32] = [
         link: "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout",
         fix: "remove proxy-connect-timeout (or set it to at most 75) and keep proxy-read-timeout / proxy-send-timeout for slow requests",
     },
+    Rule {
+        id: "MG033",
+        severity: Severity::Error,
+        title: "Longhorn RecurringJob cron that Longhorn's parser refuses",
+        explanation: "Longhorn reads spec.cron with robfig/cron's standard parser: five fields (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT), each a list of *, numbers, ranges a-b and steps /n, or a descriptor such as @daily. Its admission webhook refuses anything else (day of week 7, a range 1-2-3, a step /0), so the RecurringJob is never created and no backup runs, while the rest of the sync succeeds.",
+        link: "https://longhorn.io/docs/latest/snapshots-and-backups/scheduling-backups-and-snapshots/",
+        fix: "write the schedule in the five-field form, e.g. \"0 2 * * *\" for 02:00 every day, with Sunday as 0",
+    },
+    Rule {
+        id: "MG034",
+        severity: Severity::Error,
+        title: "container mounts two volumes at one path",
+        explanation: "The API server refuses a pod whose container lists one mountPath twice (\"must be unique\"). Two spellings of one directory (/app/data and /app/data/, /app//data) pass the API server but clash in the container runtime, where one volume hides the other: an emptyDir over the database volume means writes that vanish on restart.",
+        link: "https://kubernetes.io/docs/concepts/storage/volumes/",
+        fix: "give each volume mount its own directory, and drop a scratch emptyDir where a volume is already mounted",
+    },
 ];
 
 /// Every rule, in id order.
@@ -496,76 +514,163 @@ fn comma_list_has(value: Option<&str>, wanted: &str) -> bool {
     value.is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case(wanted)))
 }
 
-/// Minimal glob: `*` (not across '/'), `?`, and one level of `{a,b}` alternatives.
-fn glob_matches(pattern: &str, path: &str) -> bool {
-    if let (Some(open), Some(close)) = (pattern.find('{'), pattern.find('}'))
-        && open < close
-    {
-        let (pre, rest) = pattern.split_at(open);
-        let inner = &rest[1..close - open];
-        let post = &rest[close - open + 1..];
-        return inner
-            .split(',')
-            .any(|alt| glob_matches(&format!("{pre}{alt}{post}"), path));
-    }
-    fn m(p: &[u8], s: &[u8]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some(b'*') => (0..=s.len())
-                .take_while(|&i| i == 0 || s[i - 1] != b'/')
-                .any(|i| m(&p[1..], &s[i..])),
-            Some(b'?') => !s.is_empty() && s[0] != b'/' && m(&p[1..], &s[1..]),
-            Some(c) => s.first() == Some(c) && m(&p[1..], &s[1..]),
-        }
-    }
-    m(pattern.as_bytes(), path.as_bytes())
+/// How deep `{...}` alternatives may nest in an include/exclude glob. Deeper globs are
+/// reported as unreadable rather than matched (matching recurses once per level).
+const MAX_GLOB_NESTING: usize = 32;
+
+/// One element of a parsed glob.
+#[derive(Debug)]
+enum GlobItem {
+    /// A byte that must match itself.
+    Byte(u8),
+    /// `*`: any run of bytes without '/'.
+    Star,
+    /// `?`: one byte other than '/'.
+    One,
+    /// `{a,b,...}`: any one of the alternatives (each a sequence, possibly with groups).
+    Alt(Vec<Vec<GlobItem>>),
 }
 
-/// Decodes standard or URL-safe base64, ignoring whitespace; None if it is not base64.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        buf = (buf << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
+/// Parses a glob: `*` (not across '/'), `?`, and `{a,b}` alternatives, which may nest. A
+/// brace without its partner is a literal byte. Errors when alternatives nest deeper than
+/// [`MAX_GLOB_NESTING`].
+fn parse_glob(pattern: &str) -> Result<Vec<GlobItem>, String> {
+    let p = pattern.as_bytes();
+    // Pair the braces first (innermost pairs, like brackets), so parsing never has to try a
+    // group and back off: every '{' either has its '}' or is a literal.
+    let mut partner = vec![None; p.len()];
+    let mut open = Vec::new();
+    for (i, &c) in p.iter().enumerate() {
+        match c {
+            b'{' => open.push(i),
+            b'}' => {
+                if let Some(o) = open.pop() {
+                    partner[o] = Some(i);
+                    partner[i] = Some(o);
+                }
+            }
+            _ => {}
         }
     }
-    Some(out)
+    fn seq(
+        p: &[u8],
+        partner: &[Option<usize>],
+        range: std::ops::Range<usize>,
+        depth: usize,
+    ) -> Result<Vec<GlobItem>, String> {
+        let mut items = Vec::new();
+        let mut i = range.start;
+        while i < range.end {
+            match (p[i], partner[i]) {
+                (b'{', Some(close)) => {
+                    if depth >= MAX_GLOB_NESTING {
+                        return Err(format!(
+                            "its {{...}} alternatives nest deeper than {MAX_GLOB_NESTING} levels"
+                        ));
+                    }
+                    // Split the group's inside at the commas that are not inside a
+                    // nested group.
+                    let mut alts = Vec::new();
+                    let mut start = i + 1;
+                    let mut j = i + 1;
+                    while j < close {
+                        match (p[j], partner[j]) {
+                            (b'{', Some(c)) => j = c + 1,
+                            (b',', _) => {
+                                alts.push(seq(p, partner, start..j, depth + 1)?);
+                                start = j + 1;
+                                j += 1;
+                            }
+                            _ => j += 1,
+                        }
+                    }
+                    alts.push(seq(p, partner, start..close, depth + 1)?);
+                    items.push(GlobItem::Alt(alts));
+                    i = close + 1;
+                    continue;
+                }
+                (b'*', _) => items.push(GlobItem::Star),
+                (b'?', _) => items.push(GlobItem::One),
+                (c, _) => items.push(GlobItem::Byte(c)),
+            }
+            i += 1;
+        }
+        Ok(items)
+    }
+    seq(p, &partner, 0..p.len(), 0)
 }
 
-fn is_placeholder(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
-    v.is_empty()
-        || [
-            "change-this",
-            "change_this",
-            "changethis",
-            "changeme",
-            "change-me",
-            "change_me",
-            "your-",
-            "your_",
-            "replace-me",
-            "replaceme",
-            "placeholder",
-            "<",
-        ]
-        .iter()
-        .any(|p| v.contains(p))
+/// Where a match of `items` can end in `s`, given where it can start (`starts[i]`: a match
+/// may start at byte `i`). Sets of positions rather than backtracking: each item costs
+/// O(len(s)) however many alternatives and stars the glob holds, so a glob such as `{a,b}`
+/// repeated 26 times is matched in linear time instead of trying 2^26 expansions.
+fn glob_ends(items: &[GlobItem], s: &[u8], starts: Vec<bool>) -> Vec<bool> {
+    let n = s.len();
+    let mut cur = starts;
+    for item in items {
+        if !cur.contains(&true) {
+            break;
+        }
+        let mut next = vec![false; n + 1];
+        match item {
+            GlobItem::Byte(c) => {
+                for i in 0..n {
+                    next[i + 1] = cur[i] && s[i] == *c;
+                }
+            }
+            GlobItem::One => {
+                for i in 0..n {
+                    next[i + 1] = cur[i] && s[i] != b'/';
+                }
+            }
+            GlobItem::Star => {
+                let mut reach = false;
+                for j in 0..=n {
+                    reach |= cur[j];
+                    next[j] = reach;
+                    if j < n && s[j] == b'/' {
+                        reach = false;
+                    }
+                }
+            }
+            GlobItem::Alt(alts) => {
+                for alt in alts {
+                    for (k, end) in glob_ends(alt, s, cur.clone()).into_iter().enumerate() {
+                        next[k] |= end;
+                    }
+                }
+            }
+        }
+        cur = next;
+    }
+    cur
+}
+
+/// Whether `path` matches the glob `pattern` (see [`parse_glob`]); an error when the glob
+/// cannot be read.
+fn glob_matches(pattern: &str, path: &str) -> Result<bool, String> {
+    let items = parse_glob(pattern)?;
+    let s = path.as_bytes();
+    let mut starts = vec![false; s.len() + 1];
+    starts[0] = true;
+    Ok(glob_ends(&items, s, starts)[s.len()])
+}
+
+/// Decodes a Secret's `data` value as the API server does (Go's standard base64 with
+/// padding, line breaks ignored); None when it is not valid base64, which the API server
+/// would refuse. The one decoder for lint and import.
+pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    // Go's decoder ignores leftover bits in the last character; so does this one.
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let compact: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    GO_STD.decode(compact).ok()
 }
 
 /// `Some(path)` when a SQLAlchemy SQLite URL names a relative file path.
@@ -824,6 +929,13 @@ impl<'a> Linter<'a> {
             }
             "Service" => self.check_service(o, out),
             "HorizontalPodAutoscaler" => self.check_hpa(o, out),
+            "RecurringJob" => {
+                if let Some(cron) = get_str(o.v, &["spec", "cron"])
+                    && let Err(e) = check_cron(cron)
+                {
+                    out.push(("MG033", e));
+                }
+            }
             _ => {}
         }
         if o.pod().is_some() {
@@ -1006,10 +1118,26 @@ impl<'a> Linter<'a> {
                 exclude.is_none()
             } else {
                 let base = o.source.rsplit('/').next().unwrap_or(o.source);
-                let matches = |g: &str| glob_matches(g, o.source) || glob_matches(g, base);
-                (recurse || !o.source.contains('/'))
-                    && include.is_none_or(matches)
-                    && !exclude.is_some_and(matches)
+                let matches = |g: Option<&str>| -> Result<Option<bool>, String> {
+                    g.map(|g| Ok(glob_matches(g, o.source)? || glob_matches(g, base)?))
+                        .transpose()
+                };
+                match (matches(include), matches(exclude)) {
+                    (Ok(included), Ok(excluded)) => {
+                        (recurse || !o.source.contains('/'))
+                            && included != Some(false)
+                            && excluded != Some(true)
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        // Fail closed: a glob the linter cannot read may well let the
+                        // Application's own file through.
+                        out.push((
+                            "MG007",
+                            format!("cannot tell whether the Application's own manifest ({}) is excluded from source path {path:?}: a directory include/exclude glob is unreadable ({e})", o.source),
+                        ));
+                        continue;
+                    }
+                }
             };
             if synced {
                 out.push((
@@ -1043,7 +1171,7 @@ impl<'a> Linter<'a> {
                 keys.push(k);
                 let decoded = v
                     .as_str()
-                    .and_then(base64_decode)
+                    .and_then(decode_secret_data)
                     .map(|b| String::from_utf8_lossy(&b).into_owned());
                 if v.is_null() || decoded.is_some_and(|d| is_placeholder(&d)) {
                     placeholders.push(k);
@@ -1433,6 +1561,24 @@ impl<'a> Linter<'a> {
         out: &mut Vec<(&'static str, String)>,
     ) {
         let name = cname(c);
+        // MG034
+        let mut mounts = std::collections::BTreeMap::new();
+        for m in c
+            .get("volumeMounts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(path) = get_str(m, &["mountPath"]) {
+                let dir = mount_point(path);
+                if let Some(first) = mounts.insert(dir.clone(), path) {
+                    out.push((
+                        "MG034",
+                        format!("container {name} mounts two volumes at {dir} (as {first:?} and {path:?})"),
+                    ));
+                }
+            }
+        }
         // MG015
         let mut absent = Vec::new();
         for (path, label) in [
@@ -1601,7 +1747,7 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
     let mut files = Vec::new();
     walk(dir, &mut files)?;
     files.sort();
-    let mut out = Vec::new();
+    let mut texts = Vec::new();
     for path in files {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -1612,8 +1758,19 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let docs: Vec<Value> = serde_saphyr::from_multiple(&text)
-            .with_context(|| format!("cannot parse {} as YAML", path.display()))?;
+        texts.push((rel, text));
+    }
+    load_texts(&texts).with_context(|| format!("cannot load the manifests in {}", dir.display()))
+}
+
+/// Parses `(relative path, YAML text)` pairs, in the order given, as [`load_dir`] reads a
+/// tree's files: one entry per non-empty document, with the path as its source. This is
+/// where untrusted YAML enters lint and import (the fuzz target feeds it directly).
+pub fn load_texts(files: &[(String, String)]) -> anyhow::Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        let docs: Vec<Value> = serde_saphyr::from_multiple(text)
+            .with_context(|| format!("cannot parse {rel} as YAML"))?;
         out.extend(
             docs.into_iter()
                 .filter(|d| !d.is_null())
@@ -1657,4 +1814,58 @@ pub fn report(findings: &[Finding]) -> String {
         plural(warnings, "warning")
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(g: &str, p: &str) -> bool {
+        glob_matches(g, p).unwrap()
+    }
+
+    #[test]
+    fn globs_match_stars_questions_and_alternatives() {
+        assert!(m("argocd-*.yaml", "argocd-application.yaml"));
+        assert!(m("*.yaml", "a.yaml") && !m("*.yaml", "dir/a.yaml"));
+        assert!(m("*/*.yaml", "dir/a.yaml"));
+        assert!(m("a?c", "abc") && !m("a?c", "a/c") && !m("a?c", "ac"));
+        assert!(m(
+            "{argocd-application.yaml,kustomization.yaml}",
+            "kustomization.yaml"
+        ));
+        assert!(!m("{a,b}.yaml", "c.yaml"));
+        assert!(m("{a,{b,c}}.yaml", "c.yaml") && !m("{a,{b,c}}.yaml", "d.yaml"));
+        assert!(m("{,x}y", "y") && m("{,x}y", "xy"));
+        assert!(m("", "") && !m("", "a"));
+    }
+
+    #[test]
+    fn braces_without_a_partner_are_literal() {
+        assert!(m("{a", "{a") && m("a}", "a}") && m("a,b", "a,b"));
+        assert!(m("{a{b,c}", "{ab") && m("{{a,b}", "{b"));
+    }
+
+    #[test]
+    fn many_alternatives_and_unpaired_braces_match_in_polynomial_time() {
+        let start = std::time::Instant::now();
+        let g = "{a,b}".repeat(26);
+        assert!(!m(&g, "argocd-application.yaml"));
+        assert!(m(&g, &"ab".repeat(13)));
+        assert!(!m(&"{".repeat(100_000), "argocd-application.yaml"));
+        assert!(m(&"*{a,*}".repeat(5_000), "argocd-application.yaml"));
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn deeply_nested_alternatives_are_an_error_not_a_stack_overflow() {
+        let deep = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
+        assert!(glob_matches(&deep, "x").is_err());
+        let ok = format!(
+            "{}x{}",
+            "{".repeat(MAX_GLOB_NESTING),
+            "}".repeat(MAX_GLOB_NESTING)
+        );
+        assert!(m(&ok, "x"));
+    }
 }

@@ -82,3 +82,44 @@ fn errors_in_inherited_values_point_at_the_parent_file() {
     let e = error_of(&store, "child");
     assert!(e.contains("child.toml:3:11"), "{e}");
 }
+
+#[test]
+fn a_configmap_above_one_mebibyte_is_refused_naming_its_largest_keys() {
+    // A profile file is at most 1 MiB, so the ConfigMap gets there through references.
+    let big = "x".repeat(600 * 1024);
+    let profile = format!(
+        "extends = \"base\"\n[config]\nTERMS_HTML = \"{big}\"\nPRIVACY_HTML = \"{{{{ config.TERMS_HTML }}}}\"\n"
+    );
+    let store = store_with(&[("big_config".into(), profile.into_bytes())]);
+    let e = error_of(&store, "big_config");
+    // The excerpt would quote 600 KiB of the value: the message and its place are pinned.
+    let message: String = e.lines().take(4).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!("configmap_above_one_mebibyte", message);
+}
+
+#[test]
+fn inline_secret_values_above_one_mebibyte_are_refused_without_printing_them() {
+    let store = store_with(&[(
+        "big_secret".into(),
+        b"extends = \"base\"\n[app]\nenvironment = \"development\"\n[secrets]\nmode = \"inline\"\n"
+            .to_vec(),
+    )]);
+    let value = "s3cr3t-".repeat(100_000);
+    let env = std::collections::BTreeMap::from([
+        ("MAGNETIQ_SECRET_SECRET_KEY".to_string(), value.clone()),
+        ("MAGNETIQ_SECRET_SMTP_USERNAME".to_string(), value.clone()),
+        (
+            "MAGNETIQ_SECRET_SMTP_PASSWORD".to_string(),
+            "pw".to_string(),
+        ),
+    ]);
+    let e = match magnetiq_gen::render_full(&store, "big_secret", &[], &env) {
+        Ok(_) => panic!("a Secret above 1 MiB renders"),
+        Err(e) => format!("error: {e}"),
+    };
+    assert!(
+        !e.contains("s3cr3t"),
+        "the message holds a secret value: {e}"
+    );
+    insta::assert_snapshot!("inline_secret_above_one_mebibyte", e);
+}

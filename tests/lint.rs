@@ -916,6 +916,58 @@ fn mg032_accepts_a_connect_timeout_of_75_seconds() {
     assert_quiet(&set, "MG032");
 }
 
+fn recurring_job(cron: &str) -> Objects {
+    parse(
+        "backup.yaml",
+        &format!(
+            "apiVersion: longhorn.io/v1beta2\nkind: RecurringJob\nmetadata:\n  name: nightly\n  namespace: longhorn-system\nspec:\n  name: nightly\n  task: backup\n  cron: '{cron}'\n  retain: 7\n  concurrency: 1\n  groups: [default]\n"
+        ),
+    )
+}
+
+#[test]
+fn mg033_flags_a_cron_longhorn_refuses() {
+    for cron in ["0 2 * * 7", "1-2-3 * * * *", "*/0 * * * *", "0 2 * *"] {
+        let findings = assert_fires(&recurring_job(cron), "MG033");
+        let f = of(&findings, "MG033");
+        assert!(f[0].message.contains(cron), "{}", f[0].message);
+    }
+}
+
+#[test]
+fn mg033_accepts_what_longhorn_parses() {
+    for cron in ["0 2 * * 0", "0 2 * * MON-FRI", "*/15 * * * *", "@daily"] {
+        assert_quiet(&recurring_job(cron), "MG033");
+    }
+}
+
+#[test]
+fn mg034_flags_two_volumes_at_one_mount_path_in_any_spelling() {
+    for second in ["/app/data", "/app/data/", "/app//data/."] {
+        let mut set = clean();
+        let c = &mut obj(&mut set, "Deployment", "backend")["spec"]["template"]["spec"]["containers"]
+            [0];
+        let first = c["volumeMounts"][0]["mountPath"].clone();
+        assert_eq!(first, json!("/app/data"));
+        c["volumeMounts"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "scratch", "mountPath": second}));
+        assert_fires(&set, "MG034");
+    }
+}
+
+#[test]
+fn mg034_accepts_nested_mount_paths() {
+    let mut set = clean();
+    obj(&mut set, "Deployment", "backend")["spec"]["template"]["spec"]["containers"][0]
+        ["volumeMounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "scratch", "mountPath": "/app/data/tmp"}));
+    assert_quiet(&set, "MG034");
+}
+
 // --- robustness, loading, reporting ----------------------------------------------------
 
 #[test]

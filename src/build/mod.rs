@@ -30,7 +30,7 @@ macro_rules! custom_resource {
 pub mod argocd;
 mod config;
 mod namespace;
-mod network;
+pub mod network;
 pub mod ops;
 mod rbac;
 pub mod secrets;

@@ -16,6 +16,34 @@ use crate::labels::{self, Component};
 use crate::names::Names;
 use crate::profile::{PathType, Profile};
 
+const PROXY_BODY_SIZE: &str = "nginx.ingress.kubernetes.io/proxy-body-size";
+const PROXY_READ_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-read-timeout";
+const PROXY_SEND_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-send-timeout";
+const CLUSTER_ISSUER: &str = "cert-manager.io/cluster-issuer";
+const SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/ssl-redirect";
+
+/// Ingress annotation keys a profile's `ingress.annotations` may not set, each with the
+/// profile setting that controls it: the ones magnetiq-gen writes itself (a user value would
+/// be replaced), `kubernetes.io/ingress.class`, which the API server refuses unless it
+/// equals `spec.ingressClassName` (always set, from `ingress.class_name`), and
+/// `cert-manager.io/issuer`, since cert-manager issues nothing for an Ingress that names
+/// both an Issuer and a ClusterIssuer.
+pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
+    (PROXY_BODY_SIZE, "ingress.proxy_body_size"),
+    (PROXY_READ_TIMEOUT, "ingress.proxy_timeout_seconds"),
+    (PROXY_SEND_TIMEOUT, "ingress.proxy_timeout_seconds"),
+    (
+        CLUSTER_ISSUER,
+        "ingress.cluster_issuer (with ingress.tls = true)",
+    ),
+    (SSL_REDIRECT, "ingress.tls"),
+    ("kubernetes.io/ingress.class", "ingress.class_name"),
+    (
+        "cert-manager.io/issuer",
+        "ingress.cluster_issuer (with ingress.tls = true)",
+    ),
+];
+
 /// The Ingress: the backend's paths to the backend, everything else to the frontend.
 ///
 /// No `rewrite-target`: in ingress-nginx it applies to every path of the Ingress, so the
@@ -25,25 +53,15 @@ use crate::profile::{PathType, Profile};
 pub fn ingress(p: &Profile, names: &Names) -> Option<Ingress> {
     let i = p.ingress.as_ref()?;
     let mut annotations = i.annotations.clone();
-    annotations.insert(
-        "nginx.ingress.kubernetes.io/proxy-body-size".into(),
-        i.proxy_body_size.clone(),
-    );
+    // Validation refuses a profile annotation under any of these keys, so nothing the
+    // profile asked for is replaced here.
+    annotations.insert(PROXY_BODY_SIZE.into(), i.proxy_body_size.clone());
     let timeout = i.proxy_timeout_seconds.to_string();
-    annotations.insert(
-        "nginx.ingress.kubernetes.io/proxy-read-timeout".into(),
-        timeout.clone(),
-    );
-    annotations.insert(
-        "nginx.ingress.kubernetes.io/proxy-send-timeout".into(),
-        timeout,
-    );
+    annotations.insert(PROXY_READ_TIMEOUT.into(), timeout.clone());
+    annotations.insert(PROXY_SEND_TIMEOUT.into(), timeout);
     if let Some(issuer) = &i.tls_issuer {
-        annotations.insert("cert-manager.io/cluster-issuer".into(), issuer.clone());
-        annotations.insert(
-            "nginx.ingress.kubernetes.io/ssl-redirect".into(),
-            "true".into(),
-        );
+        annotations.insert(CLUSTER_ISSUER.into(), issuer.clone());
+        annotations.insert(SSL_REDIRECT.into(), "true".into());
     }
     let route = |path: &str, path_type: PathType, service: &str, port: i32| HTTPIngressPath {
         path: Some(path.into()),

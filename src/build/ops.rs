@@ -60,16 +60,19 @@ pub fn backup_labels(p: &Profile) -> BTreeMap<String, String> {
     let Some(b) = &p.backup else {
         return BTreeMap::new();
     };
-    BTreeMap::from([
-        (
-            "recurring-job.longhorn.io/source".to_string(),
-            "enabled".to_string(),
-        ),
-        (
-            format!("recurring-job-group.longhorn.io/{}", b.group),
-            "enabled".to_string(),
-        ),
-    ])
+    backup_label_keys(&b.group)
+        .into_iter()
+        .map(|k| (k, "enabled".to_string()))
+        .collect()
+}
+
+/// The keys of [`backup_labels`] for backup group `group` (validation refuses profile labels
+/// under these keys).
+pub fn backup_label_keys(group: &str) -> [String; 2] {
+    [
+        "recurring-job.longhorn.io/source".to_string(),
+        format!("recurring-job-group.longhorn.io/{group}"),
+    ]
 }
 
 /// The backup RecurringJob, when enabled. (The design document's

@@ -6,8 +6,10 @@ use super::load::Loaded;
 use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
 use super::node::{Node, lookup, parse_path};
 use super::source::Loc;
-use super::types::{self, DnsLabel, Image, Quantity};
+use super::types::{self, DnsLabel, Image, Quantity, is_placeholder, mount_point};
 use super::*;
+use crate::build::network::RESERVED_INGRESS_ANNOTATIONS;
+use crate::build::ops::backup_label_keys;
 use crate::labels;
 use crate::names::MAX_APP_NAME_LEN;
 use crate::report::{Diagnostic, ProfileError};
@@ -22,6 +24,22 @@ const DERIVED_CONFIG: [(&str, &str); 7] = [
     ("FRONTEND_PORT", "frontend.port"),
     ("DATABASE_URL", "[database] and storage.data.mount_path"),
 ];
+
+/// Label keys that something other than the profile writes on the objects that carry
+/// `app.labels`, and who writes them: a profile value would be replaced without a word.
+const LABELS_WRITTEN_BY_OTHERS: [(&str, &str); 2] = [
+    (
+        "app.kubernetes.io/instance",
+        "ArgoCD's label tracking (with the Application's name, on every object it syncs)",
+    ),
+    (
+        "kubernetes.io/metadata.name",
+        "the API server (on the Namespace, with the namespace's name)",
+    ),
+];
+
+/// The most the API server accepts for one object's annotations, keys and values together.
+const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
 
 struct Checker<'a> {
     root: &'a Node,
@@ -142,6 +160,7 @@ fn check_profile(
     }
 
     let storage = check_storage(c, &raw.storage, sqlite);
+    check_backend_mounts(c, &raw);
     let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
     let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);
     let config = check_config(c, &raw, database_url);
@@ -270,6 +289,13 @@ fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
             );
             continue;
         }
+        if let Some((_, who)) = LABELS_WRITTEN_BY_OTHERS.iter().find(|(key, _)| key == k) {
+            c.err(
+                &path,
+                format!("{k} is written by {who}, which would replace this value"),
+            );
+            continue;
+        }
         if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
             c.err(&path, e);
         }
@@ -352,12 +378,20 @@ fn check_workload(
     let liveness = check_probe(c, &format!("{at}.probes.liveness"), &w.probes.liveness);
     let readiness = check_probe(c, &format!("{at}.probes.readiness"), &w.probes.readiness);
     let startup = check_probe(c, &format!("{at}.probes.startup"), &w.probes.startup);
+    // Every name in the container's `env` list must be unique: the API server keeps the last
+    // of two entries (the first is silently lost) and server-side apply, which keys the list
+    // by name, refuses the object.
     for (i, key) in w.config_keys.iter().enumerate() {
+        let path = format!("{at}.config_keys[{i}]");
         if !config_keys.contains(key) && !DERIVED_CONFIG.iter().any(|(k, _)| k == key) {
+            c.err(&path, format!("{key} is not a key of [config]"));
+        } else if key == "PORT" {
             c.err(
-                &format!("{at}.config_keys[{i}]"),
-                format!("{key} is not a key of [config]"),
+                &path,
+                format!("PORT is set from {at}.port; exporting the config key too would give the container two PORT variables"),
             );
+        } else if w.config_keys[..i].contains(key) {
+            c.err(&path, format!("{key} is listed twice"));
         }
     }
     let mut env = Vec::new();
@@ -372,6 +406,11 @@ fn check_workload(
             c.err(
                 &path,
                 format!("{k} is a secret key; a literal value here would shadow the Secret"),
+            );
+        } else if w.config_keys.contains(k) {
+            c.err(
+                &path,
+                format!("{k} is also exported from the ConfigMap by {at}.config_keys; the container would get two {k} variables and keep only the last, so remove one of them"),
             );
         } else if let Err(e) = types::check_env_name(k) {
             c.err(&path, e);
@@ -432,8 +471,11 @@ fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<
                 &path,
                 format!("{p:?} must be an absolute directory other than /"),
             );
-        } else if !seen.insert(p.trim_end_matches('/').to_string()) {
-            c.err(&path, format!("{p} is listed twice"));
+        } else if !seen.insert(mount_point(p)) {
+            c.err(
+                &path,
+                format!("{p} is listed twice; each entry becomes a volume mount, and a container cannot mount two volumes at one path"),
+            );
         }
     }
     Some(Security {
@@ -447,6 +489,27 @@ fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<
             .map(|p| p.trim_end_matches('/').to_string())
             .collect(),
     })
+}
+
+/// The backend mounts the data and media volumes; a writable path at either mount path would
+/// give its container two volume mounts at one path, which the API server refuses
+/// ("must be unique").
+fn check_backend_mounts(c: &mut Checker<'_>, raw: &RawProfile) {
+    let volumes = [
+        ("storage.data.mount_path", &raw.storage.data.mount_path),
+        ("storage.media.mount_path", &raw.storage.media.mount_path),
+    ];
+    for (i, p) in raw.backend.security.writable_paths.iter().enumerate() {
+        for (key, mount) in volumes {
+            if mount_point(p) == mount_point(mount) {
+                c.err_help(
+                    &format!("backend.security.writable_paths[{i}]"),
+                    format!("{p} is also the mount path of a volume ({key}); a container cannot mount two volumes at one path"),
+                    "remove the entry: the volume is writable already",
+                );
+            }
+        }
+    }
 }
 
 fn check_probe(c: &mut Checker<'_>, at: &str, p: &model::Probe) -> Option<Probe> {
@@ -496,8 +559,8 @@ fn check_storage(c: &mut Checker<'_>, s: &model::Storage, sqlite: bool) -> Optio
         );
     }
     let (d, m) = (
-        s.data.mount_path.trim_end_matches('/'),
-        s.media.mount_path.trim_end_matches('/'),
+        mount_point(&s.data.mount_path),
+        mount_point(&s.media.mount_path),
     );
     if d == m || d.starts_with(&format!("{m}/")) || m.starts_with(&format!("{d}/")) {
         c.err(
@@ -618,25 +681,6 @@ fn check_database(c: &mut Checker<'_>, db: &model::Database, data_mount: &str) -
             db.file
         )
     })
-}
-
-/// Values that are obviously not real secrets: the design document's placeholders and
-/// their kind.
-fn is_placeholder(v: &str) -> bool {
-    let l = v.trim().to_ascii_lowercase();
-    l.is_empty()
-        || [
-            "change-this",
-            "changeme",
-            "change-me",
-            "change_me",
-            "your-",
-            "your_",
-            "placeholder",
-            "<",
-        ]
-        .iter()
-        .any(|p| l.contains(p))
 }
 
 fn check_secrets(
@@ -785,6 +829,30 @@ fn check_secrets(
                     }
                 }
             }
+            if let Some((total, largest)) =
+                oversized(values.iter().map(|(k, v)| (k.as_str(), v.len())))
+            {
+                let key = largest[0].0;
+                let path = s
+                    .required
+                    .iter()
+                    .position(|k| k == key)
+                    .map(|i| format!("secrets.required[{i}]"))
+                    .or_else(|| {
+                        s.optional
+                            .iter()
+                            .position(|k| k == key)
+                            .map(|i| format!("secrets.optional[{i}]"))
+                    })
+                    .unwrap_or_else(|| "secrets.mode".into());
+                c.err(
+                    &path,
+                    format!(
+                        "the Secret's values (from ${SECRET_ENV_PREFIX}<KEY>) would total {total} bytes, above the {MAX_DATA_BYTES} (1 MiB) the API server accepts; the largest: {}",
+                        sizes(&largest)
+                    ),
+                );
+            }
             SecretSource::Inline(SecretValues(values))
         }
     };
@@ -837,7 +905,60 @@ fn check_config(
     out.insert("BACKEND_PORT".into(), raw.backend.port.to_string());
     out.insert("FRONTEND_PORT".into(), raw.frontend.port.to_string());
     out.insert("DATABASE_URL".into(), database_url?);
+    if let Some((total, largest)) = oversized(out.iter().map(|(k, v)| (k.as_str(), v.len()))) {
+        let path = match largest[0].0 {
+            "APP_NAME" => "app.display_name".to_string(),
+            "VERSION" => "app.version".to_string(),
+            "DATABASE_URL" => "storage.data.mount_path".to_string(),
+            k => format!("config.{}", super::node::join("", k)),
+        };
+        c.err_help(
+            &path,
+            format!(
+                "the ConfigMap's values would total {total} bytes, above the {MAX_DATA_BYTES} (1 MiB) the API server accepts; the largest: {}",
+                sizes(&largest)
+            ),
+            "keep large content out of [config]: mount it from a volume or fetch it at start-up",
+        );
+    }
     Some(out)
+}
+
+/// The most a ConfigMap's or a Secret's values may total, in bytes (`MaxSecretSize` in the
+/// API server's validation, which counts values only, not keys).
+const MAX_DATA_BYTES: usize = 1024 * 1024;
+
+/// When the values total more than [`MAX_DATA_BYTES`]: the total, and the largest entries
+/// (at most five), largest first, which together bring the total over the limit.
+fn oversized<'a>(
+    values: impl Iterator<Item = (&'a str, usize)>,
+) -> Option<(usize, Vec<(&'a str, usize)>)> {
+    let mut all: Vec<(&str, usize)> = values.collect();
+    let total: usize = all.iter().map(|(_, n)| n).sum();
+    if total <= MAX_DATA_BYTES {
+        return None;
+    }
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut rest = total;
+    let largest = all
+        .into_iter()
+        .take_while(|(_, n)| {
+            let over = rest > MAX_DATA_BYTES;
+            rest -= n;
+            over
+        })
+        .take(5)
+        .collect();
+    Some((total, largest))
+}
+
+/// `KEY (n bytes), ...`: key names and sizes, never a value.
+fn sizes(entries: &[(&str, usize)]) -> String {
+    entries
+        .iter()
+        .map(|(k, n)| format!("{k} ({n} bytes)"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingress>> {
@@ -902,10 +1023,47 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
             );
             continue;
         }
+        if let Some((_, setting)) = RESERVED_INGRESS_ANNOTATIONS
+            .iter()
+            .find(|(key, _)| key == k)
+        {
+            c.err_help(
+                &path,
+                format!("{k} conflicts with what magnetiq-gen renders from {setting}; a value here would be replaced or refused"),
+                format!("remove it and set {setting} instead"),
+            );
+            continue;
+        }
         if let Err(e) = types::check_label_key(k) {
             c.err(&path, format!("not an annotation key: {e}"));
         }
         annotations.insert(k.clone(), v.clone());
+    }
+    // The API server refuses an object whose annotations, keys and values together, exceed
+    // 256 KiB. Counting every reserved key with its longest value over-counts by a few bytes.
+    let generated: usize = RESERVED_INGRESS_ANNOTATIONS
+        .iter()
+        .map(|(k, _)| k.len())
+        .sum::<usize>()
+        + i.proxy_body_size.len()
+        + 2 * i.proxy_timeout_seconds.to_string().len()
+        + i.cluster_issuer.len()
+        + i.class_name.len()
+        + "true".len();
+    let total = generated
+        + annotations
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>();
+    if total > MAX_ANNOTATIONS_BYTES
+        && let Some((largest, _)) = annotations.iter().max_by_key(|(k, v)| k.len() + v.len())
+    {
+        c.err(
+            &format!("ingress.annotations.{}", super::node::join("", largest)),
+            format!(
+                "the Ingress's annotations would take {total} bytes, above the {MAX_ANNOTATIONS_BYTES} the API server accepts; {largest} is the largest"
+            ),
+        );
     }
     Some(Some(Ingress {
         class_name: i.class_name.clone(),
@@ -922,47 +1080,6 @@ fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingre
     }))
 }
 
-/// Checks a five-field cron expression (minute hour day month weekday) as Longhorn reads it.
-fn check_cron(expr: &str) -> Result<(), String> {
-    let fields: Vec<&str> = expr.split_whitespace().collect();
-    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
-    let names = ["minute", "hour", "day of month", "month", "day of week"];
-    if fields.len() != 5 {
-        return Err(format!(
-            "{expr:?} is not a cron expression: it needs five fields (minute hour day month weekday), like \"0 2 * * *\""
-        ));
-    }
-    for ((field, (lo, hi)), name) in fields.iter().zip(ranges).zip(names) {
-        for part in field.split(',') {
-            let (range, step) = match part.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (part, None),
-            };
-            if let Some(s) = step
-                && !s.parse::<u32>().is_ok_and(|n| n > 0)
-            {
-                return Err(format!(
-                    "{expr:?}: the {name} step {s:?} is not a positive number"
-                ));
-            }
-            if range == "*" {
-                continue;
-            }
-            for bound in range.split('-') {
-                match bound.parse::<u32>() {
-                    Ok(n) if (lo..=hi).contains(&n) => {}
-                    _ => {
-                        return Err(format!(
-                            "{expr:?}: the {name} field {field:?} must hold numbers from {lo} to {hi}, '*', ranges, lists or steps"
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
     let b = &raw.backup;
     if raw.storage.provider != StorageProvider::Longhorn {
@@ -971,7 +1088,7 @@ fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
             "backups are Longhorn RecurringJobs; storage.provider is not \"longhorn\"",
         );
     }
-    c.check("backup.cron", check_cron(&b.cron));
+    c.check("backup.cron", types::check_cron(&b.cron));
     let retain = c.check(
         "backup.retain",
         types::parse_range(b.retain, 1, 100, "retain (backups kept)"),
@@ -981,6 +1098,16 @@ fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {
         "backup.longhorn_namespace",
         DnsLabel::parse(&b.longhorn_namespace).map(|_| ()),
     );
+    // The claims carry these labels to join the backup group; a profile label of the same
+    // key on every object would be replaced on the claims.
+    for key in backup_label_keys(&b.group) {
+        if raw.app.labels.contains_key(&key) {
+            c.err(
+                &format!("app.labels.{}", super::node::join("", &key)),
+                format!("{key} is written on the volume claims by magnetiq-gen from [backup]; a value here would conflict with it"),
+            );
+        }
+    }
     let name = format!("{}-backup", raw.app.namespace);
     if name.len() > 40 {
         c.err("app.namespace", format!("the backup job's name {name} is longer than the 40 characters Longhorn allows; shorten the namespace or disable [backup]"));
@@ -1034,11 +1161,17 @@ fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring>
         DnsLabel::parse(&m.prometheus_namespace).map(|_| ()),
     );
     for (k, v) in &m.labels {
-        if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v)) {
+        let path = format!("monitoring.labels.{}", super::node::join("", k));
+        if labels::RESERVED.contains(&k.as_str()) {
+            // The ServiceMonitor's labels are the backend's plus these: a value here would
+            // silently replace the one magnetiq-gen derives from [app].
             c.err(
-                &format!("monitoring.labels.{}", super::node::join("", k)),
-                e,
+                &path,
+                format!("{k} is set by magnetiq-gen from [app] and cannot be overridden"),
             );
+        } else if let Err(e) = types::check_label_key(k).and_then(|()| types::check_label_value(v))
+        {
+            c.err(&path, e);
         }
     }
     Some(Monitoring {
