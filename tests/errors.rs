@@ -85,12 +85,20 @@ fn errors_in_inherited_values_point_at_the_parent_file() {
 
 #[test]
 fn a_configmap_above_one_mebibyte_is_refused_naming_its_largest_keys() {
-    // A profile file is at most 1 MiB, so the ConfigMap gets there through references.
-    let big = "x".repeat(600 * 1024);
-    let profile = format!(
-        "extends = \"base\"\n[config]\nTERMS_HTML = \"{big}\"\nPRIVACY_HTML = \"{{{{ config.TERMS_HTML }}}}\"\n"
+    // A profile file is at most 1 MiB and a templated value at most 64 KiB, so the ConfigMap
+    // gets there through inheritance: each file holds one large value.
+    let parent = format!(
+        "extends = \"base\"\n[config]\nTERMS_HTML = \"{}\"\n",
+        "x".repeat(600 * 1024)
     );
-    let store = store_with(&[("big_config".into(), profile.into_bytes())]);
+    let profile = format!(
+        "extends = \"terms\"\n[config]\nPRIVACY_HTML = \"{}\"\n",
+        "y".repeat(620 * 1024)
+    );
+    let store = store_with(&[
+        ("terms".into(), parent.into_bytes()),
+        ("big_config".into(), profile.into_bytes()),
+    ]);
     let e = error_of(&store, "big_config");
     // The excerpt would quote 600 KiB of the value: the message and its place are pinned.
     let message: String = e.lines().take(4).collect::<Vec<_>>().join("\n");

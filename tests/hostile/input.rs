@@ -327,14 +327,14 @@ fn a_fifo_named_like_a_profile_is_refused_without_blocking() {
 
 #[cfg(unix)]
 #[test]
-fn listing_profiles_skips_a_fifo_and_render_all_fails_on_it() {
+fn listing_profiles_marks_a_fifo_refused_and_render_all_fails_on_it() {
     let ws = workspace();
     mkfifo(&ws.path().join("profiles/pipe.toml"));
     let out = run_within(10, ws.path(), &["profiles"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let listing = text(&out.stdout);
     assert!(
-        listing.contains("staging") && !listing.contains("pipe"),
+        listing.contains("staging") && listing.contains("pipe") && listing.contains("refused"),
         "{listing}"
     );
 
