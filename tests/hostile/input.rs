@@ -8,21 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use super::workspace;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A scratch copy of the shipped profiles directory.
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("profiles")).unwrap();
-    for e in std::fs::read_dir(repo().join("profiles"))
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(e.path(), dir.path().join("profiles").join(e.file_name())).unwrap();
-    }
-    dir
 }
 
 /// Runs the binary in `dir`, killing it and failing the test after `secs` seconds. Output

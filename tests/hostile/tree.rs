@@ -459,9 +459,8 @@ fn with_secrets(mut c: std::process::Command, password: &str) -> std::process::C
     c
 }
 
-#[test]
-fn inline_secrets_are_written_private_and_a_tightened_mode_is_kept() {
-    let ws = inline_workspace();
+/// Renders the inline profile into `k8s` with `password` as the SMTP password.
+fn write_inline(ws: &Path, password: &str) {
     let args = [
         "render",
         "-p",
@@ -470,19 +469,20 @@ fn inline_secrets_are_written_private_and_a_tightened_mode_is_kept() {
         "k8s",
         "--allow-plaintext-secrets",
     ];
-    let out = with_secrets(cmd(ws.path(), &args), "s3cr3t-pw-123")
-        .output()
-        .unwrap();
+    let out = with_secrets(cmd(ws, &args), password).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn inline_secrets_are_written_private_and_a_tightened_mode_is_kept() {
+    let ws = inline_workspace();
+    write_inline(ws.path(), "s3cr3t-pw-123");
     let secrets = ws.path().join("k8s/secrets.yaml");
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&secrets), 0o600);
     let cm = ws.path().join("k8s/configmap.yaml");
     std::fs::set_permissions(&cm, std::fs::Permissions::from_mode(0o640)).unwrap();
-    let out = with_secrets(cmd(ws.path(), &args), "an0ther-pw-456")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    write_inline(ws.path(), "an0ther-pw-456");
     assert_eq!(mode(&secrets), 0o600, "rewritten, still private");
     assert_eq!(mode(&cm), 0o640, "a mode the user tightened is kept");
 }
@@ -490,18 +490,7 @@ fn inline_secrets_are_written_private_and_a_tightened_mode_is_kept() {
 #[test]
 fn the_drift_diff_never_shows_a_secret_value_or_its_encoding() {
     let ws = inline_workspace();
-    let args = [
-        "render",
-        "-p",
-        "inline",
-        "-o",
-        "k8s",
-        "--allow-plaintext-secrets",
-    ];
-    let out = with_secrets(cmd(ws.path(), &args), "s3cr3t-pw-123")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    write_inline(ws.path(), "s3cr3t-pw-123");
     let check = with_secrets(
         cmd(
             ws.path(),
