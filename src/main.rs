@@ -112,7 +112,7 @@ fn report_error(e: &anyhow::Error) {
     // Messages quote paths, values and file content from the user's tree and profiles:
     // nothing in them may drive the terminal.
     let text = e.to_string();
-    let text = output::printable(&text);
+    let text = magnetiq_gen::report::printable(&text);
     let _ = write!(stderr, "{label}: {text}");
     if !text.ends_with('\n') {
         let _ = writeln!(stderr);
@@ -121,7 +121,7 @@ fn report_error(e: &anyhow::Error) {
         let _ = writeln!(
             stderr,
             "caused by: {}",
-            output::printable(&cause.to_string())
+            magnetiq_gen::report::printable(&cause.to_string())
         );
     }
 }

@@ -112,6 +112,17 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Multi-line `text` (a drift report, an error with its causes) made safe like [`sanitize`],
+/// line by line: the line breaks stay, everything else that could drive a terminal or
+/// rewrite earlier lines of a CI log is escaped.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let lines: Vec<_> = text.split('\n').map(sanitize).collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
+}
+
 fn needs_escape(c: char) -> bool {
     // U+202A..U+202E and U+2066..U+2069 reorder text ("Trojan Source"); U+200E/F and
     // U+061C are invisible direction marks.

@@ -83,7 +83,7 @@ impl Drift {
             ));
         }
         out.push_str(&format!("\nto update it, run:\n  {fix}\n"));
-        super::printable(&out).into_owned()
+        crate::report::printable(&out).into_owned()
     }
 }
 

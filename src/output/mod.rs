@@ -95,27 +95,6 @@ pub fn stream(manifest: &Manifest) -> String {
     out
 }
 
-/// `text` safe to print on a terminal: control characters other than newline and tab (ESC,
-/// BEL, CR, ...) become `\u{..}` escapes, so a file planted in a tree cannot drive the
-/// terminal or rewrite earlier lines of a CI log through a drift report.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// The first line of an ownership list.
 pub(crate) fn owned_header(profile: &str) -> String {
     format!(

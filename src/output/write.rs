@@ -96,7 +96,7 @@ impl Report {
                 self.foreign.join(", ")
             ));
         }
-        super::printable(&s).into_owned()
+        crate::report::printable(&s).into_owned()
     }
 }
 
