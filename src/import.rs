@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 use toml::{Table, Value};
 
 use crate::init;
+use crate::rules::{DERIVED_CONFIG, SINGLE_WRITER_REPLICAS, SINGLE_WRITER_WHY};
 
 /// The imported profile text and the notes about it.
 #[derive(Debug)]
@@ -57,15 +58,6 @@ fn set(t: &mut Table, path: &str, value: Value) {
     cur.insert(last.to_string(), value);
 }
 
-const DERIVED: [&str; 7] = [
-    "APP_NAME",
-    "VERSION",
-    "ENVIRONMENT",
-    "DEBUG",
-    "BACKEND_PORT",
-    "FRONTEND_PORT",
-    "DATABASE_URL",
-];
 const NOT_SECRET: [&str; 3] = [
     "ALGORITHM",
     "ACCESS_TOKEN_EXPIRE_MINUTES",
@@ -201,11 +193,15 @@ pub fn import(objects: &[(String, Json)]) -> Imported {
             set(&mut p, &format!("{which}.port"), Value::Integer(port));
         }
         if let Some(r) = i(d, &["spec", "replicas"]) {
-            if which == "backend" && r != 1 {
+            if which == "backend" && r != i64::from(SINGLE_WRITER_REPLICAS) {
                 differences.push(format!(
-                    "backend.replicas: the tree runs {r}; magnetiq-gen runs 1 with the Recreate strategy, because SQLite allows one writer and the database volume attaches to one node"
+                    "backend.replicas: the tree runs {r}; magnetiq-gen runs {SINGLE_WRITER_REPLICAS} with the Recreate strategy, because {SINGLE_WRITER_WHY}"
                 ));
-                set(&mut p, "backend.replicas", Value::Integer(1));
+                set(
+                    &mut p,
+                    "backend.replicas",
+                    Value::Integer(SINGLE_WRITER_REPLICAS.into()),
+                );
             } else {
                 set(&mut p, &format!("{which}.replicas"), Value::Integer(r));
             }
@@ -328,7 +324,7 @@ pub fn import(objects: &[(String, Json)]) -> Imported {
                         }
                     }
                 }
-                k if DERIVED.contains(&k) => {}
+                k if DERIVED_CONFIG.iter().any(|(d, _)| *d == k) => {}
                 _ => {
                     config.insert(k.clone(), Value::String(v));
                 }

@@ -8,8 +8,8 @@ use serde_json::Value as Json;
 use crate::profile::load::{self, ProfileStore};
 use crate::profile::node::{Node, Value, join};
 use crate::profile::schema::{profile_schema, resolve_in};
-use crate::profile::source::Sources;
 use crate::report::did_you_mean;
+use crate::source::Sources;
 
 fn resolve(schema: &'static Json) -> &'static Json {
     match profile_schema().get("$defs").and_then(Json::as_object) {

@@ -28,15 +28,6 @@ impl Component {
     }
 }
 
-/// The label keys magnetiq-gen sets itself; a profile cannot override them.
-pub const RESERVED: [&str; 5] = [
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/component",
-    "app.kubernetes.io/part-of",
-    "app.kubernetes.io/version",
-    "app.kubernetes.io/managed-by",
-];
-
 /// Labels on every object.
 pub fn common(p: &Profile) -> BTreeMap<String, String> {
     let mut labels = p.app.labels.clone();

@@ -1,11 +1,11 @@
 //! magnetiq-gen renders the Kubernetes deployment of Magnetiq v2 from a profile.
 //!
 //! The flow: profile TOML → [`profile::model::RawProfile`] → [`profile::Profile`]
-//! (validated) → [`build::all`] (typed k8s-openapi objects, pure) → [`output`].
+//! (validated) → [`resources::all`] (typed k8s-openapi objects, pure) → [`output`].
 
-pub mod build;
 pub mod cli;
 pub mod cmp;
+pub mod crds;
 pub mod graph;
 pub mod import;
 pub mod init;
@@ -17,6 +17,9 @@ pub mod names;
 pub mod output;
 pub mod profile;
 pub mod report;
+pub mod resources;
+pub mod rules;
+pub mod source;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -88,7 +91,7 @@ pub fn render_full(
     env: &std::collections::BTreeMap<String, String>,
 ) -> anyhow::Result<(Manifest, bool)> {
     let p = profile::load_full(store, name, overrides, env)?;
-    Ok((build::all(&p), build::secrets::holds_plaintext(&p)))
+    Ok((resources::all(&p), resources::secrets::holds_plaintext(&p)))
 }
 
 /// Like [`render`], with `--set key.path=value` overrides applied to the profile.
@@ -98,5 +101,5 @@ pub fn render_with(
     overrides: &[String],
 ) -> anyhow::Result<Manifest> {
     let p = profile::load_with(store, name, overrides)?;
-    Ok(build::all(&p))
+    Ok(resources::all(&p))
 }

@@ -12,7 +12,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde_json::{Map, Value};
 
-use crate::profile::types::{check_cron, is_placeholder, mount_point};
+use crate::profile::types::{check_cron, mount_point};
+use crate::rules::{is_placeholder, is_sqlite_url};
 
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -676,8 +677,8 @@ pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
 /// `Some(path)` when a SQLAlchemy SQLite URL names a relative file path.
 fn relative_sqlite_path(url: &str) -> Option<&str> {
     let url = url.trim();
-    let (scheme, rest) = url.split_once("://")?;
-    if !(scheme == "sqlite" || scheme.starts_with("sqlite+")) {
+    let (_, rest) = url.split_once("://")?;
+    if !is_sqlite_url(url) {
         return None;
     }
     // rest starts after "//"; the database path follows the next '/'.
@@ -791,7 +792,7 @@ impl<'a> Linter<'a> {
 
     /// Whether any container sees a `sqlite` URL, directly or through a ConfigMap.
     fn uses_sqlite(&self, ns: &str, spec: &Value) -> bool {
-        let is_sqlite = |s: &str| s.trim_start().starts_with("sqlite");
+        let is_sqlite = |s: &str| is_sqlite_url(s);
         let cm_has_sqlite = |name: &str, key: Option<&str>| {
             self.find("ConfigMap", ns, name).is_some_and(|cm| {
                 get_map(cm.v, &["data"]).is_some_and(|d| {

@@ -14,9 +14,17 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 
-use crate::build::argocd::Application;
-use crate::build::ops::{RecurringJob, ServiceMonitor};
-use crate::build::secrets::{ExternalSecret, SealedSecret};
+use crate::crds::argocd::Application;
+use crate::crds::longhorn::RecurringJob;
+use crate::crds::monitoring::ServiceMonitor;
+use crate::crds::secrets::{ExternalSecret, SealedSecret};
+
+/// The kustomization file of a written tree (not an object: generated from the file list).
+pub const KUSTOMIZATION: &str = "kustomization.yaml";
+
+/// The file the ArgoCD Application is written to inside the synced tree; the Application
+/// excludes it (and the kustomization) from what it syncs.
+pub const APPLICATION_FILE: &str = "argocd-application.yaml";
 
 /// One Kubernetes object of a kind magnetiq-gen renders.
 #[derive(Debug, Clone, PartialEq, Serialize)]

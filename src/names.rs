@@ -5,8 +5,6 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-use crate::profile::Profile;
-
 const SUFFIXES: [&str; 9] = [
     "-config",
     "-secrets",
@@ -65,9 +63,9 @@ pub struct Names {
 }
 
 impl Names {
-    /// Derives all names from the profile's `app.name` and `app.namespace`.
-    pub fn of(profile: &Profile) -> Self {
-        let base = profile.app.name.as_str();
+    /// Derives all names from a validated `app.name` (at most [`MAX_APP_NAME_LEN`]
+    /// characters) and `app.namespace`.
+    pub fn new(base: &str, namespace: &str) -> Self {
         let n = |suffix: &str| {
             debug_assert!(
                 SUFFIXES.contains(&suffix),
@@ -76,7 +74,7 @@ impl Names {
             format!("{base}{suffix}")
         };
         Names {
-            namespace: profile.app.namespace.to_string(),
+            namespace: namespace.to_string(),
             config: n("-config"),
             secrets: n("-secrets"),
             backend: n("-backend"),

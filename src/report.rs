@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::profile::source::{Loc, Sources};
+use crate::source::{Loc, Sources};
 
 /// One problem in a profile.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use anyhow::{Context as _, bail};
 
 use serde::Serialize;
 
-use crate::build::argocd;
+use crate::manifest::{APPLICATION_FILE, KUSTOMIZATION};
 use crate::manifest::{File, Manifest, Object};
 use crate::yaml::to_yaml;
 
@@ -65,7 +65,6 @@ struct Kustomization<'a> {
 }
 
 /// The file name of the kustomization.
-pub const KUSTOMIZATION: &str = "kustomization.yaml";
 
 fn kustomization(manifest: &Manifest) -> String {
     let k = Kustomization {
@@ -77,7 +76,7 @@ fn kustomization(manifest: &Manifest) -> String {
             .files
             .iter()
             .map(|f| f.path)
-            .filter(|p| *p != argocd::FILE)
+            .filter(|p| *p != APPLICATION_FILE)
             .collect(),
     };
     format!("{}{}", header(&manifest.profile), to_yaml(&k))

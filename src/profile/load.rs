@@ -8,9 +8,9 @@ use anyhow::{Context as _, bail};
 use super::model::RawProfile;
 use super::node::{self, Entry, Node, Segment, Value};
 use super::schema;
-use super::source::{Loc, Sources};
 use super::template;
 use crate::report::{Diagnostic, ProfileError, did_you_mean, sanitize};
+use crate::source::{Loc, Sources};
 
 /// Largest profile file read; anything bigger is surely not a hand-written profile.
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;

@@ -8,7 +8,6 @@ pub mod load;
 pub mod model;
 pub mod node;
 pub mod schema;
-pub mod source;
 pub mod template;
 pub mod types;
 mod validate;

@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 use toml::de::{DeTable, DeValue};
 
-use super::source::{FileId, Loc};
+use crate::source::{FileId, Loc};
 
 /// A value with its location.
 #[derive(Debug, Clone)]

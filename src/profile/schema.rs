@@ -11,8 +11,8 @@ use serde_json::{Map, Value as Json};
 
 use super::model::RawProfile;
 use super::node::{self, Node, Value};
-use super::source::Loc;
 use crate::report::{Diagnostic, did_you_mean};
+use crate::source::Loc;
 
 /// The JSON Schema of the profile format, as committed in `profiles/schema.json`.
 ///

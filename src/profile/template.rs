@@ -28,8 +28,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
 use super::node::{self, Node, Segment, Value};
-use super::source::Loc;
 use crate::report::{Diagnostic, did_you_mean};
+use crate::source::Loc;
 
 /// Longest value a template may produce. Profile values are names, hosts, URLs and small
 /// JSON lists; 64 KiB is far beyond any of them and far below the 1 MiB ConfigMap limit.

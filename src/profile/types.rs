@@ -420,30 +420,6 @@ pub fn check_origins(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether a secret value is obviously not a real one: empty, or a placeholder such as the
-/// design document's `change-this-...` and `your-...`. The one rule for validation (inline
-/// secrets) and lint (Secret manifests, MG013).
-pub fn is_placeholder(value: &str) -> bool {
-    let v = value.trim().to_ascii_lowercase();
-    v.is_empty()
-        || [
-            "change-this",
-            "change_this",
-            "changethis",
-            "changeme",
-            "change-me",
-            "change_me",
-            "your-",
-            "your_",
-            "replace-me",
-            "replaceme",
-            "placeholder",
-            "<",
-        ]
-        .iter()
-        .any(|p| v.contains(p))
-}
-
 /// The directory a mount path names, as the container runtime sees it: `/app//data/.` and
 /// `/app/data/` are both `/app/data`. The API server compares mount paths as strings, so two
 /// spellings of one directory pass it and then clash (or shadow each other) in the runtime.

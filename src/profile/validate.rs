@@ -5,38 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::load::Loaded;
 use super::model::{self, DatabaseEngine, RawProfile, StorageProvider};
 use super::node::{Node, lookup, parse_path};
-use super::source::Loc;
-use super::types::{self, DnsLabel, Image, Quantity, is_placeholder, mount_point};
+use super::types::{self, DnsLabel, Image, Quantity, mount_point};
 use super::*;
-use crate::build::network::RESERVED_INGRESS_ANNOTATIONS;
-use crate::build::ops::backup_label_keys;
-use crate::labels;
 use crate::names::MAX_APP_NAME_LEN;
 use crate::report::{Diagnostic, ProfileError};
-
-/// ConfigMap keys magnetiq-gen derives from other settings, and where they come from.
-const DERIVED_CONFIG: [(&str, &str); 7] = [
-    ("APP_NAME", "app.display_name"),
-    ("VERSION", "app.version"),
-    ("ENVIRONMENT", "app.environment"),
-    ("DEBUG", "app.debug"),
-    ("BACKEND_PORT", "backend.port"),
-    ("FRONTEND_PORT", "frontend.port"),
-    ("DATABASE_URL", "[database] and storage.data.mount_path"),
-];
-
-/// Label keys that something other than the profile writes on the objects that carry
-/// `app.labels`, and who writes them: a profile value would be replaced without a word.
-const LABELS_WRITTEN_BY_OTHERS: [(&str, &str); 2] = [
-    (
-        "app.kubernetes.io/instance",
-        "ArgoCD's label tracking (with the Application's name, on every object it syncs)",
-    ),
-    (
-        "kubernetes.io/metadata.name",
-        "the API server (on the Namespace, with the namespace's name)",
-    ),
-];
+use crate::rules::{
+    DERIVED_CONFIG, LABELS_WRITTEN_BY_OTHERS, RESERVED_INGRESS_ANNOTATIONS, RESERVED_LABELS,
+    SINGLE_WRITER_REPLICAS, SINGLE_WRITER_WHY, backup_label_keys, is_placeholder,
+};
+use crate::source::Loc;
 
 /// The most the API server accepts for one object's annotations, keys and values together.
 const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
@@ -146,13 +123,13 @@ fn check_profile(
         .collect();
     let backend = check_workload(c, "backend", &raw.backend, &config_keys, &secret_keys);
     let frontend = check_workload(c, "frontend", &raw.frontend, &config_keys, &secret_keys);
-    if sqlite && raw.backend.replicas != 1 {
+    if sqlite && raw.backend.replicas != i64::from(SINGLE_WRITER_REPLICAS) {
         c.err_help(
             "backend.replicas",
             format!(
-                "must be 1 with SQLite (found {}): SQLite allows one writer, and the database's \
-                 ReadWriteOnce volume attaches to one node, so a second pod would either fail to \
-                 start (Multi-Attach error) or corrupt the database",
+                "must be {SINGLE_WRITER_REPLICAS} with SQLite (found {}): {SINGLE_WRITER_WHY}, so \
+                 a second pod would either fail to start (Multi-Attach error) or corrupt the \
+                 database",
                 raw.backend.replicas
             ),
             "set backend.replicas = 1; the backend is rolled out with the Recreate strategy",
@@ -282,7 +259,7 @@ fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
     let mut labels = BTreeMap::new();
     for (k, v) in &app.labels {
         let path = format!("app.labels.{}", super::node::join("", k));
-        if labels::RESERVED.contains(&k.as_str()) {
+        if RESERVED_LABELS.contains(&k.as_str()) {
             c.err(
                 &path,
                 format!("{k} is set by magnetiq-gen and cannot be overridden"),
@@ -1162,7 +1139,7 @@ fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring>
     );
     for (k, v) in &m.labels {
         let path = format!("monitoring.labels.{}", super::node::join("", k));
-        if labels::RESERVED.contains(&k.as_str()) {
+        if RESERVED_LABELS.contains(&k.as_str()) {
             // The ServiceMonitor's labels are the backend's plus these: a value here would
             // silently replace the one magnetiq-gen derives from [app].
             c.err(

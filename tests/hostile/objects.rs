@@ -188,7 +188,7 @@ fn an_ingress_annotation_the_tool_writes_is_refused_never_replaced() {
             "ann.toml:3:",
         ],
     );
-    for (key, setting) in magnetiq_gen::build::network::RESERVED_INGRESS_ANNOTATIONS {
+    for (key, setting) in magnetiq_gen::rules::RESERVED_INGRESS_ANNOTATIONS {
         refused(
             "ann",
             &format!("[ingress.annotations]\n\"{key}\" = \"x\"\n"),
@@ -208,7 +208,7 @@ fn every_ingress_annotation_the_tool_writes_is_reserved_from_the_profile() {
         .filter_map(|d| serde_saphyr::from_str::<serde_json::Value>(d).ok())
         .find(|v| v["kind"] == "Ingress")
         .expect("production renders an Ingress");
-    let reserved: Vec<&str> = magnetiq_gen::build::network::RESERVED_INGRESS_ANNOTATIONS
+    let reserved: Vec<&str> = magnetiq_gen::rules::RESERVED_INGRESS_ANNOTATIONS
         .iter()
         .map(|(k, _)| *k)
         .collect();

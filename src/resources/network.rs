@@ -16,33 +16,9 @@ use crate::labels::{self, Component};
 use crate::names::Names;
 use crate::profile::{PathType, Profile};
 
-const PROXY_BODY_SIZE: &str = "nginx.ingress.kubernetes.io/proxy-body-size";
-const PROXY_READ_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-read-timeout";
-const PROXY_SEND_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-send-timeout";
-const CLUSTER_ISSUER: &str = "cert-manager.io/cluster-issuer";
-const SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/ssl-redirect";
-
-/// Ingress annotation keys a profile's `ingress.annotations` may not set, each with the
-/// profile setting that controls it: the ones magnetiq-gen writes itself (a user value would
-/// be replaced), `kubernetes.io/ingress.class`, which the API server refuses unless it
-/// equals `spec.ingressClassName` (always set, from `ingress.class_name`), and
-/// `cert-manager.io/issuer`, since cert-manager issues nothing for an Ingress that names
-/// both an Issuer and a ClusterIssuer.
-pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
-    (PROXY_BODY_SIZE, "ingress.proxy_body_size"),
-    (PROXY_READ_TIMEOUT, "ingress.proxy_timeout_seconds"),
-    (PROXY_SEND_TIMEOUT, "ingress.proxy_timeout_seconds"),
-    (
-        CLUSTER_ISSUER,
-        "ingress.cluster_issuer (with ingress.tls = true)",
-    ),
-    (SSL_REDIRECT, "ingress.tls"),
-    ("kubernetes.io/ingress.class", "ingress.class_name"),
-    (
-        "cert-manager.io/issuer",
-        "ingress.cluster_issuer (with ingress.tls = true)",
-    ),
-];
+use crate::rules::{
+    CLUSTER_ISSUER, PROXY_BODY_SIZE, PROXY_READ_TIMEOUT, PROXY_SEND_TIMEOUT, SSL_REDIRECT,
+};
 
 /// The Ingress: the backend's paths to the backend, everything else to the frontend.
 ///

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::Resource;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -455,8 +456,8 @@ pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscale
         ),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
-                api_version: Some("apps/v1".into()),
-                kind: "Deployment".into(),
+                api_version: Some(Deployment::API_VERSION.into()),
+                kind: Deployment::KIND.into(),
                 name: names.frontend.clone(),
             },
             min_replicas: Some(a.min_replicas),

@@ -3,30 +3,6 @@
 //! One module per resource family; this module fixes which file each object goes to and
 //! the order of the files.
 
-/// Implements k8s-openapi's `Resource` and `Metadata` for a custom resource struct.
-macro_rules! custom_resource {
-    ($ty:ident, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
-        impl k8s_openapi::Resource for $ty {
-            const API_VERSION: &'static str = concat!($group, "/", $version);
-            const GROUP: &'static str = $group;
-            const KIND: &'static str = $kind;
-            const VERSION: &'static str = $version;
-            const URL_PATH_SEGMENT: &'static str = $plural;
-            type Scope = k8s_openapi::NamespaceResourceScope;
-        }
-
-        impl k8s_openapi::Metadata for $ty {
-            type Ty = ObjectMeta;
-            fn metadata(&self) -> &ObjectMeta {
-                &self.metadata
-            }
-            fn metadata_mut(&mut self) -> &mut ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-
 pub mod argocd;
 mod config;
 mod namespace;
@@ -68,7 +44,7 @@ pub(crate) fn meta(
 
 /// Renders every object for `p`, grouped into files.
 pub fn all(p: &Profile) -> Manifest {
-    let names = Names::of(p);
+    let names = Names::new(p.app.name.as_str(), p.app.namespace.as_str());
     let mut files = Vec::new();
     let mut add = |path: &'static str, objects: Vec<Object>| {
         if !objects.is_empty() {
@@ -161,7 +137,7 @@ pub fn all(p: &Profile) -> Manifest {
             .collect(),
     );
     add(
-        argocd::FILE,
+        crate::manifest::APPLICATION_FILE,
         argocd::application(p, &names)
             .map(Object::Application)
             .into_iter()
