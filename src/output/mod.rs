@@ -64,8 +64,6 @@ struct Kustomization<'a> {
     resources: Vec<&'a str>,
 }
 
-/// The file name of the kustomization.
-
 fn kustomization(manifest: &Manifest) -> String {
     let k = Kustomization {
         api_version: "kustomize.config.k8s.io/v1beta1",
