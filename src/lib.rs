@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod cmp;
 pub mod crds;
+pub mod error;
 pub mod graph;
 pub mod import;
 pub mod init;
@@ -24,6 +25,7 @@ pub mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub use error::{Error, Result};
 pub use manifest::{Manifest, Object};
 pub use profile::Profile;
 

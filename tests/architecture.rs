@@ -20,7 +20,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Top-level module of a file under `src/` (`src/profile/load.rs` → `profile`).
 fn module_of(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -101,7 +106,9 @@ fn top_level_modules_have_no_cycles() {
 #[test]
 fn the_cycle_finder_finds_a_planted_cycle() {
     let mut g = graph();
-    g.entry("rules".into()).or_default().insert("profile".into());
+    g.entry("rules".into())
+        .or_default()
+        .insert("profile".into());
     let c = find_cycle(&g).expect("a planted cycle rules → profile → rules is found");
     assert!(c.contains(&"rules".to_string()), "{c:?}");
 }
