@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
 /// What to render, as read from the plugin environment.
@@ -40,27 +39,37 @@ fn present(v: Option<&String>) -> Option<String> {
 }
 
 /// Reads the request from the plugin's environment variables.
-pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
+pub fn request(env: &BTreeMap<String, String>) -> crate::Result<Request> {
     let params: Vec<Parameter> = match present(env.get("ARGOCD_APP_PARAMETERS")) {
-        Some(json) => serde_json::from_str(&json)
-            .context("ARGOCD_APP_PARAMETERS is not the JSON array of parameters ArgoCD sends")?,
+        Some(json) => serde_json::from_str(&json).map_err(|e| crate::Error::Context {
+            message: "ARGOCD_APP_PARAMETERS is not the JSON array of parameters ArgoCD sends"
+                .into(),
+            source: Box::new(crate::Error::Input(e.to_string())),
+        })?,
         None => Vec::new(),
     };
     for p in &params {
         match (p.name.as_str(), p.string.is_some(), p.array.is_some()) {
             ("profile", true, false) | ("set", false, true) if p.map.is_none() => {}
             ("profile", ..) => {
-                bail!("plugin parameter `profile` must be a string (\"string\": \"production\")")
+                crate::fail!(
+                    Input,
+                    "plugin parameter `profile` must be a string (\"string\": \"production\")"
+                )
             }
-            ("set", ..) => bail!(
+            ("set", ..) => crate::fail!(
+                Input,
                 "plugin parameter `set` must be an array of key.path=value (\"array\": [...])"
             ),
             (other, ..) => {
-                bail!("unknown plugin parameter `{other}`; the plugin takes `profile` and `set`")
+                crate::fail!(
+                    Input,
+                    "unknown plugin parameter `{other}`; the plugin takes `profile` and `set`"
+                )
             }
         }
         if params.iter().filter(|q| q.name == p.name).count() > 1 {
-            bail!("plugin parameter `{}` is given twice", p.name);
+            crate::fail!(Input, "plugin parameter `{}` is given twice", p.name);
         }
     }
     let param = |name: &str| params.iter().find(|p| p.name == name);
@@ -69,7 +78,8 @@ pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
         .or_else(|| present(env.get("PARAM_PROFILE")))
         .or_else(|| present(env.get("ARGOCD_ENV_PROFILE")));
     let Some(profile) = profile else {
-        bail!(
+        crate::fail!(
+            Input,
             "no profile to render: set the plugin parameter `profile` on the Application \
              (spec.source.plugin.parameters) or the plugin env entry PROFILE (spec.source.plugin.env)"
         );
@@ -95,7 +105,8 @@ pub fn request(env: &BTreeMap<String, String>) -> anyhow::Result<Request> {
         )
     });
     if !inside {
-        bail!(
+        crate::fail!(
+            Input,
             "plugin env entry PROFILES_DIR must be a relative path inside the application's source directory, \
              found {profiles_dir:?}"
         );
@@ -129,7 +140,7 @@ pub fn is_plugin_variable(name: &str) -> bool {
 pub fn check_inline_allowed(
     env: &BTreeMap<String, String>,
     manifest: &crate::Manifest,
-) -> anyhow::Result<()> {
+) -> crate::Result<()> {
     let allowed: Vec<&str> = env
         .get(INLINE_NAMESPACES_ENV)
         .map(|v| {
@@ -153,7 +164,8 @@ pub fn check_inline_allowed(
         .filter(|ns| !allowed.contains(ns))
         .collect();
     if !refused.is_empty() {
-        bail!(
+        crate::fail!(
+            Input,
             "refusing to render inline secret values into namespace {} through the plugin: the plugin serves every \
              Application that names it, so any of them could ask for the sidecar's secrets. Use secrets.mode \
              \"external-secrets\" or \"sealed\", or list the namespace in {INLINE_NAMESPACES_ENV} on the sidecar \

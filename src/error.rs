@@ -44,6 +44,17 @@ pub enum Error {
     },
 }
 
+// TEMPORARY bridge while profile loading and lint still return anyhow (issue 11 in progress;
+// removed when they return crate::Error). Keeps a profile error's spans.
+impl From<anyhow::Error> for Error {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<ProfileError>() {
+            Ok(p) => Error::from(p),
+            Err(e) => Error::Input(format!("{e:#}")),
+        }
+    }
+}
+
 /// `Result` with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -128,11 +139,12 @@ impl<T, E: Wrap> Context<T> for std::result::Result<T, E> {
     }
 }
 
-/// Returns early with an [`Error::Input`] built like `format!`.
+/// Returns early with an error of the given kind, its message built like `format!`:
+/// `fail!(Tree, "cannot write {}", path)`.
 #[macro_export]
-macro_rules! bail_input {
-    ($($arg:tt)*) => {
-        return Err($crate::error::Error::Input(format!($($arg)*)))
+macro_rules! fail {
+    ($kind:ident, $($arg:tt)*) => {
+        return Err($crate::error::Error::$kind(format!($($arg)*)))
     };
 }
 

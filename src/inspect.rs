@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use anyhow::bail;
 use serde_json::Value as Json;
 
 use crate::profile::load::{self, ProfileStore};
@@ -61,7 +60,7 @@ fn resolve_any(s: &'static Json) -> &'static Json {
 
 /// Describes a key of the profile format: `backend.replicas`, `storage.longhorn`, or `` for
 /// the top level.
-pub fn explain(path: &str) -> anyhow::Result<String> {
+pub fn explain(path: &str) -> crate::Result<String> {
     let mut schema = resolve(profile_schema());
     let mut description = profile_schema().get("description");
     let mut default = None;
@@ -82,7 +81,8 @@ pub fn explain(path: &str) -> anyhow::Result<String> {
                 .map(|m| format!("; did you mean `{}`?", join(&walked, m)))
                 .unwrap_or_default();
             if names.is_empty() {
-                bail!(
+                crate::fail!(
+                    Input,
                     "`{}` has no keys{hint}",
                     if walked.is_empty() {
                         "the profile"
@@ -91,7 +91,8 @@ pub fn explain(path: &str) -> anyhow::Result<String> {
                     }
                 );
             }
-            bail!(
+            crate::fail!(
+                Input,
                 "unknown key `{}`{hint} (keys here: {})",
                 join(&walked, key),
                 names.join(", ")
@@ -168,6 +169,7 @@ pub fn show(
     overrides: &[String],
     origin: bool,
 ) -> anyhow::Result<String> {
+    // anyhow until profile loading returns crate::Error (issue 11, in progress).
     let loaded = load::load_with(store, name, overrides)?;
     let mut out = format!("# profile {name}, resolved (extends merged, references filled in)\n");
     emit_table(&mut out, &loaded.sources, &loaded.root, "", origin);

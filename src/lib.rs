@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod cmp;
+pub mod commands;
 pub mod crds;
 pub mod error;
 pub mod graph;
@@ -42,7 +43,7 @@ impl ProfileRef {
     /// Resolves `arg`: a path ending in `.toml` (or containing a '/') names a file; anything
     /// else names a profile in `profiles_dir`. A named file is read under the rules of
     /// [`profile::DirStore`] for its directory: a regular file, or a link to one next to it.
-    pub fn resolve(arg: &str, profiles_dir: &Path) -> anyhow::Result<Self> {
+    pub fn resolve(arg: &str, profiles_dir: &Path) -> crate::Result<Self> {
         let as_path = Path::new(arg);
         if arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) {
             let name = as_path
@@ -50,13 +51,16 @@ impl ProfileRef {
                 .and_then(|s| s.to_str())
                 .filter(|s| as_path.extension().is_some_and(|e| e == "toml") && !s.is_empty())
                 .ok_or_else(|| {
-                    anyhow::anyhow!("{arg:?} is not a profile: a profile path must end in .toml")
+                    crate::Error::Input(format!(
+                        "{arg:?} is not a profile: a profile path must end in .toml"
+                    ))
                 })?;
             // Not `is_file`, which follows links: whether the entry is a profile (a regular
             // file, or a link to one next to it) is for `DirStore::read` to judge, on the
             // file it opens, with a message that says why not.
             if std::fs::symlink_metadata(as_path).is_err() {
-                anyhow::bail!(
+                crate::fail!(
+                    Input,
                     "cannot read profile {}: no such file (a name without .toml, like {name}, is looked up in {})",
                     report::sanitize(arg),
                     report::sanitize(&profiles_dir.display().to_string())
@@ -79,29 +83,72 @@ impl ProfileRef {
     }
 }
 
-/// Loads, validates and renders a profile from a store.
+/// One render: which profile, from which store, with which overrides and secret environment.
+/// The one entry point for rendering (the binary, the plugin, `lint --profile`, tests).
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// Where the profile and the profiles it extends are read from.
+    pub store: &'a dyn profile::ProfileStore,
+    /// The profile's name in the store.
+    pub profile: &'a str,
+    /// `--set key.path=value` overrides, applied after `extends` and before references.
+    pub overrides: &'a [String],
+    /// The `MAGNETIQ_SECRET_*` variables that `inline` secrets are read from.
+    pub env: &'a std::collections::BTreeMap<String, String>,
+}
+
+/// What a render produced.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The typed objects, by file.
+    pub manifest: Manifest,
+    /// Whether the objects hold plain secret values (`secrets.mode = "inline"`), which must
+    /// not be written to a tree.
+    pub plaintext_secrets: bool,
+}
+
+static NO_ENV: std::sync::LazyLock<std::collections::BTreeMap<String, String>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl<'a> Request<'a> {
+    /// Profile `profile` from `store`, with no overrides and no secret environment.
+    pub fn new(store: &'a dyn profile::ProfileStore, profile: &'a str) -> Self {
+        Request {
+            store,
+            profile,
+            overrides: &[],
+            env: &NO_ENV,
+        }
+    }
+
+    /// With `--set` overrides.
+    pub fn overrides(self, overrides: &'a [String]) -> Self {
+        Request { overrides, ..self }
+    }
+
+    /// With the environment `inline` secrets are read from.
+    pub fn env(self, env: &'a std::collections::BTreeMap<String, String>) -> Self {
+        Request { env, ..self }
+    }
+
+    /// Loads and validates the profile.
+    pub fn load(&self) -> anyhow::Result<Profile> {
+        // anyhow until profile loading returns crate::Error (issue 11, in progress).
+        profile::load_full(self.store, self.profile, self.overrides, self.env)
+    }
+
+    /// Loads, validates and renders the profile.
+    pub fn render(&self) -> anyhow::Result<Rendered> {
+        let p = self.load()?;
+        Ok(Rendered {
+            manifest: resources::all(&p),
+            plaintext_secrets: resources::secrets::holds_plaintext(&p),
+        })
+    }
+}
+
+/// Loads, validates and renders a profile from a store: `Request::new(store, name).render()`
+/// without the secret flag.
 pub fn render(store: &dyn profile::ProfileStore, name: &str) -> anyhow::Result<Manifest> {
-    render_with(store, name, &[])
-}
-
-/// Like [`render_with`], with the environment that `inline` secrets are read from. Also
-/// says whether the result holds plain secret values (which must not be written to a tree).
-pub fn render_full(
-    store: &dyn profile::ProfileStore,
-    name: &str,
-    overrides: &[String],
-    env: &std::collections::BTreeMap<String, String>,
-) -> anyhow::Result<(Manifest, bool)> {
-    let p = profile::load_full(store, name, overrides, env)?;
-    Ok((resources::all(&p), resources::secrets::holds_plaintext(&p)))
-}
-
-/// Like [`render`], with `--set key.path=value` overrides applied to the profile.
-pub fn render_with(
-    store: &dyn profile::ProfileStore,
-    name: &str,
-    overrides: &[String],
-) -> anyhow::Result<Manifest> {
-    let p = profile::load_with(store, name, overrides)?;
-    Ok(resources::all(&p))
+    Ok(Request::new(store, name).render()?.manifest)
 }

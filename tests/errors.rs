@@ -121,7 +121,7 @@ fn inline_secret_values_above_one_mebibyte_are_refused_without_printing_them() {
             "pw".to_string(),
         ),
     ]);
-    let e = match magnetiq_gen::render_full(&store, "big_secret", &[], &env) {
+    let e = match render_full(&store, "big_secret", &env) {
         Ok(_) => panic!("a Secret above 1 MiB renders"),
         Err(e) => format!("error: {e}"),
     };
@@ -130,4 +130,14 @@ fn inline_secret_values_above_one_mebibyte_are_refused_without_printing_them() {
         "the message holds a secret value: {e}"
     );
     insta::assert_snapshot!("inline_secret_above_one_mebibyte", e);
+}
+
+/// Renders with a secret environment; says whether plain secret values came out.
+fn render_full(
+    store: &dyn magnetiq_gen::profile::ProfileStore,
+    name: &str,
+    env: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<(magnetiq_gen::Manifest, bool)> {
+    let r = magnetiq_gen::Request::new(store, name).env(env).render()?;
+    Ok((r.manifest, r.plaintext_secrets))
 }

@@ -36,7 +36,7 @@ const SEALED: &str = "AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq6UTW4pAJd5tZjpw2b1mJd/9eq5
 
 #[test]
 fn existing_renders_no_secret_object() {
-    let (m, plain) = magnetiq_gen::render_full(&store(""), "p", &[], &BTreeMap::new()).unwrap();
+    let (m, plain) = render_full(&store(""), "p", &BTreeMap::new()).unwrap();
     assert!(!plain);
     assert!(
         !kinds(&m)
@@ -51,7 +51,7 @@ fn existing_renders_no_secret_object() {
 #[test]
 fn external_secrets_renders_an_external_secret_for_the_named_store() {
     let child = "[secrets]\nmode = \"external-secrets\"\n[secrets.external]\nstore = \"vault\"\nstore_kind = \"SecretStore\"\nremote_key = \"magnetiq/prod\"\n";
-    let (m, plain) = magnetiq_gen::render_full(&store(child), "p", &[], &BTreeMap::new()).unwrap();
+    let (m, plain) = render_full(&store(child), "p", &BTreeMap::new()).unwrap();
     assert!(!plain);
     let stream = magnetiq_gen::output::stream(&m);
     assert!(stream.contains("kind: ExternalSecret"), "{stream}");
@@ -70,7 +70,7 @@ fn sealed_renders_a_sealed_secret_and_rolls_the_backend_when_it_changes() {
         )
     };
     let render = |v: &str| {
-        magnetiq_gen::render_full(&store(&child(v)), "p", &[], &BTreeMap::new())
+        render_full(&store(&child(v)), "p", &BTreeMap::new())
             .unwrap()
             .0
     };
@@ -97,7 +97,7 @@ fn sealed_renders_a_sealed_secret_and_rolls_the_backend_when_it_changes() {
 fn sealed_refuses_a_missing_required_key_or_a_non_ciphertext() {
     let child =
         "[secrets]\nmode = \"sealed\"\n[secrets.sealed.encrypted]\nSECRET_KEY = \"change-this\"\n";
-    let e = magnetiq_gen::render_full(&store(child), "p", &[], &BTreeMap::new())
+    let e = render_full(&store(child), "p", &BTreeMap::new())
         .unwrap_err()
         .to_string();
     assert!(
@@ -115,7 +115,7 @@ fn inline_reads_the_environment_and_refuses_placeholders_outside_development() {
         ("SMTP_USERNAME", "mailer"),
         ("SMTP_PASSWORD", "s3cr3t-pw-123"),
     ]);
-    let (m, plain) = magnetiq_gen::render_full(&store(child), "p", &[], &good).unwrap();
+    let (m, plain) = render_full(&store(child), "p", &good).unwrap();
     assert!(plain, "inline output holds plain values");
     assert!(kinds(&m).contains(&"Secret"));
 
@@ -127,7 +127,7 @@ fn inline_reads_the_environment_and_refuses_placeholders_outside_development() {
         ("SMTP_USERNAME", "your-smtp-username"),
         ("SMTP_PASSWORD", ""),
     ]);
-    let e = magnetiq_gen::render_full(&store(child), "p", &[], &bad)
+    let e = render_full(&store(child), "p", &bad)
         .unwrap_err()
         .to_string();
     assert!(
@@ -140,7 +140,7 @@ fn inline_reads_the_environment_and_refuses_placeholders_outside_development() {
         "a value leaked: {e}"
     );
 
-    let missing = magnetiq_gen::render_full(&store(child), "p", &[], &BTreeMap::new())
+    let missing = render_full(&store(child), "p", &BTreeMap::new())
         .unwrap_err()
         .to_string();
     assert!(
@@ -150,7 +150,7 @@ fn inline_reads_the_environment_and_refuses_placeholders_outside_development() {
 
     // In development, placeholders are fine.
     let dev = "[app]\nenvironment = \"development\"\n[secrets]\nmode = \"inline\"\n";
-    assert!(magnetiq_gen::render_full(&store(dev), "p", &[], &bad).is_ok());
+    assert!(render_full(&store(dev), "p", &bad).is_ok());
 }
 
 #[test]
@@ -213,4 +213,14 @@ fn plain_values_never_show_in_debug_output() {
         shown.contains("SMTP_PASSWORD") && !shown.contains("hunter2-xyz"),
         "{shown}"
     );
+}
+
+/// Renders with a secret environment; says whether plain secret values came out.
+fn render_full(
+    store: &dyn magnetiq_gen::profile::ProfileStore,
+    name: &str,
+    env: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<(magnetiq_gen::Manifest, bool)> {
+    let r = magnetiq_gen::Request::new(store, name).env(env).render()?;
+    Ok((r.manifest, r.plaintext_secrets))
 }

@@ -88,7 +88,7 @@ impl Drift {
 }
 
 /// Compares `dir` with `files` without writing anything.
-pub fn check_tree(dir: &Path, files: &[(String, String)]) -> anyhow::Result<Drift> {
+pub fn check_tree(dir: &Path, files: &[(String, String)]) -> crate::Result<Drift> {
     let Some((root, _)) = Dir::open_root(dir, false)? else {
         return Ok(Drift {
             dir: dir.to_path_buf(),
@@ -104,7 +104,7 @@ pub fn check_tree(dir: &Path, files: &[(String, String)]) -> anyhow::Result<Drif
 pub fn check_all(
     top: &Path,
     trees: &[(String, Vec<(String, String)>)],
-) -> anyhow::Result<Vec<Drift>> {
+) -> crate::Result<Vec<Drift>> {
     let Some((root, _)) = Dir::open_root(top, false)? else {
         return Ok(trees
             .iter()
@@ -143,7 +143,7 @@ fn check_dir(
     root: &Dir,
     files: &[(String, String)],
     skip: &BTreeSet<String>,
-) -> anyhow::Result<Drift> {
+) -> crate::Result<Drift> {
     root.lock(false, &mut || {})?;
     let owned = read_owned(root)?;
     let ignored = read_ignore_list(root)?;
@@ -222,7 +222,7 @@ fn check_dir(
     Ok(drift)
 }
 
-fn read_ignore_list(root: &Dir) -> anyhow::Result<Vec<String>> {
+fn read_ignore_list(root: &Dir) -> crate::Result<Vec<String>> {
     Ok(match root.read(IGNORE_LIST)? {
         Entry::File(Some(bytes), _) => String::from_utf8_lossy(&bytes)
             .lines()

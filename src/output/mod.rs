@@ -11,7 +11,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use crate::error::Context as _;
 
 use serde::Serialize;
 
@@ -125,14 +125,15 @@ pub fn tree(manifest: &Manifest) -> Vec<(String, String)> {
 
 /// Writes `files` (relative path, text) into `dir`, all or nothing, refusing to overwrite
 /// any existing file.
-pub fn write_new_files(dir: &Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
+pub fn write_new_files(dir: &Path, files: &[(&str, &str)]) -> crate::Result<()> {
     let existing: Vec<String> = files
         .iter()
         .filter(|(p, _)| dir.join(p).exists())
         .map(|(p, _)| dir.join(p).display().to_string())
         .collect();
     if !existing.is_empty() {
-        bail!(
+        crate::fail!(
+            Tree,
             "refusing to overwrite existing files: {}",
             existing.join(", ")
         );

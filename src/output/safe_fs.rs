@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use rustix::fs::{self as rfs, AtFlags, FileType, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
 
+use crate::error::Context as _;
+
 /// Largest file read back from a tree: far above anything magnetiq-gen writes, so a huge
 /// file planted in the tree cannot exhaust memory; a larger one simply counts as different.
 const MAX_READ_BYTES: u64 = 64 << 20;
@@ -70,11 +72,10 @@ pub enum Kind {
     Other,
 }
 
-fn with_path(e: Errno, what: &str, path: &Path) -> anyhow::Error {
-    anyhow::anyhow!(
-        "cannot {what} {}: {}",
-        path.display(),
-        std::io::Error::from(e)
+fn with_path(e: Errno, what: &str, path: &Path) -> crate::Error {
+    crate::Error::io(
+        format_args!("cannot {what} {}", path.display()),
+        std::io::Error::from(e),
     )
 }
 
@@ -85,11 +86,11 @@ fn kind_of(mode: u32) -> FileType {
 impl Dir {
     /// Opens (and with `create`, creates) the output directory given by the user.
     /// Returns the directory and whether it was created.
-    pub fn open_root(path: &Path, create: bool) -> anyhow::Result<Option<(Dir, bool)>> {
+    pub fn open_root(path: &Path, create: bool) -> crate::Result<Option<(Dir, bool)>> {
         let mut created = false;
         if create && !path.exists() {
             std::fs::create_dir_all(path)
-                .map_err(|e| anyhow::anyhow!("cannot create directory {}: {e}", path.display()))?;
+                .with_context(|| format!("cannot create directory {}", path.display()))?;
             created = true;
         }
         match rfs::open(
@@ -105,7 +106,8 @@ impl Dir {
                 created,
             ))),
             Err(Errno::NOENT) => Ok(None),
-            Err(Errno::NOTDIR) => anyhow::bail!(
+            Err(Errno::NOTDIR) => crate::fail!(
+                Tree,
                 "cannot write to {}: it exists and is not a directory",
                 path.display()
             ),
@@ -126,7 +128,7 @@ impl Dir {
     /// Takes the directory's advisory lock: exclusive to write, shared to read. Waits for
     /// another run holding it (saying so once on stderr through `waiting`), up to a limit.
     /// The lock lasts as long as this `Dir`.
-    pub fn lock(&self, exclusive: bool, waiting: &mut dyn FnMut()) -> anyhow::Result<()> {
+    pub fn lock(&self, exclusive: bool, waiting: &mut dyn FnMut()) -> crate::Result<()> {
         let op = if exclusive {
             FlockOperation::NonBlockingLockExclusive
         } else {
@@ -143,7 +145,8 @@ impl Dir {
                         told = true;
                     }
                     if start.elapsed() > LOCK_WAIT {
-                        anyhow::bail!(
+                        crate::fail!(
+                            Tree,
                             "another magnetiq-gen run has been writing {} for over {} s; \
                              try again when it has finished",
                             self.shown.display(),
@@ -165,7 +168,7 @@ impl Dir {
         rel: &str,
         create: bool,
         created: &mut Vec<String>,
-    ) -> anyhow::Result<Option<Dir>> {
+    ) -> crate::Result<Option<Dir>> {
         let mut current: Option<Dir> = None;
         let mut so_far = String::new();
         for part in rel.split('/').filter(|p| !p.is_empty()) {
@@ -201,7 +204,7 @@ impl Dir {
                 fd: self
                     .fd
                     .try_clone()
-                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", self.shown.display()))?,
+                    .with_context(|| format!("cannot open {}", self.shown.display()))?,
                 shown: self.shown.clone(),
             }),
         ))
@@ -216,18 +219,18 @@ impl Dir {
         )
     }
 
-    fn explain_dir_error(&self, e: Errno, rel: &str) -> anyhow::Error {
+    fn explain_dir_error(&self, e: Errno, rel: &str) -> crate::Error {
         let shown = self.show(rel);
         match self.entry_kind(rel) {
-            Some(FileType::Symlink) => anyhow::anyhow!(
+            Some(FileType::Symlink) => crate::Error::Tree(format!(
                 "refusing to write through {}: it is a symbolic link, and magnetiq-gen never writes, \
                  reads or deletes through links in its tree; replace it with a directory",
                 shown.display()
-            ),
-            Some(t) if t != FileType::Directory => anyhow::anyhow!(
+            )),
+            Some(t) if t != FileType::Directory => crate::Error::Tree(format!(
                 "cannot write into {}: it is not a directory",
                 shown.display()
-            ),
+            )),
             _ => with_path(e, "open directory", &shown),
         }
     }
@@ -241,7 +244,7 @@ impl Dir {
     }
 
     /// The directory holding `rel` and `rel`'s last component; `None` when a parent is missing.
-    fn split<'a>(&self, rel: &'a str) -> anyhow::Result<Option<(Dir, &'a str)>> {
+    fn split<'a>(&self, rel: &'a str) -> crate::Result<Option<(Dir, &'a str)>> {
         let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         Ok(self
             .subdir(parent, false, &mut Vec::new())?
@@ -250,7 +253,7 @@ impl Dir {
 
     /// What `rel` is, reading a regular file's content without following links and without
     /// blocking on a FIFO.
-    pub fn read(&self, rel: &str) -> anyhow::Result<Entry> {
+    pub fn read(&self, rel: &str) -> crate::Result<Entry> {
         let Some((dir, name)) = self.split(rel)? else {
             return Ok(Entry::Missing);
         };
@@ -292,18 +295,20 @@ impl Dir {
         std::fs::File::from(fd)
             .take(MAX_READ_BYTES)
             .read_to_end(&mut bytes)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", self.show(rel).display()))?;
+            .with_context(|| format!("cannot read {}", self.show(rel).display()))?;
         Ok(Entry::File(Some(bytes), mode))
     }
 
     /// Writes `bytes` to a new temporary file next to `rel` (created exclusively, never
     /// through a link) and returns its name in that directory.
-    pub fn write_temp(&self, rel: &str, bytes: &[u8], mode: u32) -> anyhow::Result<String> {
+    pub fn write_temp(&self, rel: &str, bytes: &[u8], mode: u32) -> crate::Result<String> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
         let dir = self
             .subdir(parent, false, &mut Vec::new())?
-            .ok_or_else(|| anyhow::anyhow!("internal error: {parent} was not created"))?;
+            .ok_or_else(|| {
+                crate::Error::Tree(format!("internal error: {parent} was not created"))
+            })?;
         let temp = format!(
             ".{name}{TEMP_MARKER}-{}-{}",
             std::process::id(),
@@ -324,26 +329,32 @@ impl Dir {
         let mut file = std::fs::File::from(fd);
         if let Err(e) = file.write_all(bytes) {
             let _ = rfs::unlinkat(&dir.fd, temp.as_str(), AtFlags::empty());
-            anyhow::bail!("cannot write {}: {e}", self.show(&temp_rel).display());
+            return Err(e)
+                .with_context(|| format!("cannot write {}", self.show(&temp_rel).display()));
         }
         Ok(temp_rel)
     }
 
     /// Renames `from` to `to` (both relative; the same directory). Replaces a file or a link
     /// at `to` (the link itself, never its target).
-    pub fn rename(&self, from: &str, to: &str) -> anyhow::Result<()> {
+    pub fn rename(&self, from: &str, to: &str) -> crate::Result<()> {
         let (parent, to_name) = to.rsplit_once('/').unwrap_or(("", to));
         let from_name = from.rsplit_once('/').map_or(from, |(_, n)| n);
         let dir = self
             .subdir(parent, false, &mut Vec::new())?
-            .ok_or_else(|| anyhow::anyhow!("cannot move {} into place", self.show(to).display()))?;
+            .ok_or_else(|| {
+                crate::Error::Tree(format!(
+                    "cannot move {} into place",
+                    self.show(to).display()
+                ))
+            })?;
         rfs::renameat(&dir.fd, from_name, &dir.fd, to_name)
             .map_err(|e| with_path(e, "move into place", &self.show(to)))
     }
 
     /// Removes the file or link `rel` (never a directory, never through a link). Returns
     /// whether something was removed.
-    pub fn remove(&self, rel: &str) -> anyhow::Result<bool> {
+    pub fn remove(&self, rel: &str) -> crate::Result<bool> {
         let Some((dir, name)) = self.split(rel)? else {
             return Ok(false);
         };
@@ -376,10 +387,13 @@ impl Dir {
     }
 
     /// Sets the permission bits of the regular file `rel`, not following links.
-    pub fn chmod(&self, rel: &str, mode: u32) -> anyhow::Result<()> {
-        let (dir, name) = self
-            .split(rel)?
-            .ok_or_else(|| anyhow::anyhow!("cannot change mode of {}", self.show(rel).display()))?;
+    pub fn chmod(&self, rel: &str, mode: u32) -> crate::Result<()> {
+        let (dir, name) = self.split(rel)?.ok_or_else(|| {
+            crate::Error::Tree(format!(
+                "cannot change mode of {}",
+                self.show(rel).display()
+            ))
+        })?;
         let fd = rfs::openat(
             &dir.fd,
             name,
@@ -393,7 +407,7 @@ impl Dir {
 
     /// Every file, link and special file below this directory (directories are walked, never
     /// through a link), sorted by path.
-    pub fn walk(&self) -> anyhow::Result<Vec<Found>> {
+    pub fn walk(&self) -> crate::Result<Vec<Found>> {
         let mut out = Vec::new();
         let mut stack: Vec<String> = vec![String::new()];
         while let Some(rel) = stack.pop() {
@@ -444,7 +458,7 @@ impl Dir {
     }
 
     /// The names of the real subdirectories directly below this directory, sorted.
-    pub fn subdirs(&self) -> anyhow::Result<Vec<String>> {
+    pub fn subdirs(&self) -> crate::Result<Vec<String>> {
         let entries = rfs::Dir::read_from(&self.fd)
             .map_err(|e| with_path(e, "read directory", &self.shown))?;
         let mut out = Vec::new();
@@ -466,7 +480,7 @@ impl Dir {
     }
 
     /// Whether the directory has no entries.
-    pub fn is_empty(&self) -> anyhow::Result<bool> {
+    pub fn is_empty(&self) -> crate::Result<bool> {
         let mut entries = rfs::Dir::read_from(&self.fd)
             .map_err(|e| with_path(e, "read directory", &self.shown))?;
         for entry in entries.by_ref() {
@@ -480,13 +494,13 @@ impl Dir {
     }
 
     /// A second handle on the same directory (it shares the lock of the first).
-    pub fn try_clone(&self) -> anyhow::Result<Dir> {
+    pub fn try_clone(&self) -> crate::Result<Dir> {
         Ok(Dir {
             fd: self
                 .fd
                 .as_fd()
                 .try_clone_to_owned()
-                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", self.shown.display()))?,
+                .with_context(|| format!("cannot open {}", self.shown.display()))?,
             shown: self.shown.clone(),
         })
     }

@@ -29,8 +29,6 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
-
 use super::safe_fs::{Dir, Entry, Found, Kind, is_temp_name};
 use super::{OWNED_LIST, holds_secret, owned_header, profile_in_header};
 
@@ -127,19 +125,28 @@ pub(super) struct Owned {
 }
 
 /// Reads the ownership list of `dir` (`None` when there is none).
-pub(super) fn read_owned(dir: &Dir) -> anyhow::Result<Option<Owned>> {
+pub(super) fn read_owned(dir: &Dir) -> crate::Result<Option<Owned>> {
     let shown = dir.show(OWNED_LIST);
     let bytes = match dir.read(OWNED_LIST)? {
         Entry::Missing => return Ok(None),
         Entry::File(Some(bytes), _) => bytes,
-        Entry::File(None, _) => bail!("{} is too large to be an ownership list", shown.display()),
-        _ => bail!(
+        Entry::File(None, _) => crate::fail!(
+            Tree,
+            "{} is too large to be an ownership list",
+            shown.display()
+        ),
+        _ => crate::fail!(
+            Tree,
             "{} is not a regular file; refusing to trust it as magnetiq-gen's ownership list",
             shown.display()
         ),
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        bail!("{} is not UTF-8; refusing to trust it", shown.display());
+        crate::fail!(
+            Tree,
+            "{} is not UTF-8; refusing to trust it",
+            shown.display()
+        );
     };
     let mut paths = BTreeSet::new();
     for line in text
@@ -147,7 +154,8 @@ pub(super) fn read_owned(dir: &Dir) -> anyhow::Result<Option<Owned>> {
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         if !is_safe_relative(line) {
-            bail!(
+            crate::fail!(
+                Tree,
                 "{} lists {:?}, which is not a path inside the directory; refusing to touch it",
                 shown.display(),
                 line
@@ -199,7 +207,7 @@ fn mode_for(text: &str, existing: Option<u32>) -> u32 {
 
 /// Plans writing `files` (the rendered tree, ownership list included) into the locked `dir`.
 /// `files` empty with `remove_tree` plans removing a stale tree whole.
-fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Result<Plan<'a>> {
+fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> crate::Result<Plan<'a>> {
     let found = dir.walk()?;
     let owned = read_owned(&dir)?;
     let new_profile = files
@@ -216,7 +224,8 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Res
         && previous != new
         && !force
     {
-        bail!(
+        crate::fail!(
+            Tree,
             "refusing to write profile {new:?} into {}: it holds profile {previous:?}, and replacing one environment's \
              tree with another's would, once committed, make ArgoCD prune the first; use another directory, or --force",
             dir.shown().display()
@@ -228,7 +237,8 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Res
         .map(|f| f.path.clone())
         .collect();
     if owned.is_none() && !force && found.iter().any(|f| !is_temp_name(file_name(&f.path))) {
-        bail!(
+        crate::fail!(
+            Tree,
             "refusing to write into {}: it is not empty and was not written by magnetiq-gen (no {OWNED_LIST}); \
              use --force to write into it anyway (files magnetiq-gen does not render are kept)",
             dir.shown().display()
@@ -246,7 +256,10 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Res
     let mut owned_text = None;
     for (path, text) in files {
         if !is_safe_relative(path) {
-            bail!("internal error: output path {path:?} would leave the output directory");
+            crate::fail!(
+                Tree,
+                "internal error: output path {path:?} would leave the output directory"
+            );
         }
         let shown = dir.show(path);
         let entry = dir.read(path)?;
@@ -254,7 +267,8 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Res
             match &entry {
                 Entry::File(Some(b), _) if b == text.as_bytes() => {}
                 Entry::Missing | Entry::File(..) => owned_text = Some(text.clone()),
-                _ => bail!(
+                _ => crate::fail!(
+                    Tree,
                     "cannot write {}: something other than a file is in the way",
                     shown.display()
                 ),
@@ -274,25 +288,29 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> anyhow::Res
                     continue;
                 }
                 if !ours {
-                    bail!(
+                    crate::fail!(
+                        Tree,
                         "refusing to overwrite {}: magnetiq-gen did not write it; move it away or use --force",
                         shown.display()
                     );
                 }
                 Some(*mode)
             }
-            Entry::Dir => bail!(
+            Entry::Dir => crate::fail!(
+                Tree,
                 "cannot write {}: a directory is in the way",
                 shown.display()
             ),
             Entry::Link if ours => None,
-            Entry::Link => bail!(
+            Entry::Link => crate::fail!(
+                Tree,
                 "refusing to replace {}: it is a symbolic link magnetiq-gen did not write; remove it or use --force \
                  (the link is replaced, never followed)",
                 shown.display()
             ),
             Entry::Other if ours => None,
-            Entry::Other => bail!(
+            Entry::Other => crate::fail!(
+                Tree,
                 "refusing to replace {}: it is not a regular file (a FIFO, socket or device); remove it",
                 shown.display()
             ),
@@ -375,7 +393,7 @@ impl Plan<'_> {
     }
 
     /// Writes every temporary file. On error the caller calls [`Plan::abort`].
-    fn stage(&mut self) -> anyhow::Result<()> {
+    fn stage(&mut self) -> crate::Result<()> {
         for c in &mut self.changes {
             let parent = c.path.rsplit_once('/').map_or("", |(p, _)| p);
             self.dir.subdir(parent, true, &mut self.created)?;
@@ -413,7 +431,7 @@ impl Plan<'_> {
     }
 
     /// Moves everything into place (see the module documentation for the order).
-    fn commit(mut self) -> anyhow::Result<Report> {
+    fn commit(mut self) -> crate::Result<Report> {
         for l in &self.leftovers {
             self.dir.remove(l)?;
         }
@@ -447,7 +465,7 @@ impl Plan<'_> {
 }
 
 /// Stages every plan, then commits them all; on a staging failure, removes what was staged.
-fn stage_and_commit(mut plans: Vec<Plan<'_>>) -> anyhow::Result<Vec<Report>> {
+fn stage_and_commit(mut plans: Vec<Plan<'_>>) -> crate::Result<Vec<Report>> {
     for i in 0..plans.len() {
         if let Err(e) = plans[i].stage() {
             for p in &plans[..=i] {
@@ -459,7 +477,7 @@ fn stage_and_commit(mut plans: Vec<Plan<'_>>) -> anyhow::Result<Vec<Report>> {
     plans.into_iter().map(Plan::commit).collect()
 }
 
-fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> anyhow::Result<()> {
+fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
     let shown = dir.shown().to_path_buf();
     dir.lock(exclusive, &mut || {
         if !quiet {
@@ -479,9 +497,9 @@ pub fn write_tree(
     files: &[(String, String)],
     force: bool,
     quiet: bool,
-) -> anyhow::Result<Report> {
+) -> crate::Result<Report> {
     let (root, created) = Dir::open_root(dir, true)?
-        .ok_or_else(|| anyhow::anyhow!("cannot create directory {}", dir.display()))?;
+        .ok_or_else(|| crate::Error::Tree(format!("cannot create directory {}", dir.display())))?;
     let result = lock(&root, true, quiet).and_then(|()| {
         let plan = plan(root.try_clone()?, files, force)?;
         stage_and_commit(vec![plan])
@@ -506,9 +524,9 @@ pub fn write_all(
     trees: &[(String, Vec<(String, String)>)],
     force: bool,
     quiet: bool,
-) -> anyhow::Result<Vec<Report>> {
+) -> crate::Result<Vec<Report>> {
     let (root, created) = Dir::open_root(top, true)?
-        .ok_or_else(|| anyhow::anyhow!("cannot create directory {}", top.display()))?;
+        .ok_or_else(|| crate::Error::Tree(format!("cannot create directory {}", top.display())))?;
     let mut made = Vec::new();
     let result = lock(&root, true, quiet).and_then(|()| {
         let mut plans = Vec::new();
@@ -552,7 +570,7 @@ pub fn write_all(
 }
 
 /// Subdirectories of `top` holding the tree of a profile that is not rendered any more.
-pub(super) fn stale_trees(top: &Dir, rendered: &BTreeSet<&str>) -> anyhow::Result<Vec<String>> {
+pub(super) fn stale_trees(top: &Dir, rendered: &BTreeSet<&str>) -> crate::Result<Vec<String>> {
     let mut out = Vec::new();
     for name in top.subdirs()? {
         if rendered.contains(name.as_str()) {

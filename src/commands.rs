@@ -1,0 +1,395 @@
+//! The subcommands as library calls. Each takes its request and returns what to print and
+//! whether there were findings; the binary reads the environment, prints, and maps the
+//! outcome to an exit code. Only `output` touches the tree.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Context as _;
+use crate::profile::{DirStore, ProfileStore, load::deployable};
+use crate::{Manifest, ProfileRef, Rendered, Request, Result, lint, output};
+
+/// What a command produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The command's result, for stdout.
+    pub stdout: String,
+    /// Progress notes, for stderr (left out with `--quiet`).
+    pub notes: Vec<String>,
+    /// Whether there were findings (drift, lint): exit 1.
+    pub findings: bool,
+}
+
+impl Outcome {
+    fn print(stdout: String) -> Self {
+        Outcome {
+            stdout,
+            ..Outcome::default()
+        }
+    }
+}
+
+/// `render`: one profile or all of them, to stdout, into a tree, or checked against a tree.
+#[derive(Debug, Clone)]
+pub struct RenderCommand<'a> {
+    /// `--profile`: a name or a `.toml` path; `None` renders every deployable profile.
+    pub profile: Option<&'a str>,
+    /// `--profiles-dir`.
+    pub profiles_dir: &'a Path,
+    /// `--out-dir`; `None` prints one stream.
+    pub out_dir: Option<&'a Path>,
+    /// `--check`: compare with the tree, write nothing.
+    pub check: bool,
+    /// `--set` overrides.
+    pub overrides: &'a [String],
+    /// `--allow-plaintext-secrets`.
+    pub allow_plaintext_secrets: bool,
+    /// `--force`.
+    pub force: bool,
+    /// `--quiet`: the tree writer says nothing while it waits for a lock.
+    pub quiet: bool,
+    /// The `MAGNETIQ_SECRET_*` environment.
+    pub env: &'a BTreeMap<String, String>,
+}
+
+impl RenderCommand<'_> {
+    /// Runs it. Everything is rendered in memory first: on any error, nothing is written.
+    pub fn run(&self) -> Result<Outcome> {
+        let rendered = match self.profile {
+            Some(profile) => {
+                let target = ProfileRef::resolve(profile, self.profiles_dir)?;
+                let store = DirStore::new(&target.dir);
+                vec![
+                    Request::new(&store, &target.name)
+                        .overrides(self.overrides)
+                        .env(self.env)
+                        .render()?,
+                ]
+            }
+            None => {
+                require_dir(self.profiles_dir)?;
+                render_all(&DirStore::new(self.profiles_dir), self.overrides, self.env)?
+            }
+        };
+        let Some(out_dir) = self.out_dir else {
+            let m = &rendered
+                .first()
+                .expect("a single render yields one manifest")
+                .manifest;
+            return Ok(Outcome::print(output::stream(m)));
+        };
+        if !self.check && !self.allow_plaintext_secrets {
+            refuse_plaintext(&rendered)?;
+        }
+        let trees: Vec<(String, Vec<(String, String)>)> = rendered
+            .iter()
+            .map(|r| (r.manifest.profile.clone(), output::tree(&r.manifest)))
+            .collect();
+        match (self.profile.is_some(), self.check) {
+            (false, true) => self.drift(out_dir, &output::check_all(out_dir, &trees)?),
+            (false, false) => Ok(Outcome {
+                notes: output::write_all(out_dir, &trees, self.force, self.quiet)?
+                    .iter()
+                    .map(|r| r.summary())
+                    .collect(),
+                ..Outcome::default()
+            }),
+            (true, true) => self.drift(out_dir, &[output::check_tree(out_dir, &trees[0].1)?]),
+            (true, false) => {
+                let r = output::write_tree(out_dir, &trees[0].1, self.force, self.quiet)?;
+                Ok(Outcome {
+                    notes: vec![r.summary()],
+                    ..Outcome::default()
+                })
+            }
+        }
+    }
+
+    /// The drift of every checked directory, each with the command that fixes it.
+    fn drift(&self, out_dir: &Path, drifts: &[output::Drift]) -> Result<Outcome> {
+        let mut report = String::new();
+        for drift in drifts.iter().filter(|d| !d.is_empty()) {
+            let mut fix = self.fix_command(out_dir);
+            // A directory magnetiq-gen never wrote needs --force to be written at all (not
+            // the top level of `--all`, which has no ownership list of its own).
+            let top_of_all = self.profile.is_none() && drift.dir == out_dir;
+            if !top_of_all
+                && drift.dir.is_dir()
+                && !drift.dir.join(output::OWNED_LIST).exists()
+                && std::fs::read_dir(&drift.dir)
+                    .with_context(|| format!("cannot list {}", drift.dir.display()))?
+                    .next()
+                    .is_some()
+            {
+                fix.push_str(" --force");
+            }
+            report.push_str(&drift.report(&fix));
+        }
+        if report.is_empty() {
+            return Ok(Outcome {
+                notes: vec![format!("{} is up to date", out_dir.display())],
+                ..Outcome::default()
+            });
+        }
+        Ok(Outcome {
+            stdout: report,
+            findings: true,
+            ..Outcome::default()
+        })
+    }
+
+    /// The command that brings `dir` up to date, for drift reports.
+    fn fix_command(&self, dir: &Path) -> String {
+        let mut cmd = String::from("magnetiq-gen render");
+        match self.profile {
+            Some(p) => cmd.push_str(&format!(" --profile {}", shell_quote(p))),
+            None => cmd.push_str(" --all"),
+        }
+        if self.profiles_dir != Path::new("profiles") {
+            cmd.push_str(&format!(
+                " --profiles-dir {}",
+                shell_quote(&self.profiles_dir.to_string_lossy())
+            ));
+        }
+        for s in self.overrides {
+            cmd.push_str(&format!(" --set {}", shell_quote(s)));
+        }
+        cmd.push_str(&format!(
+            " --out-dir {}",
+            shell_quote(&dir.to_string_lossy())
+        ));
+        cmd
+    }
+}
+
+/// A tree is meant to be committed: refuse to write `inline` secret values into one.
+fn refuse_plaintext(rendered: &[Rendered]) -> Result<()> {
+    let plain: Vec<&str> = rendered
+        .iter()
+        .filter(|r| r.plaintext_secrets)
+        .map(|r| r.manifest.profile.as_str())
+        .collect();
+    if plain.is_empty() {
+        return Ok(());
+    }
+    crate::fail!(
+        Input,
+        "refusing to write plain secret values into a tree (profile {}: secrets.mode = \"inline\"): \
+         a tree is meant to be committed. Render to stdout or through the ArgoCD plugin, switch \
+         to mode \"sealed\" or \"external-secrets\", or pass --allow-plaintext-secrets",
+        plain.join(", ")
+    )
+}
+
+/// `s` as one POSIX shell word: unchanged when it is plainly safe, else single-quoted (a
+/// quote inside becomes '\''), so a copied fix command never runs what a value smuggled in.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./=:@%+,".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Renders every deployable profile, on all cores; reports every failing profile.
+fn render_all(
+    store: &DirStore,
+    overrides: &[String],
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<Rendered>> {
+    let names = deployable(store);
+    if names.is_empty() {
+        crate::fail!(Input, "no deployable profiles in {}", store.dir().display());
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len());
+    let chunk = names.len().div_ceil(workers);
+    let results: Vec<(String, anyhow::Result<Rendered>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|n| {
+                            let request = Request::new(store as &dyn ProfileStore, n)
+                                .overrides(overrides)
+                                .env(env);
+                            (n.clone(), request.render())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("render threads do not panic"))
+            .collect()
+    });
+    let mut rendered = Vec::new();
+    let mut errors = Vec::new();
+    for (name, r) in results {
+        match r {
+            Ok(m) => rendered.push(m),
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        crate::fail!(
+            Input,
+            "{} of {} profiles cannot be rendered:\n\n{}",
+            errors.len(),
+            names.len(),
+            errors.join("\n")
+        );
+    }
+    Ok(rendered)
+}
+
+/// `cmp generate`: what the ArgoCD plugin sidecar runs, in the application's source
+/// directory. `plugin_env` holds ArgoCD's variables and the plugin's own settings only.
+pub fn cmp_generate(
+    plugin_env: &BTreeMap<String, String>,
+    secret_env: &BTreeMap<String, String>,
+) -> Result<Outcome> {
+    let request = crate::cmp::request(plugin_env)?;
+    let store = DirStore::new(&request.profiles_dir);
+    let rendered = Request::new(&store, &request.profile)
+        .overrides(&request.overrides)
+        .env(secret_env)
+        .render()?;
+    if rendered.plaintext_secrets {
+        crate::cmp::check_inline_allowed(plugin_env, &rendered.manifest)?;
+    }
+    // The Application that runs this plugin is not part of what the plugin deploys.
+    let objects: Vec<_> = rendered
+        .manifest
+        .objects_in_apply_order()
+        .into_iter()
+        .filter(|o| o.kind() != "Application")
+        .collect();
+    // With auto-prune, an empty render would delete the whole application: never succeed
+    // with nothing.
+    if objects.is_empty() {
+        crate::fail!(
+            Input,
+            "profile {} renders no objects; refusing to hand ArgoCD an empty set",
+            request.profile
+        );
+    }
+    Ok(Outcome::print(output::objects_stream(objects)))
+}
+
+/// `init`: writes the shipped profiles into DIR/profiles, refusing to overwrite anything.
+pub fn init(dir: &Path) -> Result<Outcome> {
+    let target: PathBuf = dir.join("profiles");
+    output::write_new_files(&target, crate::init::FILES)?;
+    Ok(Outcome {
+        notes: vec![format!(
+            "wrote {} files to {}; render with: magnetiq-gen render --profile production --profiles-dir {}",
+            crate::init::FILES.len(),
+            target.display(),
+            target.display()
+        )],
+        ..Outcome::default()
+    })
+}
+
+/// `lint`: what to lint and how.
+#[derive(Debug, Clone)]
+pub struct LintCommand<'a> {
+    /// `--profile`: lint the profile's fresh render.
+    pub profile: Option<&'a str>,
+    /// `--dir`: lint an existing tree.
+    pub dir: Option<&'a Path>,
+    /// `--profiles-dir`.
+    pub profiles_dir: &'a Path,
+    /// `--set` overrides.
+    pub overrides: &'a [String],
+    /// `--errors-only`.
+    pub errors_only: bool,
+    /// `--rules`: list the rules instead.
+    pub list_rules: bool,
+}
+
+impl LintCommand<'_> {
+    /// Runs it: findings are the command's result (exit 1).
+    pub fn run(&self) -> Result<Outcome> {
+        if self.list_rules {
+            let mut out = String::new();
+            for r in lint::rules() {
+                out.push_str(&format!(
+                    "{} {} {}\n  why: {}\n  fix: {}\n  see: {}\n\n",
+                    r.id, r.severity, r.title, r.explanation, r.fix, r.link
+                ));
+            }
+            return Ok(Outcome::print(out));
+        }
+        let objects = match (self.profile, self.dir) {
+            (_, Some(dir)) => lint::load_dir(dir)?,
+            (Some(profile), None) => {
+                let target = ProfileRef::resolve(profile, self.profiles_dir)?;
+                let store = DirStore::new(&target.dir);
+                let m = Request::new(&store, &target.name)
+                    .overrides(self.overrides)
+                    .render()?
+                    .manifest;
+                objects_of(&m)
+            }
+            (None, None) => crate::fail!(Input, "lint needs --profile or --dir"),
+        };
+        let mut findings = lint::lint(&objects);
+        if self.errors_only {
+            findings.retain(|f| f.rule.severity == lint::Severity::Error);
+        }
+        Ok(Outcome {
+            findings: !findings.is_empty(),
+            stdout: lint::report(&findings),
+            ..Outcome::default()
+        })
+    }
+}
+
+/// Every object of a manifest as JSON, with the file it is written to.
+pub fn objects_of(m: &Manifest) -> Vec<(String, serde_json::Value)> {
+    m.files
+        .iter()
+        .flat_map(|f| {
+            f.objects.iter().map(|o| {
+                (
+                    f.path.to_string(),
+                    serde_json::to_value(o).expect("objects serialize"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// A missing profiles directory is an error, not an empty list.
+pub fn require_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        crate::fail!(
+            Input,
+            "profiles directory {} does not exist (set it with --profiles-dir)",
+            dir.display()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quote_leaves_plain_words_and_quotes_the_rest() {
+        assert_eq!(shell_quote("k8s/prod-1"), "k8s/prod-1");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("x'$(rm -rf ~)'"), "'x'\\''$(rm -rf ~)'\\'''");
+        assert_eq!(shell_quote(""), "''");
+    }
+}
