@@ -7,6 +7,11 @@ use std::path::Path;
 use magnetiq_gen::lint::{self, Finding, Severity};
 use serde_json::{Value, json};
 
+#[path = "lint/catalog.rs"]
+mod catalog;
+#[path = "lint/profiles.rs"]
+mod profiles;
+
 type Objects = Vec<(String, Value)>;
 
 fn fixture(dir: &str) -> Objects {
@@ -118,7 +123,12 @@ fn every_rule_has_a_unique_id_and_complete_documentation() {
     assert!(rules.len() >= 18, "only {} rules", rules.len());
     for (i, r) in rules.iter().enumerate() {
         assert_eq!(r.id.code(), format!("MG{:03}", i + 1), "ids are sequential");
-        assert_eq!(r.id.doc().title, r.title, "{} looks up its own documentation", r.id);
+        assert_eq!(
+            r.id.doc().title,
+            r.title,
+            "{} looks up its own documentation",
+            r.id
+        );
         assert!(
             rules.iter().filter(|o| o.id == r.id).count() == 1,
             "{} twice",
@@ -1132,4 +1142,215 @@ fn the_rendered_production_tree_has_no_errors() {
         .cloned()
         .collect();
     assert!(errors.is_empty(), "{}", lint::report(&errors));
+}
+
+// --- custom resources and the objects they name (MG035-MG039) ----------------------------
+
+/// The clean tree, its backend Service labelled, with a ServiceMonitor for it.
+fn with_service_monitor(selector: &str, port: &str, namespace_selector: &str) -> Objects {
+    let mut set = with(|s| {
+        put(
+            obj(s, "Service", "backend"),
+            "/metadata/labels",
+            json!({"component": "backend"}),
+        )
+    });
+    set.extend(parse(
+        "backend/servicemonitor.yaml",
+        &format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {{name: backend, namespace: app}}\nspec:\n  selector: {{matchLabels: {{{selector}}}}}\n  {namespace_selector}\n  endpoints:\n  - {{port: {port}, path: /metrics, interval: 30s}}\n"
+        ),
+    ));
+    set
+}
+
+#[test]
+fn mg035_flags_a_servicemonitor_that_selects_no_service() {
+    // The pod label of the Service's spec.selector is not the Service's own label.
+    let set = with_service_monitor("app: backend", "http", "");
+    let f = assert_fires(&set, "MG035");
+    assert!(of(&f, "MG035")[0].message.contains("app=backend"));
+    // The right labels, in a namespace the ServiceMonitor does not look in.
+    let set = with_service_monitor(
+        "component: backend",
+        "http",
+        "namespaceSelector: {matchNames: [other]}",
+    );
+    assert_fires(&set, "MG035");
+}
+
+#[test]
+fn mg035_accepts_a_servicemonitor_that_selects_the_service_by_its_own_labels() {
+    assert_quiet(
+        &with_service_monitor("component: backend", "http", ""),
+        "MG035",
+    );
+    let any = "namespaceSelector: {any: true}";
+    assert_quiet(
+        &with_service_monitor("component: backend", "http", any),
+        "MG035",
+    );
+}
+
+#[test]
+fn mg036_flags_an_endpoint_port_that_is_not_a_named_service_port() {
+    // 8000 is the Service's port number, not its name.
+    let f = assert_fires(
+        &with_service_monitor("component: backend", "'8000'", ""),
+        "MG036",
+    );
+    assert!(of(&f, "MG036")[0].message.contains("\"8000\""));
+}
+
+#[test]
+fn mg036_accepts_the_name_of_a_service_port() {
+    assert_quiet(
+        &with_service_monitor("component: backend", "http", ""),
+        "MG036",
+    );
+}
+
+/// The clean tree with a backup RecurringJob for `job_group` and the data claim labelled
+/// with `pvc_labels`.
+fn with_backups(job_group: &str, pvc_labels: Value) -> Objects {
+    let mut set = with(|s| {
+        put(
+            obj(s, "PersistentVolumeClaim", "data"),
+            "/metadata/labels",
+            pvc_labels,
+        )
+    });
+    set.extend(parse(
+        "backup.yaml",
+        &format!(
+            "apiVersion: longhorn.io/v1beta2\nkind: RecurringJob\nmetadata: {{name: nightly, namespace: longhorn-system}}\nspec: {{name: nightly, task: backup, cron: '0 2 * * *', retain: 7, concurrency: 1, groups: [{job_group}]}}\n"
+        ),
+    ));
+    set
+}
+
+fn backup_labels(group: &str) -> Value {
+    let mut labels = serde_json::Map::new();
+    for key in magnetiq_gen::rules::backup_label_keys(group) {
+        labels.insert(key, json!("enabled"));
+    }
+    Value::Object(labels)
+}
+
+#[test]
+fn mg037_flags_a_recurring_job_group_no_claim_joins() {
+    let f = assert_fires(&with_backups("app-backup", json!({})), "MG037");
+    assert!(of(&f, "MG037")[0].message.contains("app-backup"));
+    // The group label without the source label: Longhorn never sees it.
+    let labels = json!({"recurring-job-group.longhorn.io/app-backup": "enabled"});
+    let f = assert_fires(&with_backups("app-backup", labels), "MG037");
+    assert!(
+        of(&f, "MG037")[0]
+            .message
+            .contains("claim data has the group label")
+    );
+}
+
+#[test]
+fn mg037_accepts_a_group_a_claim_joins_and_the_default_group() {
+    assert_quiet(
+        &with_backups("app-backup", backup_labels("app-backup")),
+        "MG037",
+    );
+    assert_quiet(&with_backups("default", json!({})), "MG037");
+}
+
+#[test]
+fn mg038_flags_a_claim_in_a_group_no_recurring_job_runs() {
+    let f = assert_fires(
+        &with_backups("nightly", backup_labels("app-backup")),
+        "MG038",
+    );
+    assert!(of(&f, "MG038")[0].message.contains("app-backup"));
+}
+
+#[test]
+fn mg038_accepts_a_claim_in_a_group_a_job_runs_and_the_default_group() {
+    assert_quiet(
+        &with_backups("app-backup", backup_labels("app-backup")),
+        "MG038",
+    );
+    assert_quiet(&with_backups("nightly", backup_labels("default")), "MG038");
+}
+
+fn external_secret(name: &str, target: &str) -> Objects {
+    parse(
+        "external-secret.yaml",
+        &format!(
+            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: {name}, namespace: app}}\nspec:\n  secretStoreRef: {{name: vault, kind: ClusterSecretStore}}\n  target: {target}\n"
+        ),
+    )
+}
+
+#[test]
+fn mg039_flags_a_secret_an_externalsecret_or_sealedsecret_also_writes() {
+    // The clean tree declares Secret `secrets`; the target name defaults to the ES's name.
+    let mut set = clean();
+    set.extend(external_secret("secrets", "{creationPolicy: Owner}"));
+    let f = assert_fires(&set, "MG039");
+    assert!(
+        of(&f, "MG039")[0]
+            .message
+            .contains("ExternalSecret secrets")
+    );
+    let mut set = clean();
+    set.extend(parse(
+        "sealed.yaml",
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: sealed, namespace: app}\nspec:\n  encryptedData: {K: AgB}\n  template: {metadata: {name: secrets}}\n",
+    ));
+    assert_fires(&set, "MG039");
+}
+
+#[test]
+fn mg039_accepts_another_target_name_and_a_merge_into_the_secret() {
+    let mut set = clean();
+    set.extend(external_secret("secrets", "{name: other}"));
+    assert_quiet(&set, "MG039");
+    let mut set = clean();
+    set.extend(external_secret("secrets", "{creationPolicy: Merge}"));
+    assert_quiet(&set, "MG039");
+}
+
+#[test]
+fn mg028_flags_a_secret_only_an_externalsecret_merges_into() {
+    // Merge writes into an existing Secret; it creates none, so the pods' Secret is missing.
+    let mut set = clean();
+    set.retain(|(_, v)| v["kind"] != "Secret");
+    set.extend(external_secret(
+        "es",
+        "{name: secrets, creationPolicy: Merge}",
+    ));
+    let f = assert_fires(&set, "MG028");
+    assert!(
+        of(&f, "MG028")
+            .iter()
+            .any(|f| f.message.contains("Secret secrets"))
+    );
+}
+
+#[test]
+fn mg028_accepts_a_secret_a_sealedsecret_creates_for_env_volume_and_envfrom() {
+    let mut set = clean();
+    set.retain(|(_, v)| v["kind"] != "Secret");
+    set.extend(parse(
+        "sealed.yaml",
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: secrets, namespace: app}\nspec:\n  encryptedData: {K: AgB}\n",
+    ));
+    let d = obj(&mut set, "Deployment", "backend");
+    put(
+        d,
+        "/spec/template/spec/volumes/1",
+        json!({"name": "s", "secret": {"secretName": "secrets"}}),
+    );
+    put(
+        d,
+        "/spec/template/spec/containers/0/env/0",
+        json!({"name": "K", "valueFrom": {"secretKeyRef": {"name": "secrets", "key": "K"}}}),
+    );
+    assert_quiet(&set, "MG028");
 }
