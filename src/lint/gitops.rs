@@ -76,6 +76,7 @@ impl<'a> Linter<'a> {
         })
     }
 
+    /// The Application whose deletion would cascade to `o`, when `o` lacks `Delete=false`.
     pub(super) fn unguarded_against_app_delete(&self, o: &Obj<'a>) -> Option<&Obj<'a>> {
         let app = self.finalizing_app()?;
         (!comma_list_has(

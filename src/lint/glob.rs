@@ -143,9 +143,6 @@ pub(super) fn glob_matches(pattern: &str, path: &str) -> Result<bool, String> {
     Ok(glob_ends(&items, s, starts)[s.len()])
 }
 
-/// Decodes a Secret's `data` value as the API server does (Go's standard base64 with
-/// padding, line breaks ignored); None when it is not valid base64, which the API server
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,8 @@ use super::value::{Obj, get_map, get_str, same_ns};
 use super::{Linter, Out, Rule};
 use crate::rules::is_placeholder;
 
+/// Decodes a Secret's `data` value as the API server does (Go's standard base64 with
+/// padding, line breaks ignored); None when it is not valid base64, which the API server
 /// would refuse. The one decoder for lint and import.
 pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
@@ -22,6 +24,7 @@ pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
     GO_STD.decode(compact).ok()
 }
 
+/// MG013 and MG014: a Secret's values, by key name only.
 pub(super) fn check_secret(o: &Obj<'_>, out: &mut Out) {
     let mut keys: Vec<&str> = Vec::new();
     let mut placeholders: Vec<&str> = Vec::new();
@@ -72,8 +75,6 @@ pub(super) fn check_secret(o: &Obj<'_>, out: &mut Out) {
         ));
     }
 }
-
-/// The Application whose deletion would cascade to `o`, when `o` lacks `Delete=false`.
 
 /// The name of the Secret an ExternalSecret or SealedSecret writes, when it writes one. An
 /// ExternalSecret's `spec.target.name` defaults to its own name; with `creationPolicy`
