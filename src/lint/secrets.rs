@@ -1,0 +1,123 @@
+//! Secrets: values in manifests (placeholders, plain values), and the objects that write a
+//! Secret (a manifest, an ExternalSecret, a SealedSecret) and must not compete for it.
+
+use serde_json::Value;
+
+use super::value::{Obj, get_map, get_str, same_ns};
+use super::{Linter, Out, Rule};
+use crate::rules::is_placeholder;
+
+/// Decodes a Secret's `data` value as the API server does (Go's standard base64 with
+/// padding, line breaks ignored); None when it is not valid base64, which the API server
+/// would refuse. The one decoder for lint and import.
+pub fn decode_secret_data(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    // Go's decoder ignores leftover bits in the last character; so does this one.
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    let compact: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    GO_STD.decode(compact).ok()
+}
+
+/// MG013 and MG014: a Secret's values, by key name only.
+pub(super) fn check_secret(o: &Obj<'_>, out: &mut Out) {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut placeholders: Vec<&str> = Vec::new();
+    if let Some(m) = get_map(o.v, &["stringData"]) {
+        for (k, v) in m {
+            keys.push(k);
+            let s = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            if is_placeholder(&s) {
+                placeholders.push(k);
+            }
+        }
+    }
+    if let Some(m) = get_map(o.v, &["data"]) {
+        for (k, v) in m {
+            keys.push(k);
+            let decoded = v
+                .as_str()
+                .and_then(decode_secret_data)
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            if v.is_null() || decoded.is_some_and(|d| is_placeholder(&d)) {
+                placeholders.push(k);
+            }
+        }
+    }
+    // Key names only: a finding must never carry a Secret's value.
+    if !placeholders.is_empty() {
+        out.push((
+            Rule::PlaceholderSecret,
+            format!(
+                "{} key(s) hold a placeholder or empty value: {}",
+                placeholders.len(),
+                placeholders.join(", ")
+            ),
+        ));
+    }
+    if !keys.is_empty() {
+        out.push((
+            Rule::SecretValuesInManifest,
+            format!(
+                "the manifest carries values for {} key(s): {}",
+                keys.len(),
+                keys.join(", ")
+            ),
+        ));
+    }
+}
+
+/// The name of the Secret an ExternalSecret or SealedSecret writes, when it writes one. An
+/// ExternalSecret's `spec.target.name` defaults to its own name; with `creationPolicy`
+/// `Merge` or `None` it writes into a Secret someone else creates, so it creates none.
+fn written_secret<'o>(o: &Obj<'o>) -> Option<&'o str> {
+    match o.kind {
+        "ExternalSecret" => {
+            let policy = get_str(o.v, &["spec", "target", "creationPolicy"]);
+            (!matches!(policy, Some("Merge" | "None")))
+                .then(|| get_str(o.v, &["spec", "target", "name"]).unwrap_or(o.name))
+        }
+        "SealedSecret" => {
+            Some(get_str(o.v, &["spec", "template", "metadata", "name"]).unwrap_or(o.name))
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Linter<'a> {
+    /// A Secret is in the set when declared, or when an ExternalSecret or SealedSecret in
+    /// the set creates it.
+    pub(super) fn has_secret(&self, ns: &str, name: &str) -> bool {
+        self.objs.iter().any(|o| {
+            same_ns(o.ns, ns)
+                && match o.kind {
+                    "Secret" => o.name == name,
+                    _ => written_secret(o) == Some(name),
+                }
+        })
+    }
+
+    /// MG039: a declared Secret that an ExternalSecret or SealedSecret also writes.
+    pub(super) fn check_secret_owners(&self, o: &Obj<'a>, out: &mut Out) {
+        for w in &self.objs {
+            if same_ns(w.ns, o.ns) && written_secret(w) == Some(o.name) {
+                out.push((
+                    Rule::SecretWithTwoOwners,
+                    format!(
+                        "{} {} also writes Secret {}: the manifest and the controller compete for it",
+                        w.kind, w.name, o.name
+                    ),
+                ));
+            }
+        }
+    }
+}
