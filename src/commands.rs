@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Context as _;
 use crate::profile::{DirStore, ProfileStore, load::deployable};
-use crate::{Manifest, ProfileRef, Rendered, Request, Result, lint, output};
+use crate::{ProfileRef, Rendered, Request, Result, lint, output};
 
 /// What a command produced.
 #[derive(Debug, Default)]
@@ -337,7 +337,7 @@ impl LintCommand<'_> {
                     .overrides(self.overrides)
                     .render()?
                     .manifest;
-                objects_of(&m)
+                lint::manifest_objects(&m)
             }
             (None, None) => crate::fail!(Input, "lint needs --profile or --dir"),
         };
@@ -351,21 +351,6 @@ impl LintCommand<'_> {
             ..Outcome::default()
         })
     }
-}
-
-/// Every object of a manifest as JSON, with the file it is written to.
-pub fn objects_of(m: &Manifest) -> Vec<(String, serde_json::Value)> {
-    m.files
-        .iter()
-        .flat_map(|f| {
-            f.objects.iter().map(|o| {
-                (
-                    f.path.to_string(),
-                    serde_json::to_value(o).expect("objects serialize"),
-                )
-            })
-        })
-        .collect()
 }
 
 /// A missing profiles directory is an error, not an empty list.

@@ -89,6 +89,9 @@ pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
     ),
 ];
 
+/// The value of both [`backup_label_keys`] labels on a PVC that joins a backup group.
+pub const BACKUP_LABEL_VALUE: &str = "enabled";
+
 /// The labels a PVC carries to join Longhorn backup group `group`: the builder sets them
 /// (`resources::ops::backup_labels`), validation refuses profile labels under these keys, and
 /// lint checks that the RecurringJob's groups match them. Longhorn copies a PVC's recurring-job

@@ -8,7 +8,7 @@ use crate::profile::types::check_cron;
 use crate::rules::backup_label_keys;
 
 /// The value Longhorn requires on both recurring-job labels (the builder writes it too).
-const ENABLED: &str = "enabled";
+use crate::rules::BACKUP_LABEL_VALUE as ENABLED;
 
 /// Longhorn's own group: it applies to every volume without recurring-job labels, so it
 /// needs no claim to carry it.

@@ -13,7 +13,7 @@ use crate::crds::monitoring::{Endpoint, ServiceMonitor, ServiceMonitorSpec};
 use crate::labels::{self, Component};
 use crate::names::Names;
 use crate::profile::Profile;
-use crate::rules::backup_label_keys;
+use crate::rules::{BACKUP_LABEL_VALUE, backup_label_keys};
 
 /// The labels a PVC carries to join the backup group. Longhorn copies a PVC's recurring-job
 /// labels to its volume only when the PVC also has `recurring-job.longhorn.io/source`.
@@ -23,7 +23,7 @@ pub fn backup_labels(p: &Profile) -> BTreeMap<String, String> {
     };
     backup_label_keys(&b.group)
         .into_iter()
-        .map(|k| (k, "enabled".to_string()))
+        .map(|k| (k, BACKUP_LABEL_VALUE.to_string()))
         .collect()
 }
 
