@@ -131,3 +131,24 @@ fn inline_secret_values_above_one_mebibyte_are_refused_without_printing_them() {
     );
     insta::assert_snapshot!("inline_secret_above_one_mebibyte", e);
 }
+
+#[test]
+fn the_readme_states_the_number_of_error_fixtures() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = " broken profiles in `tests/fixtures/errors/`";
+    let at = readme
+        .find(marker)
+        .expect("README.md no longer states how many error fixtures there are");
+    let stated: usize = readme[..at]
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number before the marker");
+    assert_eq!(
+        stated,
+        fixtures().len(),
+        "README.md states {stated} error fixtures; tests/fixtures/errors/ holds {}",
+        fixtures().len()
+    );
+}

@@ -316,7 +316,7 @@ pub struct Argocd {
 }
 
 /// Loads and validates profile `name` from `store`.
-pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Profile> {
+pub fn load(store: &dyn ProfileStore, name: &str) -> crate::Result<Profile> {
     load_with(store, name, &[])
 }
 
@@ -325,7 +325,7 @@ pub fn load_with(
     store: &dyn ProfileStore,
     name: &str,
     overrides: &[String],
-) -> anyhow::Result<Profile> {
+) -> crate::Result<Profile> {
     load_full(store, name, overrides, &BTreeMap::new())
 }
 
@@ -336,7 +336,7 @@ pub fn load_full(
     name: &str,
     overrides: &[String],
     env: &BTreeMap<String, String>,
-) -> anyhow::Result<Profile> {
+) -> crate::Result<Profile> {
     let loaded = load::load_with(store, name, overrides)?;
     validate::validate(loaded, env)
 }
