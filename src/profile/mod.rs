@@ -18,7 +18,7 @@ pub use load::{DirStore, MemStore, ProfileStore};
 pub use model::{
     AccessMode, ArgocdMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode,
 };
-pub use types::{DnsLabel, Image, Quantity};
+pub use types::{DnsLabel, HttpPath, Image, Quantity};
 
 /// A validated profile: everything rendering needs, all of it valid.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ pub struct Workload {
     /// Limits.
     pub limits: CpuMemory,
     /// Probe path.
-    pub probe_path: String,
+    pub probe_path: HttpPath,
     /// Liveness probe.
     pub liveness: Probe,
     /// Readiness probe.
@@ -254,7 +254,7 @@ pub struct Ingress {
     /// Timeout in seconds.
     pub proxy_timeout_seconds: i32,
     /// Backend paths.
-    pub backend_paths: Vec<(String, PathType)>,
+    pub backend_paths: Vec<(HttpPath, PathType)>,
     /// Extra annotations.
     pub annotations: BTreeMap<String, String>,
 }

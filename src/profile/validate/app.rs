@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::{self};
-use super::super::node::join;
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
 use crate::names::MAX_APP_NAME_LEN;
+use crate::profile::model;
+use crate::profile::node::join;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 use crate::rules::{LABELS_WRITTEN_BY_OTHERS, RESERVED_LABELS};
 
 pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {

@@ -1,9 +1,9 @@
 //! `[argocd]`: the Application.
 
-use super::super::model::{self};
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
+use crate::profile::model;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 
 pub(super) fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
     c.check("argocd.app_name", types::check_subdomain(&a.app_name));

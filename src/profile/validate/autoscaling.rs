@@ -1,9 +1,9 @@
 //! `[autoscaling]`: the frontend's HorizontalPodAutoscaler.
 
-use super::super::model::{self};
-use super::super::types::{self};
-use super::super::*;
 use super::Checker;
+use crate::profile::model;
+use crate::profile::types;
+use crate::profile::*;
 
 pub(super) fn check_autoscaling(
     c: &mut Checker<'_>,

@@ -1,10 +1,10 @@
 //! `[backup]`: the Longhorn RecurringJob.
 
-use super::super::model::{RawProfile, StorageProvider};
-use super::super::node::join;
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
+use crate::profile::model::{RawProfile, StorageProvider};
+use crate::profile::node::join;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 use crate::rules::backup_label_keys;
 
 pub(super) fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Backup> {

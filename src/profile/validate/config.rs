@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::super::model::RawProfile;
-use super::super::node::join;
-use super::super::types::{self};
 use super::Checker;
+use crate::profile::model::RawProfile;
+use crate::profile::node::join;
+use crate::profile::types;
 use crate::rules::DERIVED_CONFIG;
 
 pub(super) fn check_config(

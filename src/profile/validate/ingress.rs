@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::model::{self};
-use super::super::node::join;
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
+use crate::profile::model;
+use crate::profile::node::join;
+use crate::profile::types::HttpPath;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 use crate::rules::RESERVED_INGRESS_ANNOTATIONS;
 
 /// The most the API server accepts for one object's annotations, keys and values together.
@@ -50,17 +51,19 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         types::parse_range(i.proxy_timeout_seconds, 1, 3600, "proxy_timeout_seconds"),
     );
     let mut seen = BTreeSet::new();
+    let mut backend_paths = Vec::new();
     for (n, p) in i.backend_paths.iter().enumerate() {
         let path = format!("ingress.backend_paths[{n}].path");
-        if let Err(e) = types::check_http_path(&p.path) {
-            c.err(&path, e);
-        } else if p.path == "/" {
-            c.err(
+        match HttpPath::parse(&p.path) {
+            Err(e) => c.err(&path, e),
+            Ok(_) if p.path == "/" => c.err(
                 &path,
                 "\"/\" belongs to the frontend; route only the backend's own paths here",
-            );
-        } else if !seen.insert(p.path.clone()) {
-            c.err(&path, format!("{} is routed twice", p.path));
+            ),
+            Ok(_) if !seen.insert(p.path.clone()) => {
+                c.err(&path, format!("{} is routed twice", p.path));
+            }
+            Ok(parsed) => backend_paths.push((parsed, p.path_type)),
         }
     }
     let mut annotations = BTreeMap::new();
@@ -122,11 +125,7 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         tls_issuer,
         proxy_body_size: i.proxy_body_size.clone(),
         proxy_timeout_seconds: timeout?,
-        backend_paths: i
-            .backend_paths
-            .iter()
-            .map(|p| (p.path.clone(), p.path_type))
-            .collect(),
+        backend_paths,
         annotations,
     }))
 }

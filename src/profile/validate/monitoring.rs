@@ -1,15 +1,16 @@
 //! `[monitoring]`: the metrics endpoint and its ServiceMonitor.
 
-use super::super::model::RawProfile;
-use super::super::node::join;
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
+use crate::profile::model::RawProfile;
+use crate::profile::node::join;
+use crate::profile::types::HttpPath;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 use crate::rules::RESERVED_LABELS;
 
 pub(super) fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Monitoring> {
     let m = &raw.monitoring;
-    c.check("monitoring.path", types::check_http_path(&m.path));
+    let metrics_path = c.check("monitoring.path", HttpPath::parse(&m.path));
     let port = c.check("monitoring.port", types::parse_port(m.port));
     if m.port == raw.backend.port {
         c.err("monitoring.port", format!("{} is also the backend Service's http port; a Service cannot expose one port number twice", m.port));
@@ -61,7 +62,7 @@ pub(super) fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<
         }
     }
     Some(Monitoring {
-        path: m.path.clone(),
+        path: metrics_path?.into(),
         container_port: container_port?,
         port: port?,
         interval: m.interval.clone(),

@@ -1,9 +1,9 @@
 //! `[network_policy]`: the namespaces and ports the NetworkPolicies open.
 
-use super::super::model::{self};
-use super::super::types::{self, DnsLabel};
-use super::super::*;
 use super::Checker;
+use crate::profile::model;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
 
 pub(super) fn check_network_policy(
     c: &mut Checker<'_>,

@@ -1,9 +1,9 @@
 //! `[storage]` and `[database]`: the StorageClass, the two volumes, and the database URL.
 
-use super::super::model::{self, StorageProvider};
-use super::super::types::{self, Quantity, mount_point};
-use super::super::*;
 use super::Checker;
+use crate::profile::model::{self, StorageProvider};
+use crate::profile::types::{self, Quantity, mount_point};
+use crate::profile::*;
 
 pub(super) fn check_storage(
     c: &mut Checker<'_>,

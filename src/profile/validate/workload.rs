@@ -2,11 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use super::super::model::{self, RawProfile};
-use super::super::node::join;
-use super::super::types::{self, Image, Quantity, mount_point};
-use super::super::*;
 use super::Checker;
+use crate::profile::model::{self, RawProfile};
+use crate::profile::node::join;
+use crate::profile::types::HttpPath;
+use crate::profile::types::{self, Image, Quantity, mount_point};
+use crate::profile::*;
 use crate::rules::DERIVED_CONFIG;
 
 pub(super) fn check_workload(
@@ -70,9 +71,9 @@ pub(super) fn check_workload(
             );
         }
     }
-    c.check(
+    let probe_path = c.check(
         &format!("{at}.probes.path"),
-        types::check_http_path(&w.probes.path),
+        HttpPath::parse(&w.probes.path),
     );
     let liveness = check_probe(c, &format!("{at}.probes.liveness"), &w.probes.liveness);
     let readiness = check_probe(c, &format!("{at}.probes.readiness"), &w.probes.readiness);
@@ -131,7 +132,7 @@ pub(super) fn check_workload(
             cpu: limits_cpu?,
             memory: limits_mem?,
         },
-        probe_path: w.probes.path.clone(),
+        probe_path: probe_path?,
         liveness: liveness?,
         readiness: readiness?,
         startup: startup?,
