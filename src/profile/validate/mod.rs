@@ -100,6 +100,16 @@ pub fn validate(loaded: Loaded, env: &BTreeMap<String, String>) -> crate::Result
     }
 }
 
+/// The settings of an optional table: `Some(None)` when it is off, `None` when its checks
+/// failed.
+fn when<T>(enabled: bool, check: impl FnOnce() -> Option<T>) -> Option<Option<T>> {
+    if enabled {
+        check().map(Some)
+    } else {
+        Some(None)
+    }
+}
+
 fn check_profile(
     c: &mut Checker<'_>,
     name: &str,
@@ -164,26 +174,14 @@ fn check_profile(
     } else {
         Some(None)
     };
-    let autoscaling = if raw.autoscaling.enabled {
-        check_autoscaling(c, &raw.autoscaling).map(Some)
-    } else {
-        Some(None)
-    };
-    let backup = if raw.backup.enabled {
-        check_backup(c, &raw).map(Some)
-    } else {
-        Some(None)
-    };
-    let monitoring = if raw.monitoring.enabled {
-        check_monitoring(c, &raw).map(Some)
-    } else {
-        Some(None)
-    };
-    let network_policy = if raw.network_policy.enabled {
-        check_network_policy(c, &raw.network_policy).map(Some)
-    } else {
-        Some(None)
-    };
+    let autoscaling = when(raw.autoscaling.enabled, || {
+        check_autoscaling(c, &raw.autoscaling)
+    });
+    let backup = when(raw.backup.enabled, || check_backup(c, &raw));
+    let monitoring = when(raw.monitoring.enabled, || check_monitoring(c, &raw));
+    let network_policy = when(raw.network_policy.enabled, || {
+        check_network_policy(c, &raw.network_policy)
+    });
     let rbac = if raw.rbac.operator {
         for (i, g) in raw.rbac.operator_groups.iter().enumerate() {
             if g.trim().is_empty() {
@@ -199,11 +197,7 @@ fn check_profile(
     } else {
         None
     };
-    let argocd = if raw.argocd.enabled {
-        check_argocd(c, &raw.argocd).map(Some)
-    } else {
-        Some(None)
-    };
+    let argocd = when(raw.argocd.enabled, || check_argocd(c, &raw.argocd));
 
     Some(Profile {
         name: name.to_string(),
