@@ -74,15 +74,20 @@ pub(super) fn config_map(draft: &mut Draft, objects: &[(String, Json)]) {
                 Json::Bool(b) => b.to_string(),
                 _ => String::new(),
             };
-            match k.as_str() {
-                "APP_NAME" => draft.set("app.display_name", Value::String(v)),
-                "VERSION" => draft.set("app.version", Value::String(v)),
-                "ENVIRONMENT" => draft.set(
-                    "app.environment",
+            // Derived keys go back to the setting `rules::DERIVED_CONFIG` says they come from;
+            // only how each value is read is said here.
+            let source = DERIVED_CONFIG
+                .iter()
+                .find(|(d, _)| *d == k.as_str())
+                .map(|(_, from)| *from);
+            match (k.as_str(), source) {
+                ("APP_NAME" | "VERSION", Some(from)) => draft.set(from, Value::String(v)),
+                ("ENVIRONMENT", Some(from)) => draft.set(
+                    from,
                     Value::String(if v == "dev" { "development".into() } else { v }),
                 ),
-                "DEBUG" => draft.set("app.debug", Value::Boolean(v == "true")),
-                "DATABASE_URL" => {
+                ("DEBUG", Some(from)) => draft.set(from, Value::Boolean(v == "true")),
+                ("DATABASE_URL", Some(_)) => {
                     if let Some((driver, path)) = v.split_once(":///") {
                         let file = path.rsplit('/').next().unwrap_or("magnetiq.db").to_string();
                         draft.set("database.driver", Value::String(driver.to_string()));
@@ -94,8 +99,9 @@ pub(super) fn config_map(draft: &mut Draft, objects: &[(String, Json)]) {
                         }
                     }
                 }
-                k if DERIVED_CONFIG.iter().any(|(d, _)| *d == k) => {}
-                _ => {
+                // The ports come from the Deployments.
+                (_, Some(_)) => {}
+                (_, None) => {
                     config.insert(k.clone(), Value::String(v));
                 }
             }
