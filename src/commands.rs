@@ -208,7 +208,7 @@ fn render_all(
         .map_or(1, |n| n.get())
         .min(names.len());
     let chunk = names.len().div_ceil(workers);
-    let results: Vec<(String, anyhow::Result<Rendered>)> = std::thread::scope(|s| {
+    let results: Vec<(String, Result<Rendered>)> = std::thread::scope(|s| {
         let handles: Vec<_> = names
             .chunks(chunk)
             .map(|part| {

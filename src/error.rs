@@ -44,17 +44,6 @@ pub enum Error {
     },
 }
 
-// TEMPORARY bridge while profile loading and lint still return anyhow (issue 11 in progress;
-// removed when they return crate::Error). Keeps a profile error's spans.
-impl From<anyhow::Error> for Error {
-    fn from(e: anyhow::Error) -> Self {
-        match e.downcast::<ProfileError>() {
-            Ok(p) => Error::from(p),
-            Err(e) => Error::Input(format!("{e:#}")),
-        }
-    }
-}
-
 /// `Result` with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

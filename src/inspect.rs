@@ -168,8 +168,7 @@ pub fn show(
     name: &str,
     overrides: &[String],
     origin: bool,
-) -> anyhow::Result<String> {
-    // anyhow until profile loading returns crate::Error (issue 11, in progress).
+) -> crate::Result<String> {
     let loaded = load::load_with(store, name, overrides)?;
     let mut out = format!("# profile {name}, resolved (extends merged, references filled in)\n");
     emit_table(&mut out, &loaded.sources, &loaded.root, "", origin);

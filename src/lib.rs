@@ -132,13 +132,12 @@ impl<'a> Request<'a> {
     }
 
     /// Loads and validates the profile.
-    pub fn load(&self) -> anyhow::Result<Profile> {
-        // anyhow until profile loading returns crate::Error (issue 11, in progress).
+    pub fn load(&self) -> Result<Profile> {
         profile::load_full(self.store, self.profile, self.overrides, self.env)
     }
 
     /// Loads, validates and renders the profile.
-    pub fn render(&self) -> anyhow::Result<Rendered> {
+    pub fn render(&self) -> Result<Rendered> {
         let p = self.load()?;
         Ok(Rendered {
             manifest: resources::all(&p),
@@ -149,6 +148,6 @@ impl<'a> Request<'a> {
 
 /// Loads, validates and renders a profile from a store: `Request::new(store, name).render()`
 /// without the secret flag.
-pub fn render(store: &dyn profile::ProfileStore, name: &str) -> anyhow::Result<Manifest> {
+pub fn render(store: &dyn profile::ProfileStore, name: &str) -> Result<Manifest> {
     Ok(Request::new(store, name).render()?.manifest)
 }

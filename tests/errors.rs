@@ -141,3 +141,24 @@ fn render_full(
     let r = magnetiq_gen::Request::new(store, name).env(env).render()?;
     Ok((r.manifest, r.plaintext_secrets))
 }
+
+#[test]
+fn the_readme_states_the_number_of_error_fixtures() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = " broken profiles in `tests/fixtures/errors/`";
+    let at = readme
+        .find(marker)
+        .expect("README.md no longer states how many error fixtures there are");
+    let stated: usize = readme[..at]
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number before the marker");
+    assert_eq!(
+        stated,
+        fixtures().len(),
+        "README.md states {stated} error fixtures; tests/fixtures/errors/ holds {}",
+        fixtures().len()
+    );
+}

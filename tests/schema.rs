@@ -68,3 +68,113 @@ fn init_embeds_exactly_the_shipped_profiles() {
         "a file in profiles/ is not embedded for init"
     );
 }
+
+/// Keys example.toml shows only as commented-out lines, each with why setting it would
+/// change what the reference renders.
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 4] = [
+    (
+        "extends",
+        "the reference stands alone; a parent would be merged into it",
+    ),
+    (
+        "secrets.sealed",
+        "the reference uses mode = \"external-secrets\"",
+    ),
+    ("secrets.sealed.scope", "as secrets.sealed"),
+    ("secrets.sealed.encrypted", "as secrets.sealed"),
+];
+
+/// Every key path of the schema (`backend.probes.liveness.period_seconds`); array items
+/// and free-form tables (labels, config) add no names of their own.
+fn schema_keys() -> Vec<String> {
+    use serde_json::Value as Json;
+    let schema = magnetiq_gen::profile::schema::profile_schema();
+    let defs = schema["$defs"].as_object().unwrap();
+    fn walk(
+        defs: &'static serde_json::Map<String, Json>,
+        node: &'static Json,
+        path: &str,
+        out: &mut Vec<String>,
+    ) {
+        let node = magnetiq_gen::profile::schema::resolve_in(defs, node);
+        for (key, child) in node["properties"].as_object().into_iter().flatten() {
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            out.push(path.clone());
+            walk(defs, child, &path, out);
+        }
+        if node.get("items").is_some() {
+            walk(defs, &node["items"], path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(defs, schema, "", &mut out);
+    out
+}
+
+/// Whether `path` is set in `table` (through the first item of arrays of tables).
+fn is_set(table: &toml::Table, path: &str) -> bool {
+    let mut value = toml::Value::Table(table.clone());
+    for key in path.split('.') {
+        if let toml::Value::Array(items) = &value {
+            match items.first() {
+                Some(first) => value = first.clone(),
+                None => return false,
+            }
+        }
+        match value.get(key) {
+            Some(v) => value = v.clone(),
+            None => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn example_toml_documents_every_key_of_the_schema() {
+    let text = std::fs::read_to_string(profiles().join("example.toml")).unwrap();
+    let example: toml::Table = text.parse().unwrap();
+    let keys = schema_keys();
+    assert!(
+        keys.len() > 100,
+        "the schema walk found only {} keys",
+        keys.len()
+    );
+    let mut missing = Vec::new();
+    for key in &keys {
+        match COMMENTED_IN_EXAMPLE.iter().find(|(k, _)| k == key) {
+            Some(_) => {
+                let last = key.rsplit('.').next().unwrap();
+                let shown = text.lines().any(|l| {
+                    let l = l.trim_start();
+                    l.starts_with(&format!("# {last} =")) || l.starts_with(&format!("# [{key}]"))
+                });
+                assert!(
+                    !is_set(&example, key),
+                    "{key} is set in example.toml; drop it from COMMENTED_IN_EXAMPLE"
+                );
+                if !shown {
+                    missing.push(key.clone());
+                }
+            }
+            None if !is_set(&example, key) => missing.push(key.clone()),
+            None => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "profiles/example.toml does not document: {}",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn example_toml_is_a_valid_profile() {
+    let store = magnetiq_gen::profile::DirStore::new(profiles());
+    if let Err(e) = magnetiq_gen::profile::load(&store, "example") {
+        panic!("profiles/example.toml does not validate:\n{e}");
+    }
+}

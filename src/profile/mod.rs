@@ -18,7 +18,7 @@ pub use load::{DirStore, MemStore, ProfileStore};
 pub use model::{
     AccessMode, ArgocdMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode,
 };
-pub use types::{DnsLabel, Image, Quantity};
+pub use types::{DnsLabel, HttpPath, Image, Quantity};
 
 /// A validated profile: everything rendering needs, all of it valid.
 #[derive(Debug, Clone)]
@@ -86,7 +86,7 @@ pub struct Workload {
     /// Limits.
     pub limits: CpuMemory,
     /// Probe path.
-    pub probe_path: String,
+    pub probe_path: HttpPath,
     /// Liveness probe.
     pub liveness: Probe,
     /// Readiness probe.
@@ -254,7 +254,7 @@ pub struct Ingress {
     /// Timeout in seconds.
     pub proxy_timeout_seconds: i32,
     /// Backend paths.
-    pub backend_paths: Vec<(String, PathType)>,
+    pub backend_paths: Vec<(HttpPath, PathType)>,
     /// Extra annotations.
     pub annotations: BTreeMap<String, String>,
 }
@@ -316,7 +316,7 @@ pub struct Argocd {
 }
 
 /// Loads and validates profile `name` from `store`.
-pub fn load(store: &dyn ProfileStore, name: &str) -> anyhow::Result<Profile> {
+pub fn load(store: &dyn ProfileStore, name: &str) -> crate::Result<Profile> {
     load_with(store, name, &[])
 }
 
@@ -325,7 +325,7 @@ pub fn load_with(
     store: &dyn ProfileStore,
     name: &str,
     overrides: &[String],
-) -> anyhow::Result<Profile> {
+) -> crate::Result<Profile> {
     load_full(store, name, overrides, &BTreeMap::new())
 }
 
@@ -336,7 +336,7 @@ pub fn load_full(
     name: &str,
     overrides: &[String],
     env: &BTreeMap<String, String>,
-) -> anyhow::Result<Profile> {
+) -> crate::Result<Profile> {
     let loaded = load::load_with(store, name, overrides)?;
     validate::validate(loaded, env)
 }

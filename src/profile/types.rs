@@ -331,19 +331,51 @@ impl Image {
     }
 }
 
-/// Checks an HTTP path for probes and ingress rules.
-pub fn check_http_path(s: &str) -> Result<(), String> {
-    if !s.starts_with('/') {
-        return Err(format!("{s:?} must start with '/'"));
+/// An HTTP path for probes and ingress rules: starts with '/', and holds no whitespace,
+/// control characters, query, fragment, braces, backslashes or quotes. Reads as a `&str`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HttpPath(String);
+
+impl HttpPath {
+    /// Checks `s` as a path; the error says what is wrong.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if !s.starts_with('/') {
+            return Err(format!("{s:?} must start with '/'"));
+        }
+        if let Some(c) = s.chars().find(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '{' | '}' | '\\' | '"')
+        }) {
+            return Err(format!(
+                "{s:?} contains {c:?}, which has no place in a path"
+            ));
+        }
+        Ok(HttpPath(s.to_string()))
     }
-    if let Some(c) = s.chars().find(|c| {
-        c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '{' | '}' | '\\' | '"')
-    }) {
-        return Err(format!(
-            "{s:?} contains {c:?}, which has no place in a path"
-        ));
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    Ok(())
+}
+
+impl std::ops::Deref for HttpPath {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HttpPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<HttpPath> for String {
+    fn from(p: HttpPath) -> String {
+        p.0
+    }
 }
 
 /// Checks a Git repository URL as ArgoCD accepts it.

@@ -27,9 +27,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 
+mod graph;
+
 use super::node::{self, Node, Segment, Value};
 use crate::report::{Diagnostic, did_you_mean};
 use crate::source::Loc;
+use graph::Graph;
 
 /// Longest value a template may produce. Profile values are names, hosts, URLs and small
 /// JSON lists; 64 KiB is far beyond any of them and far below the 1 MiB ConfigMap limit.
@@ -159,69 +162,10 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
 
     // Check references first, so an unknown one gets a precise message with a suggestion.
     let known = known_paths(root);
-    let mut diagnostics = Vec::new();
-    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
-    let mut compiled = Vec::with_capacity(templates.len());
-    for t in &templates {
-        if let Err(why) = references_only(&t.source) {
-            diagnostics.push(
-                Diagnostic::new(Some(t.loc.clone()), t.path.clone(), why).with_help(
-                    "a profile value may only refer to other values, like {{ app.domain }}, \
-                     optionally with |lower, |upper or |trim",
-                ),
-            );
-            references.push(Vec::new());
-            continue;
-        }
-        let code = code_chars(&t.source);
-        if code > MAX_CODE_CHARS {
-            diagnostics.push(Diagnostic::new(
-                Some(t.loc.clone()),
-                t.path.clone(),
-                format!(
-                    "shorten the template: it has {code} characters of code inside {{{{ }}}} and {{% %}}, more than the {MAX_CODE_CHARS} a value may have"
-                ),
-            ));
-            references.push(Vec::new());
-            continue;
-        }
-        match env.template_from_str(&t.source) {
-            Err(e) => {
-                diagnostics.push(Diagnostic::new(
-                    Some(t.loc.clone()),
-                    t.path.clone(),
-                    format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
-                ));
-                references.push(Vec::new());
-            }
-            Ok(compiled_template) => {
-                let mut vars: Vec<String> = compiled_template
-                    .undeclared_variables(true)
-                    .into_iter()
-                    .collect();
-                vars.sort();
-                for var in &vars {
-                    if !known.contains(var.as_str()) {
-                        let mut d = Diagnostic::new(
-                            Some(t.loc.clone()),
-                            t.path.clone(),
-                            format!("unknown reference `{var}` in {}", quote_short(&t.source)),
-                        );
-                        if let Some(s) = did_you_mean(var, known.iter().map(String::as_str)) {
-                            d = d.with_help(format!("did you mean `{s}`?"));
-                        }
-                        diagnostics.push(d);
-                    }
-                }
-                references.push(vars);
-                compiled.push(compiled_template);
-            }
-        }
-    }
-    // From here on every template compiled, so `compiled[i]` is template `i`.
-    if !diagnostics.is_empty() {
-        return diagnostics;
-    }
+    let (references, compiled) = match compile_all(&env, &templates, &known) {
+        Ok(both) => both,
+        Err(diagnostics) => return diagnostics,
+    };
 
     let graph = Graph::new(&templates, &references);
     let order = graph.components();
@@ -241,6 +185,7 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
     let mut sequence: Vec<usize> = (0..templates.len()).collect();
     sequence.sort_by_key(|&i| (level[i], i));
 
+    let mut diagnostics = Vec::new();
     let mut cache: HashMap<String, minijinja::Value> = HashMap::new();
     let mut fuel_used: u64 = 0;
     let mut bytes_used: usize = 0;
@@ -314,6 +259,83 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
         }
     }
     diagnostics
+}
+
+/// The references of each template, and the compiled templates, in the same order.
+type Compiled<'e> = (Vec<Vec<String>>, Vec<minijinja::Template<'e, 'e>>);
+
+/// Compiles every template and lists the references each makes; every problem (a statement
+/// or literal, too much code, a syntax error, an unknown reference) is reported. On success,
+/// `compiled[i]` is template `i`.
+fn compile_all<'e>(
+    env: &'e Environment<'e>,
+    templates: &'e [Template],
+    known: &BTreeSet<String>,
+) -> Result<Compiled<'e>, Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut references: Vec<Vec<String>> = Vec::with_capacity(templates.len());
+    let mut compiled = Vec::with_capacity(templates.len());
+    for t in templates {
+        if let Err(why) = references_only(&t.source) {
+            diagnostics.push(
+                Diagnostic::new(Some(t.loc.clone()), t.path.clone(), why).with_help(
+                    "a profile value may only refer to other values, like {{ app.domain }}, \
+                     optionally with |lower, |upper or |trim",
+                ),
+            );
+            references.push(Vec::new());
+            continue;
+        }
+        let code = code_chars(&t.source);
+        if code > MAX_CODE_CHARS {
+            diagnostics.push(Diagnostic::new(
+                Some(t.loc.clone()),
+                t.path.clone(),
+                format!(
+                    "shorten the template: it has {code} characters of code inside {{{{ }}}} and {{% %}}, more than the {MAX_CODE_CHARS} a value may have"
+                ),
+            ));
+            references.push(Vec::new());
+            continue;
+        }
+        match env.template_from_str(&t.source) {
+            Err(e) => {
+                diagnostics.push(Diagnostic::new(
+                    Some(t.loc.clone()),
+                    t.path.clone(),
+                    format!("invalid template: {}", e.detail().unwrap_or(&e.to_string())),
+                ));
+                references.push(Vec::new());
+            }
+            Ok(compiled_template) => {
+                let mut vars: Vec<String> = compiled_template
+                    .undeclared_variables(true)
+                    .into_iter()
+                    .collect();
+                vars.sort();
+                for var in &vars {
+                    if !known.contains(var.as_str()) {
+                        let mut d = Diagnostic::new(
+                            Some(t.loc.clone()),
+                            t.path.clone(),
+                            format!("unknown reference `{var}` in {}", quote_short(&t.source)),
+                        );
+                        if let Some(s) = did_you_mean(var, known.iter().map(String::as_str)) {
+                            d = d.with_help(format!("did you mean `{s}`?"));
+                        }
+                        diagnostics.push(d);
+                    }
+                }
+                references.push(vars);
+                compiled.push(compiled_template);
+            }
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok((references, compiled))
+    } else {
+        Err(diagnostics)
+    }
 }
 
 /// Fails when `value` cannot print in `budget` bytes: every item of a sequence or map prints
@@ -436,164 +458,6 @@ fn context(
         at.children.clear();
     }
     build(top)
-}
-
-/// The dependency graph: node `i < n` is template `i`, the rest are the tables and arrays
-/// that hold templates. Edges point from a node to what it needs first.
-struct Graph {
-    templates: usize,
-    edges: Vec<Vec<usize>>,
-}
-
-impl Graph {
-    fn new(templates: &[Template], references: &[Vec<String>]) -> Self {
-        let n = templates.len();
-        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
-        let mut ids: HashMap<String, usize> = HashMap::with_capacity(n * 2);
-        for (i, t) in templates.iter().enumerate() {
-            ids.insert(t.path.clone(), i);
-        }
-        // A table (or array) needs every template inside it: link each template to its
-        // parent, each new parent to its own, stopping at the first parent already linked.
-        for (i, t) in templates.iter().enumerate() {
-            let mut child = i;
-            for depth in (1..t.segments.len()).rev() {
-                let key = node::path_string(&t.segments[..depth]);
-                match ids.get(&key) {
-                    Some(&group) => {
-                        edges[group].push(child);
-                        break;
-                    }
-                    None => {
-                        let group = edges.len();
-                        edges.push(vec![child]);
-                        ids.insert(key, group);
-                        child = group;
-                    }
-                }
-            }
-        }
-        // A template needs what its references name: the template or table at that path,
-        // or the template the path runs into.
-        for (i, refs) in references.iter().enumerate() {
-            for reference in refs {
-                let mut key = String::new();
-                let keys: Vec<&str> = reference.split('.').collect();
-                for (depth, k) in keys.iter().enumerate() {
-                    key = node::join(&key, k);
-                    match ids.get(&key) {
-                        Some(&target) if target < n || depth + 1 == keys.len() => {
-                            edges[i].push(target);
-                            break;
-                        }
-                        Some(_) => {}
-                        None => break,
-                    }
-                }
-            }
-        }
-        Graph {
-            templates: n,
-            edges,
-        }
-    }
-
-    /// Strongly connected components (Tarjan, without recursion: a chain of references is
-    /// as long as the profile makes it), each dependencies first. Returns the component of
-    /// every node and the components in that order.
-    fn components(&self) -> Components {
-        let count = self.edges.len();
-        let mut index = vec![usize::MAX; count];
-        let mut low = vec![0; count];
-        let mut on_stack = vec![false; count];
-        let mut stack = Vec::new();
-        let mut component = vec![usize::MAX; count];
-        let mut sizes = Vec::new();
-        let mut order = Vec::new();
-        let mut next = 0;
-        for start in 0..count {
-            if index[start] != usize::MAX {
-                continue;
-            }
-            // (node, next edge to look at)
-            let mut work = vec![(start, 0usize)];
-            index[start] = next;
-            low[start] = next;
-            next += 1;
-            stack.push(start);
-            on_stack[start] = true;
-            while let Some(&(v, e)) = work.last() {
-                if let Some(&w) = self.edges[v].get(e) {
-                    if let Some(top) = work.last_mut() {
-                        top.1 += 1;
-                    }
-                    if index[w] == usize::MAX {
-                        index[w] = next;
-                        low[w] = next;
-                        next += 1;
-                        stack.push(w);
-                        on_stack[w] = true;
-                        work.push((w, 0));
-                    } else if on_stack[w] {
-                        low[v] = low[v].min(index[w]);
-                    }
-                    continue;
-                }
-                work.pop();
-                if let Some(&(parent, _)) = work.last() {
-                    low[parent] = low[parent].min(low[v]);
-                }
-                if low[v] == index[v] {
-                    let id = sizes.len();
-                    let mut size = 0;
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        component[w] = id;
-                        order.push(w);
-                        size += 1;
-                        if w == v {
-                            break;
-                        }
-                    }
-                    sizes.push(size);
-                }
-            }
-        }
-        Components {
-            of: component,
-            sizes,
-            order,
-        }
-    }
-
-    /// Whether template `t` needs itself, directly or through others.
-    fn on_cycle(&self, t: usize, c: &Components) -> bool {
-        c.sizes[c.of[t]] > 1 || self.edges[t].contains(&t)
-    }
-
-    /// The level of each template: 0 when it reads no template, else one more than the
-    /// highest level it reads. Needs an acyclic graph.
-    fn levels(&self, c: &Components) -> Vec<usize> {
-        // The level at which each node's value is final.
-        let mut done: Vec<usize> = vec![0; self.edges.len()];
-        for &v in &c.order {
-            let highest = self.edges[v].iter().map(|&w| done[w]).max();
-            done[v] = if v < self.templates {
-                highest.map_or(0, |h| h + 1)
-            } else {
-                highest.unwrap_or(0)
-            };
-        }
-        done.truncate(self.templates);
-        done
-    }
-}
-
-/// Tarjan's result: the component of each node, component sizes, nodes dependencies first.
-struct Components {
-    of: Vec<usize>,
-    sizes: Vec<usize>,
-    order: Vec<usize>,
 }
 
 fn cycle_diagnostic(t: &Template) -> Diagnostic {

@@ -1,0 +1,102 @@
+//! Ingress and NetworkPolicies.
+
+use serde_json::Value as Json;
+use toml::{Table, Value};
+
+use super::{Draft, i, of_kind, s};
+use crate::names::Names;
+
+/// The Ingress: `[ingress]` and `app.domain`.
+pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
+    for (_, ing) in of_kind(objects, "Ingress") {
+        draft.found.insert("ingress");
+        let ann = &ing["metadata"]["annotations"];
+        if let Some(issuer) = s(ann, &["cert-manager.io/cluster-issuer"]) {
+            draft.set("ingress.cluster_issuer", Value::String(issuer));
+            draft.set("ingress.tls", Value::Boolean(true));
+        }
+        if let Some(size) = s(ann, &["nginx.ingress.kubernetes.io/proxy-body-size"]) {
+            draft.set("ingress.proxy_body_size", Value::String(size));
+        }
+        if let Some(t) =
+            s(ann, &["nginx.ingress.kubernetes.io/proxy-read-timeout"]).and_then(|t| t.parse().ok())
+        {
+            draft.set("ingress.proxy_timeout_seconds", Value::Integer(t));
+        }
+        if ann
+            .get("nginx.ingress.kubernetes.io/rewrite-target")
+            .is_some()
+        {
+            draft.differences.push(
+                "Ingress: rewrite-target is dropped; it would send every request to \"/\"".into(),
+            );
+        }
+        if ann
+            .get("nginx.ingress.kubernetes.io/proxy-connect-timeout")
+            .is_some()
+        {
+            draft.differences.push(
+                "Ingress: proxy-connect-timeout is dropped; nginx caps it at 75 seconds".into(),
+            );
+        }
+        match s(ing, &["spec", "ingressClassName"]) {
+            Some(c) => draft.set("ingress.class_name", Value::String(c)),
+            None => draft.differences.push("Ingress: gets ingressClassName (from ingress.class_name, \"nginx\"); without one it is served only if the cluster has a default class".into()),
+        }
+        if let Some(rule) = ing["spec"]["rules"].as_array().and_then(|r| r.first()) {
+            if let Some(host) = s(rule, &["host"]) {
+                draft.set("app.domain", Value::String(host.clone()));
+                draft.set("ingress.host", Value::String(host));
+            }
+            let backend = draft.app_name.as_ref().map(|n| Names::new(n, "").backend);
+            let paths: Vec<Value> = rule["http"]["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|x| s(x, &["backend", "service", "name"]) == backend)
+                .filter_map(|x| {
+                    let mut t = Table::new();
+                    t.insert("path".into(), Value::String(s(x, &["path"])?));
+                    t.insert(
+                        "type".into(),
+                        Value::String(s(x, &["pathType"]).unwrap_or_else(|| "Prefix".into())),
+                    );
+                    Some(Value::Table(t))
+                })
+                .collect();
+            draft.set("ingress.backend_paths", Value::Array(paths));
+        }
+    }
+}
+
+/// The NetworkPolicies: `[network_policy]`.
+pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
+    for (_, np) in of_kind(objects, "NetworkPolicy") {
+        draft.found.insert("network_policy");
+        let mut ports = Vec::new();
+        for rule in np["spec"]["egress"].as_array().into_iter().flatten() {
+            for port in rule["ports"].as_array().into_iter().flatten() {
+                if let Some(n) = i(port, &["port"]).filter(|n| *n != 53)
+                    && !ports.contains(&Value::Integer(n))
+                {
+                    ports.push(Value::Integer(n));
+                }
+            }
+        }
+        draft.set("network_policy.backend_egress_ports", Value::Array(ports));
+        for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
+            for peer in rule["from"].as_array().into_iter().flatten() {
+                let labels = &peer["namespaceSelector"]["matchLabels"];
+                if let Some(ns) =
+                    s(labels, &["kubernetes.io/metadata.name"]).or_else(|| s(labels, &["name"]))
+                {
+                    draft.set(
+                        "network_policy.ingress_controller_namespace",
+                        Value::String(ns),
+                    );
+                }
+            }
+        }
+        draft.differences.push("NetworkPolicy: DNS egress goes to the DNS namespace, external egress is an ipBlock, namespaces are selected by kubernetes.io/metadata.name, and the frontend gets a policy of its own".into());
+    }
+}

@@ -1,0 +1,110 @@
+//! Reading a profile: find the file, follow `extends`, merge, apply `--set` overrides,
+//! resolve `{{ }}` references, and hand the result to serde. Every problem is reported with
+//! its position.
+//!
+//! The steps, one file each: [`store`] (where files come from), [`extends`] (parse each
+//! file, follow and merge the chain), [`set`] (overrides), [`de`] (the tree into the typed
+//! model, with serde's refusals turned into positioned diagnostics).
+
+mod de;
+mod extends;
+mod set;
+mod store;
+
+pub use extends::{chain, deployable};
+pub use store::{DirStore, MemStore, ProfileStore};
+
+use super::model::RawProfile;
+use super::node::Node;
+use super::template;
+use crate::error::Error;
+use crate::report::{Diagnostic, ProfileError};
+use crate::source::Sources;
+
+/// Largest profile file read; anything bigger is surely not a hand-written profile.
+pub const MAX_PROFILE_BYTES: usize = 1 << 20;
+/// Longest `extends` chain followed.
+const MAX_EXTENDS_DEPTH: usize = 16;
+/// Most keys in a `--set` key path; the deepest profile key has five.
+pub const MAX_SET_DEPTH: usize = 32;
+
+/// A profile read, merged and templated, not yet validated.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The profile's name.
+    pub name: String,
+    /// Every file read.
+    pub sources: Sources,
+    /// The merged, templated tree (positions of every value).
+    pub root: Node,
+    /// The typed form.
+    pub raw: RawProfile,
+    /// Problems already found (unknown keys, dropped from `raw`), to report with the rest.
+    pub pending: Vec<Diagnostic>,
+}
+
+/// Whether `name` may name a profile: a plain file name, so `extends` cannot leave the
+/// profiles directory.
+pub fn is_valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !name.starts_with('.')
+}
+
+/// Reads profile `name` from `store` with its `extends` chain.
+pub fn load(store: &dyn ProfileStore, name: &str) -> crate::Result<Loaded> {
+    load_with(store, name, &[])
+}
+
+/// Reads profile `name` with its `extends` chain, then applies `overrides`
+/// (`key.path=value`, as given to `--set`) on top, before references are resolved.
+pub fn load_with(
+    store: &dyn ProfileStore,
+    name: &str,
+    overrides: &[String],
+) -> crate::Result<Loaded> {
+    if !is_valid_profile_name(name) {
+        return Err(Error::Input(format!(
+            "{name:?} is not a profile name (letters, digits, '-', '_' and '.'; no path)"
+        )));
+    }
+    let mut sources = Sources::default();
+    let chain = extends::read_chain(store, name, &mut sources)?;
+    let mut root = extends::merge_chain(chain);
+
+    let diagnostics: Vec<Diagnostic> = overrides
+        .iter()
+        .filter_map(|text| set::apply_override(&mut sources, &mut root, text).err())
+        .collect();
+    if !diagnostics.is_empty() {
+        return Err(many(name, sources, diagnostics));
+    }
+
+    let template_problems = template::resolve(&mut root);
+    match de::to_raw(&mut root, template_problems) {
+        Ok((raw, pending)) => Ok(Loaded {
+            name: name.to_string(),
+            sources,
+            root,
+            raw,
+            pending,
+        }),
+        Err(all) => Err(many(name, sources, all)),
+    }
+}
+
+fn one(profile: &str, sources: Sources, d: Diagnostic) -> Error {
+    many(profile, sources, vec![d])
+}
+
+fn many(profile: &str, sources: Sources, diagnostics: Vec<Diagnostic>) -> Error {
+    ProfileError {
+        profile: profile.to_string(),
+        sources,
+        diagnostics,
+    }
+    .into()
+}

@@ -1,0 +1,131 @@
+//! `[ingress]`: host, TLS, proxy settings, backend paths and annotations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Checker;
+use crate::profile::model;
+use crate::profile::node::join;
+use crate::profile::types::HttpPath;
+use crate::profile::types::{self, DnsLabel};
+use crate::profile::*;
+use crate::rules::RESERVED_INGRESS_ANNOTATIONS;
+
+/// The most the API server accepts for one object's annotations, keys and values together.
+const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
+
+pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<Option<Ingress>> {
+    c.check(
+        "ingress.class_name",
+        DnsLabel::parse(&i.class_name).map(|_| ()),
+    );
+    c.check("ingress.host", types::check_host(&i.host));
+    let tls_issuer = if i.tls {
+        if i.cluster_issuer.is_empty() {
+            c.err(
+                "ingress.cluster_issuer",
+                "TLS is on, so a cert-manager ClusterIssuer must be named",
+            );
+        } else {
+            c.check(
+                "ingress.cluster_issuer",
+                types::check_subdomain(&i.cluster_issuer),
+            );
+        }
+        Some(i.cluster_issuer.clone())
+    } else {
+        None
+    };
+    let size_ok = {
+        let digits = i
+            .proxy_body_size
+            .trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+        !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && i.proxy_body_size.len() - digits.len() <= 1
+    };
+    if !size_ok {
+        c.err("ingress.proxy_body_size", format!("{:?} is not an nginx size; write a number with an optional k, m or g suffix, like 50m", i.proxy_body_size));
+    }
+    let timeout = c.check(
+        "ingress.proxy_timeout_seconds",
+        types::parse_range(i.proxy_timeout_seconds, 1, 3600, "proxy_timeout_seconds"),
+    );
+    let mut seen = BTreeSet::new();
+    let mut backend_paths = Vec::new();
+    for (n, p) in i.backend_paths.iter().enumerate() {
+        let path = format!("ingress.backend_paths[{n}].path");
+        match HttpPath::parse(&p.path) {
+            Err(e) => c.err(&path, e),
+            Ok(_) if p.path == "/" => c.err(
+                &path,
+                "\"/\" belongs to the frontend; route only the backend's own paths here",
+            ),
+            Ok(_) if !seen.insert(p.path.clone()) => {
+                c.err(&path, format!("{} is routed twice", p.path));
+            }
+            Ok(parsed) => backend_paths.push((parsed, p.path_type)),
+        }
+    }
+    let mut annotations = BTreeMap::new();
+    for (k, v) in &i.annotations {
+        let path = join("ingress.annotations", k);
+        if k == "nginx.ingress.kubernetes.io/rewrite-target" {
+            c.err_help(
+                &path,
+                "rewrite-target applies to every path of the Ingress: with \"/\" every API call and every frontend asset would reach the pods as \"/\"",
+                "remove it; the backend serves /api, /docs and /health under their own paths",
+            );
+            continue;
+        }
+        if let Some((_, setting)) = RESERVED_INGRESS_ANNOTATIONS
+            .iter()
+            .find(|(key, _)| key == k)
+        {
+            c.err_help(
+                &path,
+                format!("{k} conflicts with what magnetiq-gen renders from {setting}; a value here would be replaced or refused"),
+                format!("remove it and set {setting} instead"),
+            );
+            continue;
+        }
+        if let Err(e) = types::check_label_key(k) {
+            c.err(&path, format!("not an annotation key: {e}"));
+        }
+        annotations.insert(k.clone(), v.clone());
+    }
+    // The API server refuses an object whose annotations, keys and values together, exceed
+    // 256 KiB. Counting every reserved key with its longest value over-counts by a few bytes.
+    let generated: usize = RESERVED_INGRESS_ANNOTATIONS
+        .iter()
+        .map(|(k, _)| k.len())
+        .sum::<usize>()
+        + i.proxy_body_size.len()
+        + 2 * i.proxy_timeout_seconds.to_string().len()
+        + i.cluster_issuer.len()
+        + i.class_name.len()
+        + "true".len();
+    let total = generated
+        + annotations
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>();
+    if total > MAX_ANNOTATIONS_BYTES
+        && let Some((largest, _)) = annotations.iter().max_by_key(|(k, v)| k.len() + v.len())
+    {
+        c.err(
+            &join("ingress.annotations", largest),
+            format!(
+                "the Ingress's annotations would take {total} bytes, above the {MAX_ANNOTATIONS_BYTES} the API server accepts; {largest} is the largest"
+            ),
+        );
+    }
+    Some(Some(Ingress {
+        class_name: i.class_name.clone(),
+        host: i.host.clone(),
+        tls_issuer,
+        proxy_body_size: i.proxy_body_size.clone(),
+        proxy_timeout_seconds: timeout?,
+        backend_paths,
+        annotations,
+    }))
+}

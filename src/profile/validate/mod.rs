@@ -1,0 +1,219 @@
+//! From a [`RawProfile`] to a [`Profile`]: every value checked, every problem collected.
+//! One file per profile table; this one holds the walk over them and the rules that span
+//! tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+mod app;
+mod argocd;
+mod autoscaling;
+mod backup;
+mod config;
+mod ingress;
+mod monitoring;
+mod network_policy;
+mod secrets;
+mod storage;
+mod workload;
+
+use super::load::Loaded;
+use super::model::{DatabaseEngine, RawProfile};
+use super::node::{Node, lookup, parse_path};
+use super::types;
+use super::*;
+use crate::report::{Diagnostic, ProfileError};
+use crate::rules::{SINGLE_WRITER_REPLICAS, SINGLE_WRITER_WHY};
+use crate::source::Loc;
+use app::check_app;
+use argocd::check_argocd;
+use autoscaling::check_autoscaling;
+use backup::check_backup;
+use config::check_config;
+use ingress::check_ingress;
+use monitoring::check_monitoring;
+use network_policy::check_network_policy;
+use secrets::check_secrets;
+use storage::{check_database, check_storage};
+use workload::{check_backend_mounts, check_workload};
+
+struct Checker<'a> {
+    root: &'a Node,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn loc(&self, path: &str) -> Option<Loc> {
+        let (node, _, _) = lookup(self.root, &parse_path(path));
+        Some(node.loc.clone())
+    }
+
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let loc = self.loc(path);
+        self.diagnostics.push(Diagnostic::new(loc, path, message));
+    }
+
+    fn err_help(&mut self, path: &str, message: impl Into<String>, help: impl Into<String>) {
+        let loc = self.loc(path);
+        self.diagnostics
+            .push(Diagnostic::new(loc, path, message).with_help(help));
+    }
+
+    /// Records the error of `r`, if any, at `path`.
+    fn check<T>(&mut self, path: &str, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.err(path, e);
+                None
+            }
+        }
+    }
+}
+
+/// Validates a loaded profile.
+pub fn validate(loaded: Loaded, env: &BTreeMap<String, String>) -> crate::Result<Profile> {
+    let Loaded {
+        name,
+        sources,
+        root,
+        raw,
+        pending,
+    } = loaded;
+    let mut c = Checker {
+        root: &root,
+        diagnostics: pending,
+    };
+    let profile = check_profile(&mut c, &name, raw, env);
+    // Report in reading order: file by file (the profile first, then what it extends), top
+    // to bottom.
+    c.diagnostics
+        .sort_by_key(|d| d.loc.as_ref().map(|l| (l.file, l.span.start)));
+    if c.diagnostics.is_empty() {
+        Ok(profile.expect("a profile with no diagnostics is complete"))
+    } else {
+        Err(ProfileError {
+            profile: name,
+            sources,
+            diagnostics: c.diagnostics,
+        }
+        .into())
+    }
+}
+
+/// The settings of an optional table: `Some(None)` when it is off, `None` when its checks
+/// failed.
+fn when<T>(enabled: bool, check: impl FnOnce() -> Option<T>) -> Option<Option<T>> {
+    if enabled {
+        check().map(Some)
+    } else {
+        Some(None)
+    }
+}
+
+fn check_profile(
+    c: &mut Checker<'_>,
+    name: &str,
+    raw: RawProfile,
+    env: &BTreeMap<String, String>,
+) -> Option<Profile> {
+    if raw.is_abstract {
+        c.err_help(
+            "abstract",
+            format!("profile {name} is abstract: it exists to be extended and cannot be rendered"),
+            "render a profile that extends it, such as production, staging or dev",
+        );
+    }
+    let app = check_app(c, &raw.app);
+    let pull_secret = if raw.registry.pull_secret.is_empty() {
+        Some(None)
+    } else {
+        c.check(
+            "registry.pull_secret",
+            types::check_subdomain(&raw.registry.pull_secret),
+        )
+        .map(|()| Some(raw.registry.pull_secret.clone()))
+    };
+    if raw.registry.host.is_empty() || raw.registry.host.contains(char::is_whitespace) {
+        c.err(
+            "registry.host",
+            "must be a registry host name such as registry.example.com",
+        );
+    }
+
+    let sqlite = raw.database.engine == DatabaseEngine::Sqlite;
+    let config_keys: BTreeSet<String> = raw.config.keys().cloned().collect();
+    let secret_keys: BTreeSet<String> = raw
+        .secrets
+        .required
+        .iter()
+        .chain(&raw.secrets.optional)
+        .cloned()
+        .collect();
+    let backend = check_workload(c, "backend", &raw.backend, &config_keys, &secret_keys);
+    let frontend = check_workload(c, "frontend", &raw.frontend, &config_keys, &secret_keys);
+    if sqlite && raw.backend.replicas != i64::from(SINGLE_WRITER_REPLICAS) {
+        c.err_help(
+            "backend.replicas",
+            format!(
+                "must be {SINGLE_WRITER_REPLICAS} with SQLite (found {}): {SINGLE_WRITER_WHY}, so \
+                 a second pod would either fail to start (Multi-Attach error) or corrupt the \
+                 database",
+                raw.backend.replicas
+            ),
+            "set backend.replicas = 1; the backend is rolled out with the Recreate strategy",
+        );
+    }
+
+    let storage = check_storage(c, &raw.storage, sqlite);
+    check_backend_mounts(c, &raw);
+    let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
+    let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);
+    let config = check_config(c, &raw, database_url);
+    let ingress = if raw.ingress.enabled {
+        check_ingress(c, &raw.ingress)
+    } else {
+        Some(None)
+    };
+    let autoscaling = when(raw.autoscaling.enabled, || {
+        check_autoscaling(c, &raw.autoscaling)
+    });
+    let backup = when(raw.backup.enabled, || check_backup(c, &raw));
+    let monitoring = when(raw.monitoring.enabled, || check_monitoring(c, &raw));
+    let network_policy = when(raw.network_policy.enabled, || {
+        check_network_policy(c, &raw.network_policy)
+    });
+    let rbac = if raw.rbac.operator {
+        for (i, g) in raw.rbac.operator_groups.iter().enumerate() {
+            if g.trim().is_empty() {
+                c.err(
+                    &format!("rbac.operator_groups[{i}]"),
+                    "a group name must not be empty",
+                );
+            }
+        }
+        Some(Rbac {
+            operator_groups: raw.rbac.operator_groups.clone(),
+        })
+    } else {
+        None
+    };
+    let argocd = when(raw.argocd.enabled, || check_argocd(c, &raw.argocd));
+
+    Some(Profile {
+        name: name.to_string(),
+        app: app?,
+        pull_secret: pull_secret?,
+        backend: backend?,
+        frontend: frontend?,
+        storage: storage?,
+        config: config?,
+        secrets: secrets?,
+        ingress: ingress?,
+        autoscaling: autoscaling?,
+        backup: backup?,
+        monitoring: monitoring?,
+        network_policy: network_policy?,
+        rbac,
+        argocd: argocd?,
+    })
+}
