@@ -246,7 +246,7 @@ pub struct Ingress {
     /// IngressClass.
     pub class_name: String,
     /// Host.
-    pub host: String,
+    pub host: types::Host,
     /// cert-manager ClusterIssuer when TLS is on.
     pub tls_issuer: Option<String>,
     /// Body size.
@@ -300,7 +300,7 @@ pub struct Argocd {
     /// Project.
     pub project: String,
     /// Repository.
-    pub repo_url: String,
+    pub repo_url: types::RepoUrl,
     /// Revision.
     pub target_revision: String,
     /// Path.
@@ -347,7 +347,7 @@ pub struct Backup {
     /// RecurringJob name (at most 40 characters, a Longhorn limit).
     pub name: String,
     /// Cron expression.
-    pub cron: String,
+    pub cron: types::CronSchedule,
     /// Backups kept.
     pub retain: i32,
     /// Group the volumes join.

@@ -742,3 +742,56 @@ mod tests {
         }
     }
 }
+
+/// A string that passed `$check` at validation: holding one proves it did, so the builders
+/// never see an unchecked value.
+macro_rules! checked_string {
+    ($(#[$doc:meta])* $name:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Checks `s`; the error says what is wrong.
+            pub fn parse(s: &str) -> Result<Self, String> {
+                $check(s)?;
+                Ok($name(s.to_string()))
+            }
+
+            /// The checked text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+checked_string!(
+    /// A DNS host name (RFC 1123 subdomain, no wildcard): the Ingress host.
+    Host,
+    check_host
+);
+checked_string!(
+    /// A five-field cron schedule Longhorn's parser accepts.
+    CronSchedule,
+    check_cron
+);
+checked_string!(
+    /// A Git repository URL ArgoCD can clone (https://, ssh:// or git@host:path).
+    RepoUrl,
+    check_repo_url
+);

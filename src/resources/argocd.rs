@@ -27,7 +27,7 @@ pub fn application(p: &Profile, names: &Names) -> Option<Application> {
         spec: ApplicationSpec {
             project: a.project.clone(),
             source: Source {
-                repo_url: a.repo_url.clone(),
+                repo_url: a.repo_url.to_string(),
                 target_revision: a.target_revision.clone(),
                 path: a.path.clone(),
                 // The design document's Application reads only the top of `k8s/`: ArgoCD does

@@ -74,12 +74,12 @@ pub fn ingress(p: &Profile, names: &Names) -> Option<Ingress> {
             ingress_class_name: Some(i.class_name.clone()),
             tls: i.tls_issuer.as_ref().map(|_| {
                 vec![IngressTLS {
-                    hosts: Some(vec![i.host.clone()]),
+                    hosts: Some(vec![i.host.to_string()]),
                     secret_name: Some(names.tls.clone()),
                 }]
             }),
             rules: Some(vec![IngressRule {
-                host: Some(i.host.clone()),
+                host: Some(i.host.to_string()),
                 http: Some(HTTPIngressRuleValue { paths }),
             }]),
             ..Default::default()

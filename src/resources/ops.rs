@@ -38,7 +38,7 @@ pub fn recurring_job(p: &Profile, names: &Names) -> Option<RecurringJob> {
         spec: RecurringJobSpec {
             name: b.name.clone(),
             task: "backup".into(),
-            cron: b.cron.clone(),
+            cron: b.cron.to_string(),
             retain: b.retain,
             concurrency: 1,
             groups: vec![b.group.clone()],

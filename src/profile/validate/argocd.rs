@@ -2,7 +2,7 @@
 
 use super::Checker;
 use crate::profile::model;
-use crate::profile::types::{self, DnsLabel};
+use crate::profile::types::{self, DnsLabel, RepoUrl};
 use crate::profile::*;
 
 pub(super) fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Argocd> {
@@ -17,7 +17,7 @@ pub(super) fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Arg
             "must name an ArgoCD project (default is \"default\")",
         );
     }
-    c.check("argocd.repo_url", types::check_repo_url(&a.repo_url));
+    let repo_url = c.check("argocd.repo_url", RepoUrl::parse(&a.repo_url));
     if a.target_revision.trim().is_empty() {
         c.err(
             "argocd.target_revision",
@@ -47,7 +47,7 @@ pub(super) fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Arg
         app_name: a.app_name.clone(),
         namespace: a.namespace.clone(),
         project: a.project.clone(),
-        repo_url: a.repo_url.clone(),
+        repo_url: repo_url?,
         target_revision: a.target_revision.clone(),
         path: a.path.trim_end_matches('/').to_string(),
         destination_server: a.destination_server.clone(),

@@ -3,7 +3,7 @@
 use super::Checker;
 use crate::profile::model::{RawProfile, StorageProvider};
 use crate::profile::node::join;
-use crate::profile::types::{self, DnsLabel};
+use crate::profile::types::{self, CronSchedule, DnsLabel};
 use crate::profile::*;
 use crate::rules::backup_label_keys;
 
@@ -15,7 +15,7 @@ pub(super) fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Back
             "backups are Longhorn RecurringJobs; storage.provider is not \"longhorn\"",
         );
     }
-    c.check("backup.cron", types::check_cron(&b.cron));
+    let cron = c.check("backup.cron", CronSchedule::parse(&b.cron));
     let retain = c.check(
         "backup.retain",
         types::parse_range(b.retain, 1, 100, "retain (backups kept)"),
@@ -41,7 +41,7 @@ pub(super) fn check_backup(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Back
     }
     Some(Backup {
         name,
-        cron: b.cron.clone(),
+        cron: cron?,
         retain: retain?,
         group: b.group.clone(),
         longhorn_namespace: b.longhorn_namespace.clone(),

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Checker;
 use crate::profile::model;
 use crate::profile::node::join;
-use crate::profile::types::HttpPath;
 use crate::profile::types::{self, DnsLabel};
+use crate::profile::types::{Host, HttpPath};
 use crate::profile::*;
 use crate::rules::RESERVED_INGRESS_ANNOTATIONS;
 
@@ -18,7 +18,7 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         "ingress.class_name",
         DnsLabel::parse(&i.class_name).map(|_| ()),
     );
-    c.check("ingress.host", types::check_host(&i.host));
+    let host = c.check("ingress.host", Host::parse(&i.host));
     let tls_issuer = if i.tls {
         if i.cluster_issuer.is_empty() {
             c.err(
@@ -121,7 +121,7 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
     }
     Some(Some(Ingress {
         class_name: i.class_name.clone(),
-        host: i.host.clone(),
+        host: host?,
         tls_issuer,
         proxy_body_size: i.proxy_body_size.clone(),
         proxy_timeout_seconds: timeout?,
