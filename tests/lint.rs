@@ -691,8 +691,34 @@ fn mg019_flags_a_writable_root_filesystem() {
 }
 
 #[test]
-fn mg019_accepts_a_read_only_root_filesystem() {
-    assert_quiet(&clean(), "MG019");
+fn mg019_accepts_a_second_container_with_a_read_only_root_filesystem() {
+    // Near miss: a sidecar is added, and it also sets readOnlyRootFilesystem.
+    let set = with(|s| {
+        let d = obj(s, "Deployment", "frontend");
+        let mut sidecar = d["spec"]["template"]["spec"]["containers"][0].clone();
+        sidecar["name"] = json!("sidecar");
+        d["spec"]["template"]["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(sidecar);
+    });
+    assert_quiet(&set, "MG019");
+}
+
+#[test]
+fn mg019_does_not_take_the_setting_from_the_pod() {
+    // readOnlyRootFilesystem exists only on a container's securityContext; the API server
+    // drops it from the pod's.
+    let set = with(|s| {
+        let d = obj(s, "Deployment", "frontend");
+        d["spec"]["template"]["spec"]["securityContext"]["readOnlyRootFilesystem"] = json!(true);
+        put(
+            d,
+            "/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem",
+            json!(false),
+        )
+    });
+    assert_fires(&set, "MG019");
 }
 
 #[test]
