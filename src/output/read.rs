@@ -64,8 +64,10 @@ fn read_dir(root: &Dir) -> crate::Result<OldTree> {
     };
     let mut tree = OldTree::default();
     for path in paths {
-        let lower = path.to_ascii_lowercase();
-        if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
+        // Jsonnet is not YAML: ArgoCD evaluates it; plan cannot.
+        if path.to_ascii_lowercase().ends_with(".jsonnet") {
+            tree.unreadable
+                .push((path, "Jsonnet (plan reads YAML and JSON only)".into()));
             continue;
         }
         let why = match root.read(&path)? {

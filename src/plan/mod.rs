@@ -185,11 +185,20 @@ struct Parsed {
     value: Value,
 }
 
-/// The objects of a tree by key. Kustomize's own file and empty documents are skipped; a
-/// file that does not parse, or a document without apiVersion, kind and name, is unreadable.
+/// Whether a file of a tree holds manifests: YAML or JSON (not the ownership list).
+fn is_manifest(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// The objects of a tree by key. Files that are not YAML or JSON, Kustomize's own file and
+/// empty documents are skipped; a file that does not parse, or a document without
+/// apiVersion, kind and name, is unreadable.
 fn objects(files: &[(String, String)], unreadable: &mut Vec<Unreadable>) -> BTreeMap<Key, Parsed> {
     let mut out = BTreeMap::new();
-    for (file, text) in files {
+    for (file, text) in files.iter().filter(|(p, _)| is_manifest(p)) {
         let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
             Ok(d) => d,
             Err(e) => {
@@ -200,9 +209,13 @@ fn objects(files: &[(String, String)], unreadable: &mut Vec<Unreadable>) -> BTre
                 continue;
             }
         };
-        for doc in docs.into_iter().filter(|d| !d.is_null()) {
+        let kustomize = |d: &Value| {
+            d.get("apiVersion")
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.starts_with("kustomize.config.k8s.io/"))
+        };
+        for doc in docs.into_iter().filter(|d| !d.is_null() && !kustomize(d)) {
             match key_of(&doc) {
-                Some(k) if k.group == "kustomize.config.k8s.io" => {}
                 Some(k) => {
                     out.insert(
                         k,
@@ -282,7 +295,10 @@ pub fn plan(old: &[(String, String)], new: &[(String, String)]) -> Plan {
             });
         }
     }
-    for (key, o) in old_objects.iter().filter(|(k, _)| !new_objects.contains_key(*k)) {
+    for (key, o) in old_objects
+        .iter()
+        .filter(|(k, _)| !new_objects.contains_key(*k))
+    {
         changes.push(Change {
             action: Action::Delete,
             key: key.clone(),

@@ -81,11 +81,7 @@ fn claim(key: &Key, old: &Value, new: &Value, fields: &[String], out: &mut Vec<C
             text(new, "/spec/storageClassName"),
         );
         let what = if frozen.iter().any(|f| under(f, "spec.storageClassName")) {
-            format!(
-                "storageClassName {} -> {}",
-                shown(class.0),
-                shown(class.1)
-            )
+            format!("storageClassName {} -> {}", shown(class.0), shown(class.1))
         } else {
             frozen
                 .iter()
@@ -144,7 +140,10 @@ fn claim(key: &Key, old: &Value, new: &Value, fields: &[String], out: &mut Vec<C
     let after_groups = groups(new);
     for g in groups(old).iter().filter(|g| !after_groups.contains(g)) {
         out.push(data(
-            format!("{} leaves the backup group {g}: it is no longer backed up", key.name),
+            format!(
+                "{} leaves the backup group {g}: it is no longer backed up",
+                key.name
+            ),
             "keep [backup] enabled, or back the volume up another way before merging",
         ));
     }
@@ -152,10 +151,15 @@ fn claim(key: &Key, old: &Value, new: &Value, fields: &[String], out: &mut Vec<C
 
 /// §StorageClass: provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable.
 fn storage_class(old: &Value, new: &Value, fields: &[String], out: &mut Vec<Consequence>) {
-    let frozen: Vec<&str> = ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"]
-        .into_iter()
-        .filter(|p| fields.iter().any(|f| under(f, p)))
-        .collect();
+    let frozen: Vec<&str> = [
+        "provisioner",
+        "parameters",
+        "reclaimPolicy",
+        "volumeBindingMode",
+    ]
+    .into_iter()
+    .filter(|p| fields.iter().any(|f| under(f, p)))
+    .collect();
     if frozen.is_empty() {
         return;
     }
@@ -229,12 +233,16 @@ fn deployment(
             why.push(format!("the {what} checksum changed (its content changed)"));
         }
     }
-    let other = template.iter().any(|f| {
-        !f.starts_with("spec.template.metadata.annotations[\"checksum/")
-            && !(under(f, "spec.template.spec.containers") && f.ends_with(".image"))
-    });
-    if other {
-        why.push("the pod template changed".into());
+    let other: Vec<&str> = template
+        .iter()
+        .filter(|f| {
+            !f.starts_with("spec.template.metadata.annotations[\"checksum/")
+                && !(under(f, "spec.template.spec.containers") && f.ends_with(".image"))
+        })
+        .map(|f| f.strip_prefix("spec.template.").unwrap_or(f))
+        .collect();
+    if !other.is_empty() {
+        why.push(format!("pod template: {}", other.join(", ")));
     }
     if selector {
         why.push("replacing the Deployment starts new pods".into());
@@ -298,7 +306,9 @@ fn claim_switch(old: &Value, new: &Value, trees: &Trees, out: &mut Vec<Consequen
 
 /// §Service: clusterIP may not change once set (omitting it is not a change).
 fn service(old: &Value, new: &Value, fields: &[String], out: &mut Vec<Consequence>) {
-    let set = |v: &Value| v.pointer("/spec/clusterIP").is_some() || v.pointer("/spec/clusterIPs").is_some();
+    let set = |v: &Value| {
+        v.pointer("/spec/clusterIP").is_some() || v.pointer("/spec/clusterIPs").is_some()
+    };
     if set(old)
         && set(new)
         && fields
@@ -334,7 +344,11 @@ fn frozen(key: &Key, old: &Value, fields: &[String], out: &mut Vec<Consequence>)
             out.push(rejected(
                 format!(
                     "{} of an immutable {} changed: its content is frozen",
-                    touched.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+                    touched
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     key.kind
                 ),
                 "give the object a new name, or delete it and let the sync create it again",
@@ -401,7 +415,10 @@ pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence>
         }
         ("apps", "Deployment") => vec![consequence(
             Class::Downtime,
-            format!("{} is no longer rendered: its pods stop when it is pruned", key.name),
+            format!(
+                "{} is no longer rendered: its pods stop when it is pruned",
+                key.name
+            ),
             None,
         )],
         _ => Vec::new(),
@@ -416,7 +433,8 @@ fn fate(old: &Value) -> String {
         .and_then(Value::as_str)
         .unwrap_or("");
     if options.contains("Prune=false") {
-        "ArgoCD keeps it (Prune=false), but nothing uses it any more: the data is stranded there".into()
+        "ArgoCD keeps it (Prune=false), but nothing uses it any more: the data is stranded there"
+            .into()
     } else {
         "ArgoCD prune deletes it, and with reclaimPolicy Delete (the default of dynamic provisioning) the volume and its data are destroyed".into()
     }
@@ -427,7 +445,9 @@ impl Trees<'_> {
     fn old_claims(&self, pick: impl Fn(&Key, &Value) -> bool) -> Vec<String> {
         self.old
             .iter()
-            .filter(|(k, p)| k.group.is_empty() && k.kind == "PersistentVolumeClaim" && pick(k, &p.value))
+            .filter(|(k, p)| {
+                k.group.is_empty() && k.kind == "PersistentVolumeClaim" && pick(k, &p.value)
+            })
             .map(|(k, _)| k.name.clone())
             .collect()
     }
@@ -435,13 +455,19 @@ impl Trees<'_> {
     fn new_claims(&self) -> Vec<String> {
         self.new
             .keys()
-            .filter(|k| k.group.is_empty() && k.kind == "PersistentVolumeClaim" && !self.old.contains_key(*k))
-            .map(|k| k.to_string())
+            .filter(|k| {
+                k.group.is_empty()
+                    && k.kind == "PersistentVolumeClaim"
+                    && !self.old.contains_key(*k)
+            })
+            .map(|k| format!("{}/{}", k.namespace.as_deref().unwrap_or(""), k.name))
             .collect()
     }
 
     fn is_new_claim(&self, name: &str) -> bool {
-        self.new_claims().iter().any(|c| c.ends_with(&format!("/{name}")))
+        self.new_claims()
+            .iter()
+            .any(|c| c.ends_with(&format!("/{name}")))
     }
 
     /// ` ; the new claims ... start empty`, when the plan creates claims.
@@ -450,7 +476,10 @@ impl Trees<'_> {
         if fresh.is_empty() {
             String::new()
         } else {
-            format!("; the claims this plan creates ({}) start empty", fresh.join(", "))
+            format!(
+                "; the claims this plan creates ({}) start empty",
+                fresh.join(", ")
+            )
         }
     }
 }
