@@ -130,6 +130,11 @@ impl RenderCommand<'_> {
         let mut excerpt = String::new();
         let mut needed = std::collections::BTreeSet::new();
         for ((name, files), old) in trees.iter().zip(&old) {
+            // Another profile's tree is refused by the writer (unless --force) with a
+            // message that says so; that comes first.
+            if !self.force && old.profile.as_ref().is_some_and(|p| p != name) {
+                continue;
+            }
             let blocked = plan::plan(&old.files, files).blocked(self.accept);
             if blocked.changes.is_empty() {
                 continue;

@@ -15,6 +15,8 @@ pub struct OldTree {
     pub files: Vec<(String, String)>,
     /// Files that should have been read and were not: (relative path, why).
     pub unreadable: Vec<(String, String)>,
+    /// The profile its ownership list names, if it has one.
+    pub profile: Option<String>,
 }
 
 /// Reads the tree in `dir` for `plan`. A missing directory is an empty tree. With an ownership
@@ -45,8 +47,12 @@ pub fn read_trees(top: &Path, names: &[String]) -> crate::Result<Vec<OldTree>> {
 
 fn read_dir(root: &Dir) -> crate::Result<OldTree> {
     root.lock(false, &mut || {})?;
+    let mut tree = OldTree::default();
     let paths: Vec<String> = match read_owned(root)? {
-        Some(owned) => owned.paths.into_iter().collect(),
+        Some(owned) => {
+            tree.profile = owned.profile;
+            owned.paths.into_iter().collect()
+        }
         None => {
             let ignored = read_ignore_list(root)?;
             root.walk()?
@@ -62,7 +68,6 @@ fn read_dir(root: &Dir) -> crate::Result<OldTree> {
                 .collect()
         }
     };
-    let mut tree = OldTree::default();
     for path in paths {
         // Jsonnet is not YAML: ArgoCD evaluates it; plan cannot.
         if path.to_ascii_lowercase().ends_with(".jsonnet") {
