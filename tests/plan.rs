@@ -467,7 +467,10 @@ fn render_refuses_a_blocking_change_until_it_is_accepted_by_name() {
         err.contains("storageClassName longhorn-ssd -> longhorn-nvme"),
         "{err}"
     );
-    assert!(err.contains("--accept replace") && err.contains("--accept data-loss"), "{err}");
+    assert!(
+        err.contains("--accept replace") && err.contains("--accept data-loss"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read_to_string(k8s.join("backend/pvc.yaml")).unwrap(),
         before

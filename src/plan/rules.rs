@@ -48,17 +48,17 @@ pub(super) fn updated(
     let mut out = Vec::new();
     match (key.group.as_str(), key.kind.as_str()) {
         ("", "PersistentVolumeClaim") => claim(key, old, new, fields, &mut out),
-        ("storage.k8s.io", "StorageClass") => storage_class(old, new, fields, &mut out),
+        ("storage.k8s.io", "StorageClass") => storage_class(fields, &mut out),
         ("apps", "Deployment") => deployment(key, old, new, fields, trees, &mut out),
         ("", "Service") => service(old, new, fields, &mut out),
-        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-            // §RoleBinding / ClusterRoleBinding: roleRef is immutable ("cannot change roleRef").
-            if fields.iter().any(|f| under(f, "roleRef")) {
-                out.push(rejected(
-                    "roleRef cannot change: the API server refuses the update".into(),
-                    "delete the binding and let the sync create it again (ArgoCD: sync option Replace=true on it); the permissions lapse for that moment",
-                ));
-            }
+        // §RoleBinding / ClusterRoleBinding: roleRef is immutable ("cannot change roleRef").
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding")
+            if fields.iter().any(|f| under(f, "roleRef")) =>
+        {
+            out.push(rejected(
+                "roleRef cannot change: the API server refuses the update".into(),
+                "delete the binding and let the sync create it again (ArgoCD: sync option Replace=true on it); the permissions lapse for that moment",
+            ));
         }
         ("", "Secret" | "ConfigMap") => frozen(key, old, fields, &mut out),
         _ => {}
@@ -150,7 +150,7 @@ fn claim(key: &Key, old: &Value, new: &Value, fields: &[String], out: &mut Vec<C
 }
 
 /// §StorageClass: provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable.
-fn storage_class(old: &Value, new: &Value, fields: &[String], out: &mut Vec<Consequence>) {
+fn storage_class(fields: &[String], out: &mut Vec<Consequence>) {
     let frozen: Vec<&str> = [
         "provisioner",
         "parameters",
@@ -168,7 +168,6 @@ fn storage_class(old: &Value, new: &Value, fields: &[String], out: &mut Vec<Cons
         .filter(|f| frozen.iter().any(|p| under(f, p)))
         .map(|f| f.to_string())
         .collect();
-    let _ = (old, new);
     out.push(rejected(
         format!(
             "{} changed: a StorageClass cannot be updated once created",
@@ -236,8 +235,9 @@ fn deployment(
     let other: Vec<&str> = template
         .iter()
         .filter(|f| {
-            !f.starts_with("spec.template.metadata.annotations[\"checksum/")
-                && !(under(f, "spec.template.spec.containers") && f.ends_with(".image"))
+            let checksum = f.starts_with("spec.template.metadata.annotations[\"checksum/");
+            let image = under(f, "spec.template.spec.containers") && f.ends_with(".image");
+            !checksum && !image
         })
         .map(|f| f.strip_prefix("spec.template.").unwrap_or(f))
         .collect();
@@ -247,12 +247,11 @@ fn deployment(
     if selector {
         why.push("replacing the Deployment starts new pods".into());
     }
-    restart(key, new, &why.join("; "), trees, out);
+    restart(key, new, &why.join("; "), out);
     claim_switch(old, new, trees, out);
 }
 
-fn restart(key: &Key, new: &Value, why: &str, trees: &Trees, out: &mut Vec<Consequence>) {
-    let _ = trees;
+fn restart(key: &Key, new: &Value, why: &str, out: &mut Vec<Consequence>) {
     if text(new, "/spec/strategy/type") == Some("Recreate") {
         out.push(consequence(
             Class::Downtime,
