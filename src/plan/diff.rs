@@ -82,33 +82,12 @@ pub fn under(path: &str, prefix: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
-/// A Kubernetes quantity (`10Gi`, `500M`, `1.5Ti`, `100m`) in bytes, for comparing sizes;
-/// `None` when it is not one.
+/// A Kubernetes quantity (`10Gi`, `500M`, `1.5Ti`) as a number, for comparing sizes;
+/// `None` when it is not one. The grammar is the profile's own (`types::Quantity`).
 pub fn quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(q.len());
-    let (number, suffix) = q.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let factor = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024f64,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        _ => return None,
-    };
-    Some(number * factor)
+    crate::profile::types::Quantity::parse(q.trim())
+        .ok()
+        .map(|q| q.value())
 }
 
 #[cfg(test)]
