@@ -30,6 +30,14 @@ pub enum Command {
                             1 with --check: the tree differs from a fresh render; 2 bad input or an I/O failure."
     )]
     Render(RenderArgs),
+    /// Show what rendering a profile into DIR does to the cluster: each object created,
+    /// updated, replaced or deleted, with what the API server rejects, which data is at risk
+    /// and which workloads restart.
+    #[command(
+        after_help = "Exit codes: 0 nothing rejected and no data at risk; 1 rejected or data-at-risk \
+                      changes; 2 bad input or an I/O failure."
+    )]
+    Plan(PlanArgs),
     /// ArgoCD Config Management Plugin commands (run by the plugin sidecar).
     #[command(subcommand)]
     Cmp(CmpCommand),
@@ -140,6 +148,40 @@ pub struct RenderArgs {
     /// Write into a directory magnetiq-gen did not create (its other files are kept).
     #[arg(long, requires = "out_dir", conflicts_with = "check")]
     pub force: bool,
+    /// Write a change that `plan` finds rejected by the API server (`replace`) or putting data
+    /// at risk (`data-loss`), after following the README's runbook (repeatable).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHAT",
+        requires = "out_dir",
+        conflicts_with = "check"
+    )]
+    pub accept: Vec<crate::plan::Accept>,
+}
+
+/// `plan` options.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The profile, its directory and overrides.
+    #[command(flatten)]
+    pub target: ProfileArgs,
+    /// The tree to compare with (the committed or deployed one); missing or empty means
+    /// everything is created.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PlanFormat,
+}
+
+/// How `plan` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// For people: grouped, coloured on a terminal.
+    Text,
+    /// For bots: a stable JSON document with a `version` field (see the README).
+    Json,
 }
 
 /// `cmp` subcommands.

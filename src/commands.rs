@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::Context as _;
+use crate::plan::{self, Accept};
 use crate::profile::{DirStore, ProfileStore, load::deployable};
 use crate::{ProfileRef, Rendered, Request, Result, lint, output};
 
@@ -50,6 +51,8 @@ pub struct RenderCommand<'a> {
     pub quiet: bool,
     /// The `MAGNETIQ_SECRET_*` environment.
     pub env: &'a BTreeMap<String, String>,
+    /// `--accept`: refused changes the user acknowledged.
+    pub accept: &'a [Accept],
 }
 
 impl RenderCommand<'_> {
@@ -85,6 +88,9 @@ impl RenderCommand<'_> {
             .iter()
             .map(|r| (r.manifest.profile.clone(), output::tree(&r.manifest)))
             .collect();
+        if !self.check {
+            self.refuse_unsafe(out_dir, &trees)?;
+        }
         match (self.profile.is_some(), self.check) {
             (false, true) => self.drift(out_dir, &output::check_all(out_dir, &trees)?),
             (false, false) => Ok(Outcome {
@@ -103,6 +109,62 @@ impl RenderCommand<'_> {
                 })
             }
         }
+    }
+
+    /// Refuses to write a tree whose change the API server would reject or that puts data at
+    /// risk, unless `--accept` names it: the plan excerpt and the way out are the error. A
+    /// missing or empty directory plans as all-create and is never refused. Files the old
+    /// tree holds that plan cannot read do not block: a render replaces them.
+    fn refuse_unsafe(
+        &self,
+        out_dir: &Path,
+        trees: &[(String, Vec<(String, String)>)],
+    ) -> Result<()> {
+        let old = match self.profile {
+            Some(_) => vec![output::read_tree(out_dir)?],
+            None => {
+                let names: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
+                output::read_trees(out_dir, &names)?
+            }
+        };
+        let mut excerpt = String::new();
+        let mut needed = std::collections::BTreeSet::new();
+        for ((name, files), old) in trees.iter().zip(&old) {
+            // Another profile's tree is refused by the writer (unless --force) with a
+            // message that says so; that comes first.
+            if !self.force && old.profile.as_ref().is_some_and(|p| p != name) {
+                continue;
+            }
+            let blocked = plan::plan(&old.files, files).blocked(self.accept);
+            if blocked.changes.is_empty() {
+                continue;
+            }
+            if self.profile.is_none() {
+                excerpt.push_str(&format!("{name}:\n"));
+            }
+            excerpt.push_str(&plan::to_text(&blocked, false));
+            needed.extend(blocked.needed());
+        }
+        if excerpt.is_empty() {
+            return Ok(());
+        }
+        let mut fix = self.fix_command(out_dir);
+        for a in self.accept {
+            fix.push_str(match a {
+                Accept::Replace => " --accept replace",
+                Accept::DataLoss => " --accept data-loss",
+            });
+        }
+        for n in needed {
+            fix.push(' ');
+            fix.push_str(n);
+        }
+        crate::fail!(
+            Input,
+            "refusing to write {}: the change would be rejected by the API server or put data at risk\n\n{excerpt}\n\
+             follow the runbook in the README (\"Plan: what a change does to the cluster\"), then write it with:\n  {fix}",
+            out_dir.display()
+        )
     }
 
     /// The drift of every checked directory, each with the command that fixes it.
@@ -159,6 +221,69 @@ impl RenderCommand<'_> {
             shell_quote(&dir.to_string_lossy())
         ));
         cmd
+    }
+}
+
+/// `plan`: what rendering a profile into a directory does to the cluster.
+#[derive(Debug, Clone)]
+pub struct PlanCommand<'a> {
+    /// `--profile`: a name or a `.toml` path.
+    pub profile: &'a str,
+    /// `--profiles-dir`.
+    pub profiles_dir: &'a Path,
+    /// `--out-dir`: the tree to compare with.
+    pub out_dir: &'a Path,
+    /// `--set` overrides.
+    pub overrides: &'a [String],
+    /// `--format json`.
+    pub json: bool,
+    /// Whether the text may be coloured (the binary decides: a terminal, no `NO_COLOR`).
+    pub colour: bool,
+    /// The `MAGNETIQ_SECRET_*` environment (so `inline` secrets plan as they render; plan
+    /// never prints a value).
+    pub env: &'a BTreeMap<String, String>,
+}
+
+impl PlanCommand<'_> {
+    /// Runs it: rejected or data-at-risk changes are findings (exit 1). A file of the old
+    /// tree that cannot be read is an error: plan cannot say what it would do to it.
+    pub fn run(&self) -> Result<Outcome> {
+        let target = ProfileRef::resolve(self.profile, self.profiles_dir)?;
+        let store = DirStore::new(&target.dir);
+        let rendered = Request::new(&store, &target.name)
+            .overrides(self.overrides)
+            .env(self.env)
+            .render()?;
+        let old = output::read_tree(self.out_dir)?;
+        let mut plan = plan::plan(&old.files, &output::tree(&rendered.manifest));
+        plan.unreadable.extend(
+            old.unreadable
+                .into_iter()
+                .map(|(file, reason)| plan::Unreadable { file, reason }),
+        );
+        if !plan.unreadable.is_empty() {
+            let list: Vec<String> = plan
+                .unreadable
+                .iter()
+                .map(|u| format!("  {}: {}", self.out_dir.join(&u.file).display(), u.reason))
+                .collect();
+            crate::fail!(
+                Input,
+                "cannot plan against {}: {} files cannot be read as manifests, so plan cannot say what a sync does to their objects:\n{}",
+                self.out_dir.display(),
+                list.len(),
+                crate::report::printable(&list.join("\n"))
+            );
+        }
+        Ok(Outcome {
+            findings: plan.is_blocking(),
+            stdout: if self.json {
+                plan::to_json(&plan)
+            } else {
+                plan::to_text(&plan, self.colour)
+            },
+            ..Outcome::default()
+        })
     }
 }
 

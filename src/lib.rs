@@ -17,6 +17,7 @@ pub mod lint;
 pub mod manifest;
 pub mod names;
 pub mod output;
+pub mod plan;
 pub mod profile;
 pub mod report;
 pub mod resources;

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use magnetiq_gen::cli::{Cli, CmpCommand, Command, RenderArgs};
-use magnetiq_gen::commands::{self, LintCommand, Outcome, RenderCommand};
+use magnetiq_gen::cli::{Cli, CmpCommand, Command, PlanFormat, RenderArgs};
+use magnetiq_gen::commands::{self, LintCommand, Outcome, PlanCommand, RenderCommand};
 use magnetiq_gen::profile::DirStore;
 use magnetiq_gen::{ProfileRef, Request};
 
@@ -34,6 +34,16 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
     };
     Ok(match command {
         Command::Render(args) => render_command(args, quiet, &secret_env()?).run()?,
+        Command::Plan(args) => PlanCommand {
+            profile: &args.target.profile,
+            profiles_dir: &args.target.profiles_dir,
+            out_dir: &args.out_dir,
+            overrides: &args.target.set,
+            json: args.format == PlanFormat::Json,
+            colour: colour(std::io::stdout().is_terminal()),
+            env: &secret_env()?,
+        }
+        .run()?,
         Command::Cmp(CmpCommand::Generate) => {
             // Only ArgoCD's variables and the plugin's own settings; the sidecar's other
             // variables (which may be anything, and not UTF-8) never reach the request.
@@ -128,7 +138,13 @@ fn render_command<'a>(
         force: args.force,
         quiet,
         env,
+        accept: &args.accept,
     }
+}
+
+/// Whether to colour a stream: only a terminal, and never with NO_COLOR set.
+fn colour(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Prints an outcome: its result on stdout, its notes on stderr (unless quiet). Returns
@@ -148,8 +164,7 @@ fn print(o: Outcome, quiet: bool) -> anyhow::Result<bool> {
 /// with NO_COLOR set.
 fn report_error(e: &anyhow::Error) {
     let mut stderr = std::io::stderr().lock();
-    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let label = if colour {
+    let label = if colour(stderr.is_terminal()) {
         "\x1b[1;31merror\x1b[0m"
     } else {
         "error"

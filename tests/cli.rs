@@ -153,7 +153,21 @@ fn rerendering_removes_files_it_no_longer_renders_and_keeps_the_users_own() {
         prod.replace("enabled = true", "enabled = false"),
     )
     .unwrap();
-    let out = run(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
+    // The replacement turns backups and monitoring off as well: dropping the backup job
+    // leaves the claims unprotected, which render refuses unless acknowledged (the refusal
+    // is right; this test is about pruning).
+    let out = run(
+        ws.path(),
+        &[
+            "render",
+            "-p",
+            "production",
+            "-o",
+            "k8s",
+            "--accept",
+            "data-loss",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!ws.path().join("k8s/frontend/hpa.yaml").exists());
     assert_eq!(

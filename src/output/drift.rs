@@ -222,7 +222,7 @@ fn check_dir(
     Ok(drift)
 }
 
-fn read_ignore_list(root: &Dir) -> crate::Result<Vec<String>> {
+pub(super) fn read_ignore_list(root: &Dir) -> crate::Result<Vec<String>> {
     Ok(match root.read(IGNORE_LIST)? {
         Entry::File(Some(bytes), _) => String::from_utf8_lossy(&bytes)
             .lines()
@@ -234,7 +234,7 @@ fn read_ignore_list(root: &Dir) -> crate::Result<Vec<String>> {
     })
 }
 
-fn is_ignored(patterns: &[String], path: &str) -> bool {
+pub(super) fn is_ignored(patterns: &[String], path: &str) -> bool {
     patterns.iter().any(|p| match p.strip_suffix('/') {
         Some(dir) => path.starts_with(dir) && path[dir.len()..].starts_with('/'),
         None => p == path,

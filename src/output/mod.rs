@@ -1,10 +1,12 @@
 //! Output: the YAML stream, and the `k8s/` tree written safely.
 
 mod drift;
+mod read;
 mod safe_fs;
 mod write;
 
 pub use drift::{Drift, check_all, check_tree};
+pub use read::{OldTree, read_tree, read_trees};
 pub use write::{Report, write_all, write_tree};
 
 use std::fs;

@@ -1,0 +1,484 @@
+//! What a change does to the cluster: the rules behind `plan`'s consequences.
+//!
+//! Every rule cites its section of `shared/reference/immutable-fields.md` (researched from
+//! the Kubernetes, Longhorn and ArgoCD sources). The rules cover the kinds magnetiq-gen
+//! renders; a tree with other kinds still gets create/update/delete, without consequences.
+
+use serde_json::Value;
+
+use super::diff::{quantity, under};
+use super::{Class, Consequence, Key, Trees};
+
+const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+/// The label prefix by which a claim joins a Longhorn recurring-job group.
+const BACKUP_GROUP_LABEL: &str = "recurring-job-group.longhorn.io/";
+
+fn consequence(class: Class, message: String, instead: Option<&str>) -> Consequence {
+    Consequence {
+        class,
+        message,
+        instead: instead.map(str::to_string),
+    }
+}
+
+fn rejected(message: String, instead: &str) -> Consequence {
+    consequence(Class::Rejected, message, Some(instead))
+}
+
+fn data(message: String, instead: &str) -> Consequence {
+    consequence(Class::Data, message, Some(instead))
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+fn shown(v: Option<&str>) -> &str {
+    v.unwrap_or("(unset)")
+}
+
+/// Consequences of changing an object in place.
+pub(super) fn updated(
+    key: &Key,
+    old: &Value,
+    new: &Value,
+    fields: &[String],
+    trees: &Trees,
+) -> Vec<Consequence> {
+    let mut out = Vec::new();
+    match (key.group.as_str(), key.kind.as_str()) {
+        ("", "PersistentVolumeClaim") => claim(key, old, new, fields, &mut out),
+        ("storage.k8s.io", "StorageClass") => storage_class(fields, &mut out),
+        ("apps", "Deployment") => deployment(key, old, new, fields, trees, &mut out),
+        ("", "Service") => service(old, new, fields, &mut out),
+        // §RoleBinding / ClusterRoleBinding: roleRef is immutable ("cannot change roleRef").
+        ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding")
+            if fields.iter().any(|f| under(f, "roleRef")) =>
+        {
+            out.push(rejected(
+                "roleRef cannot change: the API server refuses the update".into(),
+                "delete the binding and let the sync create it again (ArgoCD: sync option Replace=true on it); the permissions lapse for that moment",
+            ));
+        }
+        ("", "Secret" | "ConfigMap") => frozen(key, old, fields, &mut out),
+        _ => {}
+    }
+    out
+}
+
+/// §PersistentVolumeClaim: the spec is immutable after creation except
+/// `resources.requests.storage` (grow only) and `volumeAttributesClassName`.
+fn claim(key: &Key, old: &Value, new: &Value, fields: &[String], out: &mut Vec<Consequence>) {
+    const STORAGE: &str = "spec.resources.requests.storage";
+    let frozen: Vec<&String> = fields
+        .iter()
+        .filter(|f| under(f, "spec"))
+        .filter(|f| !under(f, STORAGE) && !under(f, "spec.volumeAttributesClassName"))
+        .collect();
+    if !frozen.is_empty() {
+        let class = (
+            text(old, "/spec/storageClassName"),
+            text(new, "/spec/storageClassName"),
+        );
+        let what = if frozen.iter().any(|f| under(f, "spec.storageClassName")) {
+            format!("storageClassName {} -> {}", shown(class.0), shown(class.1))
+        } else {
+            frozen
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(rejected(
+            format!("{what}: a claim's spec is immutable after creation (except its storage request)"),
+            "keep the claim as it is, or create a claim under a new name and copy the data (README: Plan runbooks)",
+        ));
+        out.push(data(
+            format!(
+                "applying it means deleting {} and creating it again: a new, empty volume",
+                key.name
+            ),
+            "back up the volume (Longhorn backup), create the new claim, restore into it, then switch",
+        ));
+    }
+    let (before, after) = (
+        text(old, "/spec/resources/requests/storage"),
+        text(new, "/spec/resources/requests/storage"),
+    );
+    if fields.iter().any(|f| under(f, STORAGE)) {
+        match (before.and_then(quantity), after.and_then(quantity)) {
+            (Some(b), Some(a)) if a >= b => {}
+            (Some(_), Some(_)) => out.push(rejected(
+                format!(
+                    "storage {} -> {}: a claim cannot shrink",
+                    shown(before),
+                    shown(after)
+                ),
+                "keep the size; to really use less space, create a smaller claim under a new name and copy the data",
+            )),
+            _ => out.push(rejected(
+                format!(
+                    "storage {} -> {}: plan cannot tell whether this shrinks the claim",
+                    shown(before),
+                    shown(after)
+                ),
+                "write both sizes as quantities (e.g. 10Gi)",
+            )),
+        }
+    }
+    let groups = |v: &Value| -> Vec<String> {
+        v.pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.strip_prefix(BACKUP_GROUP_LABEL))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let after_groups = groups(new);
+    for g in groups(old).iter().filter(|g| !after_groups.contains(g)) {
+        out.push(data(
+            format!(
+                "{} leaves the backup group {g}: it is no longer backed up",
+                key.name
+            ),
+            "keep [backup] enabled, or back the volume up another way before merging",
+        ));
+    }
+}
+
+/// §StorageClass: provisioner, parameters, reclaimPolicy and volumeBindingMode are immutable.
+fn storage_class(fields: &[String], out: &mut Vec<Consequence>) {
+    let frozen: Vec<&str> = [
+        "provisioner",
+        "parameters",
+        "reclaimPolicy",
+        "volumeBindingMode",
+    ]
+    .into_iter()
+    .filter(|p| fields.iter().any(|f| under(f, p)))
+    .collect();
+    if frozen.is_empty() {
+        return;
+    }
+    let detail: Vec<String> = fields
+        .iter()
+        .filter(|f| frozen.iter().any(|p| under(f, p)))
+        .map(|f| f.to_string())
+        .collect();
+    out.push(rejected(
+        format!(
+            "{} changed: a StorageClass cannot be updated once created",
+            detail.join(", ")
+        ),
+        "give the class a new name (storage.longhorn.class_name) and migrate the volumes to it through a Longhorn backup and restore (README: Plan runbooks)",
+    ));
+}
+
+/// §Deployment: `spec.selector` is immutable; §What restarts pods: any change of
+/// `spec.template` rolls the pods, and the one-pod Recreate backend is down meanwhile.
+fn deployment(
+    key: &Key,
+    old: &Value,
+    new: &Value,
+    fields: &[String],
+    trees: &Trees,
+    out: &mut Vec<Consequence>,
+) {
+    let selector = fields.iter().any(|f| under(f, "spec.selector"));
+    if selector {
+        out.push(rejected(
+            "spec.selector changed: a Deployment's selector is immutable".into(),
+            "delete the Deployment with `kubectl delete deployment --cascade=orphan`, sync, then delete the old ReplicaSet (or sync it with ArgoCD Replace=true)",
+        ));
+    }
+    let template: Vec<&String> = fields
+        .iter()
+        .filter(|f| under(f, "spec.template"))
+        .collect();
+    if template.is_empty() && !selector {
+        return;
+    }
+    let mut why = Vec::new();
+    let images = |v: &Value| -> Vec<(String, String)> {
+        v.pointer("/spec/template/spec/containers")
+            .and_then(Value::as_array)
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| {
+                        Some((
+                            c.get("name")?.as_str()?.to_string(),
+                            c.get("image")?.as_str()?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = images(old);
+    for (name, image) in images(new) {
+        match before.iter().find(|(n, _)| *n == name) {
+            Some((_, was)) if *was != image => {
+                why.push(format!("image of {name} {was} -> {image}"))
+            }
+            _ => {}
+        }
+    }
+    for f in &template {
+        if let Some(rest) = f.strip_prefix("spec.template.metadata.annotations[\"checksum/") {
+            let what = rest.trim_end_matches("\"]");
+            why.push(format!("the {what} checksum changed (its content changed)"));
+        }
+    }
+    let other: Vec<&str> = template
+        .iter()
+        .filter(|f| {
+            let checksum = f.starts_with("spec.template.metadata.annotations[\"checksum/");
+            let image = under(f, "spec.template.spec.containers") && f.ends_with(".image");
+            !checksum && !image
+        })
+        .map(|f| f.strip_prefix("spec.template.").unwrap_or(f))
+        .collect();
+    if !other.is_empty() {
+        why.push(format!("pod template: {}", other.join(", ")));
+    }
+    if selector {
+        why.push("replacing the Deployment starts new pods".into());
+    }
+    restart(key, new, &why.join("; "), out);
+    claim_switch(old, new, trees, out);
+}
+
+fn restart(key: &Key, new: &Value, why: &str, out: &mut Vec<Consequence>) {
+    if text(new, "/spec/strategy/type") == Some("Recreate") {
+        out.push(consequence(
+            Class::Downtime,
+            format!(
+                "{} restarts ({why}); Recreate stops the running pod before the new one starts: down until it is ready",
+                key.name
+            ),
+            None,
+        ));
+    } else {
+        out.push(consequence(
+            Class::Restart,
+            format!("{} rolls its pods one at a time ({why})", key.name),
+            None,
+        ));
+    }
+}
+
+/// §Changes that strand data, 2: a Deployment that mounts another claim starts on its data.
+fn claim_switch(old: &Value, new: &Value, trees: &Trees, out: &mut Vec<Consequence>) {
+    let claims = |v: &Value| -> Vec<(String, String)> {
+        v.pointer("/spec/template/spec/volumes")
+            .and_then(Value::as_array)
+            .map(|vs| {
+                vs.iter()
+                    .filter_map(|v| {
+                        Some((
+                            v.get("name")?.as_str()?.to_string(),
+                            text(v, "/persistentVolumeClaim/claimName")?.to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = claims(old);
+    for (volume, claim) in claims(new) {
+        if let Some((_, was)) = before.iter().find(|(v, c)| *v == volume && *c != claim) {
+            let fresh = if trees.is_new_claim(&claim) {
+                " (a new, empty claim)"
+            } else {
+                ""
+            };
+            out.push(data(
+                format!("volume {volume} mounts {claim}{fresh} instead of {was}: the data in {was} is no longer used"),
+                "copy the data into the new claim before the pods restart (README: Plan runbooks)",
+            ));
+        }
+    }
+}
+
+/// §Service: clusterIP may not change once set (omitting it is not a change).
+fn service(old: &Value, new: &Value, fields: &[String], out: &mut Vec<Consequence>) {
+    let set = |v: &Value| {
+        v.pointer("/spec/clusterIP").is_some() || v.pointer("/spec/clusterIPs").is_some()
+    };
+    if set(old)
+        && set(new)
+        && fields
+            .iter()
+            .any(|f| under(f, "spec.clusterIP") || under(f, "spec.clusterIPs"))
+    {
+        out.push(rejected(
+            "spec.clusterIP changed: a Service's cluster IP cannot change once set".into(),
+            "leave clusterIP out (the server keeps the allocated one), or delete and recreate the Service",
+        ));
+    }
+}
+
+/// §ConfigMap and Secret: a Secret's type is immutable; `immutable: true` freezes the data
+/// and cannot be undone.
+fn frozen(key: &Key, old: &Value, fields: &[String], out: &mut Vec<Consequence>) {
+    if key.kind == "Secret" && fields.iter().any(|f| under(f, "type")) {
+        out.push(rejected(
+            "type changed: a Secret's type is immutable".into(),
+            "delete the Secret and let the sync create it again",
+        ));
+    }
+    if old.get("immutable") == Some(&Value::Bool(true)) {
+        let touched: Vec<&String> = fields
+            .iter()
+            .filter(|f| {
+                ["data", "binaryData", "stringData", "immutable"]
+                    .iter()
+                    .any(|p| under(f, p))
+            })
+            .collect();
+        if !touched.is_empty() {
+            out.push(rejected(
+                format!(
+                    "{} of an immutable {} changed: its content is frozen",
+                    touched
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    key.kind
+                ),
+                "give the object a new name, or delete it and let the sync create it again",
+            ));
+        }
+    }
+}
+
+/// Consequences of an object no longer rendered.
+pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence> {
+    match (key.group.as_str(), key.kind.as_str()) {
+        // §Changes that strand data, 1 and 7.
+        ("", "PersistentVolumeClaim") => vec![data(
+            format!(
+                "claim {} is no longer rendered: {}{}",
+                key.name,
+                fate(old),
+                trees.new_claims_note()
+            ),
+            "keep the claim's name (README: Plan runbooks: renamed app or namespace), or copy its data into the new claim first",
+        )],
+        // §Changes that strand data, 5: deleting a namespace deletes every claim in it.
+        ("", "Namespace") => {
+            let claims = trees.old_claims(|k, _| k.namespace.as_deref() == Some(&key.name));
+            if claims.is_empty() {
+                return Vec::new();
+            }
+            vec![data(
+                format!(
+                    "namespace {} is no longer rendered; it holds the claims {}: {}",
+                    key.name,
+                    claims.join(", "),
+                    fate(old)
+                ),
+                "keep app.namespace, or move the data first (README: Plan runbooks: renamed app or namespace)",
+            )]
+        }
+        // §Longhorn RecurringJob: the claims in its groups stop being backed up.
+        ("longhorn.io", "RecurringJob") => {
+            let groups: Vec<&str> = old
+                .pointer("/spec/groups")
+                .and_then(Value::as_array)
+                .map(|g| g.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let claims = trees.old_claims(|_, v| {
+                groups.iter().any(|g| {
+                    v.pointer("/metadata/labels")
+                        .and_then(|l| l.get(format!("{BACKUP_GROUP_LABEL}{g}")))
+                        .is_some()
+                })
+            });
+            vec![data(
+                format!(
+                    "backup job {} is removed: {} no longer backed up",
+                    key.name,
+                    if claims.is_empty() {
+                        "its groups are".to_string()
+                    } else {
+                        format!("{} are", claims.join(", "))
+                    }
+                ),
+                "keep [backup] enabled, or take a last backup and set up another before merging",
+            )]
+        }
+        ("apps", "Deployment") => vec![consequence(
+            Class::Downtime,
+            format!(
+                "{} is no longer rendered: its pods stop when it is pruned",
+                key.name
+            ),
+            None,
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// What ArgoCD does with a data-holding object that left the tree.
+fn fate(old: &Value) -> String {
+    let options = old
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(SYNC_OPTIONS))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if options.contains("Prune=false") {
+        "ArgoCD keeps it (Prune=false), but nothing uses it any more: the data is stranded there"
+            .into()
+    } else {
+        "ArgoCD prune deletes it, and with reclaimPolicy Delete (the default of dynamic provisioning) the volume and its data are destroyed".into()
+    }
+}
+
+impl Trees<'_> {
+    /// The names of the old tree's claims that `pick` selects.
+    fn old_claims(&self, pick: impl Fn(&Key, &Value) -> bool) -> Vec<String> {
+        self.old
+            .iter()
+            .filter(|(k, p)| {
+                k.group.is_empty() && k.kind == "PersistentVolumeClaim" && pick(k, &p.value)
+            })
+            .map(|(k, _)| k.name.clone())
+            .collect()
+    }
+
+    fn new_claims(&self) -> Vec<String> {
+        self.new
+            .keys()
+            .filter(|k| {
+                k.group.is_empty()
+                    && k.kind == "PersistentVolumeClaim"
+                    && !self.old.contains_key(*k)
+            })
+            .map(|k| format!("{}/{}", k.namespace.as_deref().unwrap_or(""), k.name))
+            .collect()
+    }
+
+    fn is_new_claim(&self, name: &str) -> bool {
+        self.new_claims()
+            .iter()
+            .any(|c| c.ends_with(&format!("/{name}")))
+    }
+
+    /// ` ; the new claims ... start empty`, when the plan creates claims.
+    fn new_claims_note(&self) -> String {
+        let fresh = self.new_claims();
+        if fresh.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the claims this plan creates ({}) start empty",
+                fresh.join(", ")
+            )
+        }
+    }
+}
