@@ -222,21 +222,73 @@ print("repo-server keeps its container and volumes; sidecar magnetiq-gen-cmp add
 EOF
 }
 
-workflows() {
-  py - <<'EOF'
-import pathlib, yaml
-for f in sorted(pathlib.Path("deploy/ci").glob("github-*.yml")):
-    w = yaml.safe_load(f.read_text())
+# check_workflows DIR: every github-*.yml in DIR has triggers and jobs, and every action it
+# uses (step or reusable workflow) is pinned by a full 40-hex commit SHA with the release it
+# is in a trailing `# vX.Y.Z` comment. A tag or branch (@v4, @main) can be moved to other
+# code after review; a SHA cannot, and the comment says what to compare on an update.
+check_workflows() {
+  py - "$1" <<'EOF'
+import pathlib, re, sys, yaml
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s*v\d+\.\d+\.\d+\s*$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:")
+problems = []
+files = sorted(pathlib.Path(sys.argv[1]).glob("github-*.yml"))
+if not files:
+    problems.append(f"{sys.argv[1]}: no github-*.yml")
+for f in files:
+    text = f.read_text()
+    w = yaml.safe_load(text)
     on = w.get(True, w.get("on"))  # YAML 1.1 reads the key `on` as true
-    assert on, f"{f}: no triggers"
-    assert w.get("jobs"), f"{f}: no jobs"
-    for job, spec in w["jobs"].items():
-        for step in spec["steps"]:
-            uses = step.get("uses")
-            if uses:
-                assert "@" in uses, f"{f}: {job}: {uses} is not pinned"
-    print(f"{f}: triggers {sorted(on)}, jobs {sorted(w['jobs'])}")
+    if not on:
+        problems.append(f"{f}: no triggers")
+    if not w.get("jobs"):
+        problems.append(f"{f}: no jobs")
+        continue
+    # Every `uses` the workflow has, from the parsed file (comments are gone there) ...
+    uses = [j["uses"] for j in w["jobs"].values() if "uses" in j]
+    uses += [s["uses"] for j in w["jobs"].values() for s in j.get("steps", []) if "uses" in s]
+    # ... and every `uses:` line of the text, which keeps the `# vX.Y.Z` comment.
+    lines = [l.strip() for l in text.splitlines() if USES_LINE.match(l)]
+    pinned = [PINNED.match(l) for l in lines]
+    for line, m in zip(lines, pinned):
+        if not m:
+            problems.append(f"{f}: `{line}` is not pinned by a full commit SHA with a `# vX.Y.Z` comment")
+    # Equal lists: no `uses` written any other way (flow style, quoted, split over lines).
+    if all(pinned) and sorted(f"{m[1]}@{m[2]}" for m in pinned) != sorted(uses):
+        problems.append(f"{f}: the uses: lines {lines} do not match the parsed uses {uses}")
+    print(f"{f}: triggers {sorted(on or [])}, jobs {sorted(w['jobs'])}, "
+          f"{sum(map(bool, pinned))} of {len(uses)} action(s) pinned by SHA")
+for p in problems:
+    print("FAIL", p)
+raise SystemExit(1 if problems else 0)
 EOF
+}
+
+workflows() {
+  check_workflows deploy/ci
+}
+
+# Proves check_workflows fails closed: copies of the workflows, each with one way of
+# referring to an action that is not a full commit SHA with its release, must each fail it.
+workflows_refuse_unpinned() {
+  local d="$work/planted-workflows" fault
+  local faults=(
+    's|uses: \(actions/checkout\)@[0-9a-f]\{40\}.*|uses: \1@v4|'
+    's|uses: \(actions/checkout\)@[0-9a-f]\{40\}.*|uses: \1@main|'
+    's|uses: \(actions/checkout@[0-9a-f]\{40\}\).*|uses: \1|'
+    's|uses: \(actions/checkout@[0-9a-f]\{12\}\)[0-9a-f]*|uses: \1|'
+  )
+  for fault in "${faults[@]}"; do
+    rm -rf "$d" && mkdir -p "$d" && cp deploy/ci/github-*.yml "$d/"
+    sed -i "$fault" "$d/github-drift-check.yml"
+    ! cmp -s "$d/github-drift-check.yml" deploy/ci/github-drift-check.yml || { echo "fault not planted: $fault"; return 1; }
+    if check_workflows "$d" >"$work/planted.out" 2>&1; then
+      echo "accepted a planted fault: $(grep 'uses:' "$d/github-drift-check.yml" | head -n 1)"
+      return 1
+    fi
+    grep -q '^FAIL .*github-drift-check.yml' "$work/planted.out" || { cat "$work/planted.out"; return 1; }
+    echo "refused: $(grep -m1 'uses:' "$d/github-drift-check.yml" | sed 's/^ *- //')"
+  done
 }
 
 # Runs the hook's command line exactly as pre-commit builds it (entry + args,
@@ -351,7 +403,8 @@ check "deploy/argocd/plugin.yaml has the required fields" plugin_fields
 check "plugin discovery matches a source dir with profiles/*.toml" plugin_discovers
 check "kubectl kustomize deploy/argocd" kustomize_configmap
 check "repo-server patch merges into argocd-repo-server" patch_repo_server
-check "GitHub workflows: triggers, jobs, pinned actions" workflows
+check "GitHub workflows: triggers, jobs, actions pinned by commit SHA" workflows
+check "the pinned-actions check refuses @v4, @main, a short SHA, no version comment" workflows_refuse_unpinned
 check "pre-commit hook magnetiq-gen-drift: 0 current, 1 drift, 2 broken" precommit_hook
 check "CMP generate as argocd-cmp-server runs it" cmp_generate
 
