@@ -339,3 +339,36 @@ fn every_kind_of_secret_comes_before_the_workloads() {
         assert_configuration_before_workloads(&format!("production with a {kind}"), &docs);
     }
 }
+
+/// A release is reviewable: bumping `app.version` changes only the files whose objects roll
+/// (the Deployments) or hold the version (the ConfigMap's VERSION); every stable object
+/// (Namespace, StorageClass, claims, Services, policies, the Application) keeps its bytes.
+#[test]
+fn a_version_bump_changes_only_the_deployments_and_the_configmap() {
+    for name in deployable(&store()) {
+        let before = output::tree(&magnetiq_gen::render(&store(), &name).unwrap());
+        let bump = ["app.version=9.9.9-review".to_string()];
+        let after = output::tree(
+            &magnetiq_gen::Request::new(&store(), &name)
+                .overrides(&bump)
+                .render()
+                .unwrap()
+                .manifest,
+        );
+        let before: BTreeMap<_, _> = before.into_iter().collect();
+        let changed: Vec<&str> = after
+            .iter()
+            .filter(|(path, text)| before.get(path) != Some(text))
+            .map(|(path, _)| path.as_str())
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                "backend/deployment.yaml",
+                "configmap.yaml",
+                "frontend/deployment.yaml"
+            ],
+            "{name}: a version bump changed more than the release"
+        );
+    }
+}

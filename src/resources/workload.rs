@@ -122,7 +122,7 @@ fn deployment(
     mut container: Container,
     volumes: Option<Vec<Volume>>,
 ) -> Deployment {
-    let pod_labels = labels::component(p, component);
+    let pod_labels = labels::workload(p, component);
     let mut volumes = volumes.unwrap_or_default();
     // With a read-only root filesystem, each directory the application writes gets its
     // own emptyDir.
