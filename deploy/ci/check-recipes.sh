@@ -342,6 +342,51 @@ EOF
   echo "k8s/ untouched"
 }
 
+# Runs the drift workflow's plan step as GitHub would (its `run:` script under bash -e, with
+# the step's environment) in a scratch repository: the base branch's tree rendered from
+# production, then the pull request's profile changed. Exit 0 for a harmless change; 1 for a
+# blocking one until the matching label is on the pull request.
+plan_step() {
+  local r="$work/plan" rc
+  mkdir -p "$r/target/release"
+  cp -r profiles "$r/"
+  ln -s "$bin" "$r/target/release/magnetiq-gen"
+  py - deploy/ci/github-drift-check.yml >"$r/plan-step.sh" <<'EOF'
+import sys, yaml
+w = yaml.safe_load(open(sys.argv[1]))
+steps = [s for s in w["jobs"]["plan"]["steps"] if s.get("name", "").startswith("Plan ")]
+assert len(steps) == 1, "one Plan step"
+assert "$LABELS" in steps[0]["run"] and "${{" not in steps[0]["run"], "labels come from the environment"
+print(steps[0]["run"])
+EOF
+  cd "$r"
+  magnetiq-gen -q render --profile production --out-dir base/k8s
+  local base_sums
+  base_sums=$(find base/k8s -type f -exec sha256sum {} + | sort)
+  run_plan() { env PROFILE=production OUT_DIR=k8s BASE_TREE=base/k8s LABELS="$1" bash -e plan-step.sh >"$r/out" 2>&1; }
+
+  rc=0; run_plan "" || rc=$?
+  [[ $rc -eq 0 ]] || { cat "$r/out"; echo "no change: expected exit 0, got $rc"; return 1; }
+  echo "no change: exit 0"
+
+  # The pull request shrinks the database claim: rejected by the API server.
+  sed -i 's/^size = "10Gi"/size = "5Gi"/' profiles/base.toml
+  grep -q '^size = "5Gi"' profiles/base.toml || { echo "fault not planted"; return 1; }
+  rc=0; run_plan "" || rc=$?
+  [[ $rc -eq 1 ]] || { cat "$r/out"; echo "shrink without a label: expected exit 1, got $rc"; return 1; }
+  grep -q 'a claim cannot shrink' "$r/out" || { cat "$r/out"; echo "the plan is not printed"; return 1; }
+  echo "shrink, no label: exit 1"
+  rc=0; run_plan "needs-review magnetiq-gen/accept-data-loss" || rc=$?
+  [[ $rc -eq 1 ]] || { cat "$r/out"; echo "shrink with the wrong label: expected exit 1, got $rc"; return 1; }
+  echo "shrink, wrong label: exit 1"
+  rc=0; run_plan "magnetiq-gen/accept-replace" || rc=$?
+  [[ $rc -eq 0 ]] || { cat "$r/out"; echo "shrink acknowledged: expected exit 0, got $rc"; return 1; }
+  echo "shrink, accept-replace label: exit 0"
+  [[ "$(find base/k8s -type f -exec sha256sum {} + | sort)" == "$base_sums" ]] \
+    || { echo "the plan step wrote into the base tree"; return 1; }
+  echo "base tree untouched"
+}
+
 # Runs the plugin's generate command as argocd-cmp-server does: in the app's
 # source directory, with only the sidecar's environment plus ArgoCD's variables.
 cmp_generate() {
@@ -407,6 +452,7 @@ check "GitHub workflows: triggers, jobs, actions pinned by commit SHA" workflows
 check "the pinned-actions check refuses @v4, @main, a short SHA, no version comment" workflows_refuse_unpinned
 check "pre-commit hook magnetiq-gen-drift: 0 current, 1 drift, 2 broken" precommit_hook
 check "CMP generate as argocd-cmp-server runs it" cmp_generate
+check "drift workflow's plan step: 0 harmless, 1 blocking until labelled" plan_step
 
 echo "recipes: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
