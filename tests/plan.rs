@@ -88,6 +88,19 @@ const TRANSITIONS: &[Transition] = &[
         actions: &[Action::Create, Action::Update, Action::Delete],
     },
     Transition {
+        // The runbook's safe path: the claims are pinned to their old names first, so the
+        // renamed backend mounts the same volumes and no data is stranded.
+        name: "app_renamed_keeping_its_claims",
+        before: &[],
+        after: &[
+            "app.name=mq",
+            "storage.data.claim_name=magnetiq-data-pvc",
+            "storage.media.claim_name=magnetiq-media-pvc",
+        ],
+        classes: &[Class::Downtime],
+        actions: &[Action::Create, Action::Update, Action::Delete],
+    },
+    Transition {
         name: "namespace_changed",
         before: &[],
         after: &["app.namespace=magnetiq-prod"],

@@ -4,6 +4,7 @@
 //! resolved, `extends` merged, `{{ }}` references resolved). After a [`Profile`] exists,
 //! rendering cannot fail.
 
+pub mod cron;
 pub mod load;
 pub mod model;
 pub mod node;
@@ -185,6 +186,8 @@ pub struct Volume {
     pub access_mode: AccessMode,
     /// Mount path.
     pub mount_path: String,
+    /// The claim's name when the profile pins it (else derived from `app.name`).
+    pub claim_name: Option<types::DnsSubdomain>,
 }
 
 /// Secret keys and how their values reach the cluster.
@@ -371,4 +374,19 @@ pub struct Monitoring {
     pub prometheus_namespace: String,
     /// ServiceMonitor labels.
     pub labels: BTreeMap<String, String>,
+}
+
+impl crate::names::Names {
+    /// Every name derived from a validated profile: [`crate::names::Names::new`] from
+    /// `app.name` and `app.namespace`, with the claim names the profile pins.
+    pub fn of(p: &Profile) -> Self {
+        let mut names = Self::new(p.app.name.as_str(), p.app.namespace.as_str());
+        if let Some(n) = &p.storage.data.claim_name {
+            names.data_pvc = n.to_string();
+        }
+        if let Some(n) = &p.storage.media.claim_name {
+            names.media_pvc = n.to_string();
+        }
+        names
+    }
 }

@@ -350,6 +350,11 @@ pub struct Volume {
     pub access_mode: AccessMode,
     /// Where the backend mounts it (absolute path).
     pub mount_path: String,
+    /// The claim's name; default `<app.name>-data-pvc` / `<app.name>-media-pvc`. Set it to
+    /// the existing claim's name before renaming the app, so the data stays attached (a
+    /// claim cannot be renamed: a new name is a new, empty volume).
+    #[serde(default)]
+    pub claim_name: Option<String>,
 }
 
 /// PVC access mode.

@@ -44,7 +44,7 @@ pub(crate) fn meta(
 
 /// Renders every object for `p`, grouped into files.
 pub fn all(p: &Profile) -> Manifest {
-    let names = Names::new(p.app.name.as_str(), p.app.namespace.as_str());
+    let names = Names::of(p);
     let mut files = Vec::new();
     let mut add = |path: &'static str, objects: Vec<Object>| {
         if !objects.is_empty() {

@@ -164,7 +164,7 @@ fn check_profile(
         );
     }
 
-    let storage = check_storage(c, &raw.storage, sqlite);
+    let storage = check_storage(c, &raw.storage, &raw.app, sqlite);
     check_backend_mounts(c, &raw);
     let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
     let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);

@@ -1,13 +1,15 @@
 //! `[storage]` and `[database]`: the StorageClass, the two volumes, and the database URL.
 
 use super::Checker;
+use crate::names::Names;
 use crate::profile::model::{self, StorageProvider};
-use crate::profile::types::{self, Quantity, mount_point};
+use crate::profile::types::{self, DnsSubdomain, Quantity, mount_point};
 use crate::profile::*;
 
 pub(super) fn check_storage(
     c: &mut Checker<'_>,
     s: &model::Storage,
+    app: &model::App,
     sqlite: bool,
 ) -> Option<Storage> {
     let longhorn = match (s.provider, &s.longhorn) {
@@ -39,6 +41,24 @@ pub(super) fn check_storage(
             "storage.media.mount_path",
             format!(
                 "{m} overlaps the data volume's mount path {d}; give each volume its own directory"
+            ),
+        );
+    }
+    // The claims' names, pinned or derived: two volumes cannot be one claim.
+    let derived = Names::new(&app.name, &app.namespace);
+    let data_claim = s.data.claim_name.as_deref().unwrap_or(&derived.data_pvc);
+    let media_claim = s.media.claim_name.as_deref().unwrap_or(&derived.media_pvc);
+    if data_claim == media_claim {
+        // Point at the name the profile pinned (the other one may be derived).
+        let at = if s.media.claim_name.is_some() {
+            "storage.media.claim_name"
+        } else {
+            "storage.data.claim_name"
+        };
+        c.err(
+            at,
+            format!(
+                "the data and media volumes would both be the claim {data_claim}; give each its own"
             ),
         );
     }
@@ -119,10 +139,15 @@ fn check_volume(c: &mut Checker<'_>, at: &str, v: &model::Volume) -> Option<Volu
             ),
         );
     }
+    let claim_name = match &v.claim_name {
+        Some(n) => Some(c.check(&format!("{at}.claim_name"), DnsSubdomain::parse(n))?),
+        None => None,
+    };
     Some(Volume {
         size: size?,
         access_mode: v.access_mode,
         mount_path: v.mount_path.trim_end_matches('/').to_string(),
+        claim_name,
     })
 }
 
