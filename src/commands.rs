@@ -145,6 +145,22 @@ impl RenderCommand<'_> {
             excerpt.push_str(&plan::to_text(&blocked, false));
             needed.extend(blocked.needed());
         }
+        // `--all` removes the tree of a profile that is gone: every object in it is deleted,
+        // claims included.
+        if self.profile.is_none() {
+            let names: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
+            for (name, old) in output::read_stale_trees(out_dir, &names)? {
+                let blocked = plan::plan(&old.files, &[]).blocked(self.accept);
+                if blocked.changes.is_empty() {
+                    continue;
+                }
+                excerpt.push_str(&format!(
+                    "{name} (no such profile any more: its tree is removed):\n"
+                ));
+                excerpt.push_str(&plan::to_text(&blocked, false));
+                needed.extend(blocked.needed());
+            }
+        }
         if excerpt.is_empty() {
             return Ok(());
         }

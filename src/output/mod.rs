@@ -6,7 +6,7 @@ mod safe_fs;
 mod write;
 
 pub use drift::{Drift, check_all, check_tree};
-pub use read::{OldTree, read_tree, read_trees};
+pub use read::{OldTree, read_stale_trees, read_tree, read_trees};
 pub use write::{Report, write_all, write_tree};
 
 use std::fs;

@@ -398,7 +398,21 @@ fn render_all_prunes_and_check_reports_the_tree_of_a_deleted_profile() {
         text(&check.stdout)
     );
 
-    let out = ok(ws.path(), &["render", "--all", "-o", "out"]);
+    // Removing qa's tree deletes its claims: refused until the data loss is acknowledged.
+    let refused = run(ws.path(), &["render", "--all", "-o", "out"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("qa (no such profile any more")
+            && text(&refused.stderr).contains("--accept data-loss"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(ws.path().join("out/qa/kustomization.yaml").exists());
+
+    let out = ok(
+        ws.path(),
+        &["render", "--all", "-o", "out", "--accept", "data-loss"],
+    );
     assert!(
         text(&out.stderr).contains("qa"),
         "the removal is reported: {}",
