@@ -345,6 +345,7 @@ fn render_all(
     if names.is_empty() {
         crate::fail!(Input, "no deployable profiles in {}", store.dir().display());
     }
+    crate::profile::environments::check(store, overrides)?;
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(names.len());
@@ -474,6 +475,9 @@ impl LintCommand<'_> {
             (Some(profile), None) => {
                 let target = ProfileRef::resolve(profile, self.profiles_dir)?;
                 let store = DirStore::new(&target.dir);
+                // The profile is one environment among its directory's: a name another
+                // one claims is an error, as in `render --all`.
+                crate::profile::environments::check(&store, self.overrides)?;
                 let m = Request::new(&store, &target.name)
                     .overrides(self.overrides)
                     .render()?

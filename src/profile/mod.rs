@@ -5,6 +5,7 @@
 //! rendering cannot fail.
 
 pub mod cron;
+pub mod environments;
 pub mod load;
 pub mod model;
 pub mod node;
@@ -65,8 +66,10 @@ pub struct App {
     pub namespace: DnsLabel,
     /// Version (valid as a label value).
     pub version: String,
-    /// Environment.
+    /// The tier: production, staging or development.
     pub environment: Environment,
+    /// The environment's identity, unique among the profiles of a directory.
+    pub environment_name: DnsLabel,
     /// Extra labels for every object.
     pub labels: BTreeMap<String, String>,
 }

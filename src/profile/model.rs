@@ -18,6 +18,10 @@ pub struct RawProfile {
     /// Marks a profile that only exists to be extended; it cannot be rendered itself.
     #[serde(default, rename = "abstract")]
     pub is_abstract: bool,
+    /// Marks a reference profile (example.toml): it validates and renders with `--profile`,
+    /// but is never deployed: `render --all` and the collision check skip it. Not inherited.
+    #[serde(default)]
+    pub reference: bool,
     /// The application and the environment it runs in.
     pub app: App,
     /// The container registry images are pulled from.
@@ -66,8 +70,15 @@ pub struct App {
     pub namespace: String,
     /// Application version (`2.0.0`), exported as `VERSION` and used in image tags.
     pub version: String,
-    /// Which environment this is.
+    /// The environment's tier (production, staging or development): drives policy.
     pub environment: Environment,
+    /// The environment's name, its identity (`qa`): a DNS label of at most 30 characters,
+    /// unique among the profiles of a directory. Names that must differ between environments
+    /// (namespace, ArgoCD Application and path, StorageClass, secret-store key) derive from it
+    /// in base.toml. Inherited like any key; when no profile of the chain sets it, the
+    /// profile's file name.
+    #[serde(default)]
+    pub environment_name: Option<String>,
     /// Public host name of the application.
     pub domain: String,
     /// Exported as `DEBUG`.

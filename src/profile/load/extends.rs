@@ -192,9 +192,10 @@ pub(super) fn merge_chain(chain: Vec<(String, Node)>) -> Node {
     let mut merged: Option<Node> = None;
     for (i, (_, mut tree)) in chain.into_iter().enumerate().rev() {
         if i != 0 {
-            // `abstract` marks one file; it is never inherited.
+            // `abstract` and `reference` mark one file; they are never inherited.
             if let Value::Table(t) = &mut tree.value {
                 t.shift_remove("abstract");
+                t.shift_remove("reference");
             }
         }
         merged = Some(match merged {
@@ -206,7 +207,7 @@ pub(super) fn merge_chain(chain: Vec<(String, Node)>) -> Node {
 }
 
 /// Names of the profiles in `store` that can be rendered: all but those marked
-/// `abstract = true`. A profile that cannot be read or parsed (refused ones included) counts
+/// `abstract = true` or `reference = true`. A profile that cannot be read or parsed (refused ones included) counts
 /// as deployable, so that rendering it reports the problem instead of skipping it silently.
 pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
     let mut names: Vec<String> = store
@@ -222,10 +223,12 @@ pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
             let Ok(table) = toml::de::DeTable::parse(text) else {
                 return true;
             };
-            table
-                .get_ref()
-                .get("abstract")
-                .is_none_or(|v| v.get_ref().as_bool() != Some(true))
+            ["abstract", "reference"].iter().all(|flag| {
+                table
+                    .get_ref()
+                    .get(*flag)
+                    .is_none_or(|v| v.get_ref().as_bool() != Some(true))
+            })
         })
         .collect();
     names.extend(store.refused());

@@ -74,6 +74,7 @@ pub fn load_with(
     let mut sources = Sources::default();
     let chain = extends::read_chain(store, name, &mut sources)?;
     let mut root = extends::merge_chain(chain);
+    default_environment_name(&mut sources, &mut root, name);
 
     let diagnostics: Vec<Diagnostic> = overrides
         .iter()
@@ -94,6 +95,43 @@ pub fn load_with(
         }),
         Err(all) => Err(many(name, sources, all)),
     }
+}
+
+/// `app.environment_name` defaults to the profile's file name when no profile of the chain
+/// sets it, before overrides and references, so `{{ app.environment_name }}` always resolves.
+fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) {
+    use super::node::{Entry, Value};
+    let Value::Table(top) = &mut root.value else {
+        return;
+    };
+    let Some(Entry {
+        node: Node {
+            value: Value::Table(app),
+            ..
+        },
+        ..
+    }) = top.get_mut("app")
+    else {
+        return;
+    };
+    if app.contains_key("environment_name") {
+        return;
+    }
+    let id = sources.add(format!("{name} (file name)"), name.to_string());
+    let loc = crate::source::Loc {
+        file: id,
+        span: 0..name.len(),
+    };
+    app.insert(
+        "environment_name".to_string(),
+        Entry {
+            key_loc: loc.clone(),
+            node: Node {
+                value: Value::Str(name.to_string()),
+                loc,
+            },
+        },
+    );
 }
 
 fn one(profile: &str, sources: Sources, d: Diagnostic) -> Error {

@@ -10,6 +10,10 @@ use crate::profile::types::{self, DnsLabel};
 use crate::profile::*;
 use crate::rules::{LABELS_WRITTEN_BY_OTHERS, RESERVED_LABELS};
 
+/// Longest `app.environment_name`: room for it in `magnetiq-v2-<name>-backup` (Longhorn's
+/// 40-character job names) and `longhorn-ssd-<name>`.
+pub const MAX_ENVIRONMENT_NAME_LEN: usize = 20;
+
 pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
     let name = c.check(
         "app.name",
@@ -29,6 +33,21 @@ pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
             ),
         );
     }
+    // Load sets the file name when no profile of the chain does, so `None` only reaches
+    // here from a caller that built a raw profile by hand.
+    let environment_name = app.environment_name.as_deref().unwrap_or(&app.name);
+    let environment_name = c.check(
+        "app.environment_name",
+        DnsLabel::parse_max(environment_name, MAX_ENVIRONMENT_NAME_LEN)
+            .map_err(|e| format!("{e} (namespaces and names derived from it must stay short)"))
+            .and_then(|l| {
+                if environment_name.starts_with(|ch: char| ch.is_ascii_digit()) {
+                    Err(format!("{environment_name:?} must start with a letter"))
+                } else {
+                    Ok(l)
+                }
+            }),
+    );
     let namespace = c.check("app.namespace", DnsLabel::parse(&app.namespace));
     if [
         "default",
@@ -87,6 +106,7 @@ pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
         namespace: namespace?,
         version: version.map(|()| app.version.clone())?,
         environment: app.environment,
+        environment_name: environment_name?,
         labels,
     })
 }
