@@ -305,7 +305,8 @@ fn render_all_writes_every_deployable_profile_into_its_own_directory() {
     let ws = workspace();
     let out = run(ws.path(), &["render", "--all", "-o", "envs"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    for p in ["dev", "example", "production", "staging"] {
+    assert!(!ws.path().join("envs").join("example").exists());
+    for p in ["dev", "production", "staging"] {
         assert!(
             ws.path()
                 .join("envs")
@@ -384,7 +385,7 @@ fn show_prints_the_resolved_profile_with_origins() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let t = text(&out.stdout);
     assert!(
-        t.contains("domain = \"staging.magnetiq.voltaic.systems\"  # profiles/staging.toml:"),
+        t.contains("domain = \"staging.magnetiq.voltaic.systems\"  # profiles/base.toml:"),
         "{t}"
     );
     assert!(
@@ -512,4 +513,64 @@ fn odd_set_paths_and_missing_profile_files_are_errors_not_panics() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn a_copy_of_staging_collides_until_it_has_its_own_environment_name() {
+    let ws = workspace();
+    let qa = ws.path().join("profiles").join("qa.toml");
+    // The scenario: a new environment that changes only its host.
+    std::fs::write(
+        &qa,
+        "extends = \"staging\"\n\n[app]\ndomain = \"qa.magnetiq.voltaic.systems\"\n",
+    )
+    .unwrap();
+    let out = run(ws.path(), &["render", "--all", "-o", "envs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for claim in [
+        "namespace \"magnetiq-v2-staging\"",
+        "ArgoCD Application \"argocd/magnetiq-v2-staging\"",
+        "ArgoCD path \"k8s-staging\"",
+        "StorageClass (cluster-scoped) \"longhorn-ssd-staging\"",
+        "Longhorn RecurringJob \"magnetiq-v2-staging-backup\"",
+        "secret-store key \"magnetiq-secret-store/magnetiq/staging\"",
+        "qa (profiles/qa.toml)",
+        "staging (profiles/staging.toml)",
+        "profiles/staging.toml:8:",
+    ] {
+        assert!(err.contains(claim), "{claim} missing from:\n{err}");
+    }
+    assert!(!ws.path().join("envs").exists(), "nothing is written");
+    for cmd in [&["profiles"][..], &["lint", "--profile", "qa"]] {
+        let out = run(ws.path(), cmd);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        assert!(
+            text(&out.stderr).contains("environments collide"),
+            "{cmd:?}"
+        );
+    }
+
+    // Isolated: its own identity, and every per-environment name derives from it.
+    std::fs::write(
+        &qa,
+        "extends = \"staging\"\n\n[app]\nenvironment_name = \"qa\"\n",
+    )
+    .unwrap();
+    let out = run(ws.path(), &["render", "--all", "-o", "envs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let tree = ws.path().join("envs").join("qa");
+    let app = std::fs::read_to_string(tree.join("argocd-application.yaml")).unwrap();
+    assert!(
+        app.contains("name: magnetiq-v2-qa") && app.contains("path: k8s-qa"),
+        "{app}"
+    );
+    let ingress = std::fs::read_to_string(tree.join("ingress.yaml")).unwrap();
+    assert!(
+        ingress.contains("host: qa.magnetiq.voltaic.systems"),
+        "{ingress}"
+    );
+    let lint = run(ws.path(), &["lint", "--profile", "qa"]);
+    assert_eq!(lint.status.code(), Some(0), "{}", text(&lint.stdout));
+    assert_eq!(run(ws.path(), &["profiles"]).status.code(), Some(0));
 }
