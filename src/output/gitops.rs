@@ -13,6 +13,9 @@ use crate::resources::argocd::{self, PluginSettings};
 use crate::yaml::to_yaml;
 use crate::{ProfileRef, Rendered};
 
+/// A tree of `render --all`: its directory name and its files (relative path, text).
+pub type NamedTree = (String, Vec<(String, String)>);
+
 /// `path` relative to the root of the Git work tree holding it, '/'-separated ("." for the
 /// root itself); outside a work tree, `path` itself when it is relative and stays inside the
 /// current directory; else `None`.
@@ -91,10 +94,7 @@ pub fn carry_plugin_settings(
 /// environment's Application, the root Application that syncs `apps/`, and the ownership
 /// list, as (name, files) like a profile's tree. `None` when no profile renders an
 /// Application.
-pub fn root_tree(
-    out_dir: &Path,
-    rendered: &[Rendered],
-) -> crate::Result<Option<(String, Vec<(String, String)>)>> {
+pub fn root_tree(out_dir: &Path, rendered: &[Rendered]) -> crate::Result<Option<NamedTree>> {
     let children: Vec<(&str, &crate::crds::argocd::Application)> = rendered
         .iter()
         .flat_map(|r| {
