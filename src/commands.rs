@@ -275,10 +275,17 @@ impl PlanCommand<'_> {
     pub fn run(&self) -> Result<Outcome> {
         let target = ProfileRef::resolve(self.profile, self.profiles_dir)?;
         let store = DirStore::new(&target.dir);
-        let rendered = Request::new(&store, &target.name)
+        let mut rendered = Request::new(&store, &target.name)
             .overrides(self.overrides)
             .env(self.env)
             .render()?;
+        // The same Application `render` writes (plugin mode points at the profiles).
+        output::gitops::carry_plugin_settings(
+            std::slice::from_mut(&mut rendered),
+            Some(self.profile),
+            self.profiles_dir,
+            self.overrides,
+        )?;
         let old = output::read_tree(self.out_dir)?;
         let mut plan = plan::plan(&old.files, &output::tree(&rendered.manifest));
         plan.unreadable.extend(
