@@ -58,7 +58,7 @@ pub struct RenderCommand<'a> {
 impl RenderCommand<'_> {
     /// Runs it. Everything is rendered in memory first: on any error, nothing is written.
     pub fn run(&self) -> Result<Outcome> {
-        let rendered = match self.profile {
+        let mut rendered = match self.profile {
             Some(profile) => {
                 let target = ProfileRef::resolve(profile, self.profiles_dir)?;
                 let store = DirStore::new(&target.dir);
@@ -74,6 +74,12 @@ impl RenderCommand<'_> {
                 render_all(&DirStore::new(self.profiles_dir), self.overrides, self.env)?
             }
         };
+        output::gitops::carry_plugin_settings(
+            &mut rendered,
+            self.profile,
+            self.profiles_dir,
+            self.overrides,
+        )?;
         let Some(out_dir) = self.out_dir else {
             let m = &rendered
                 .first()
@@ -84,10 +90,13 @@ impl RenderCommand<'_> {
         if !self.check && !self.allow_plaintext_secrets {
             refuse_plaintext(&rendered)?;
         }
-        let trees: Vec<(String, Vec<(String, String)>)> = rendered
+        let mut trees: Vec<(String, Vec<(String, String)>)> = rendered
             .iter()
             .map(|r| (r.manifest.profile.clone(), output::tree(&r.manifest)))
             .collect();
+        if self.profile.is_none() {
+            trees.extend(output::gitops::root_tree(out_dir, &rendered)?);
+        }
         if !self.check {
             self.refuse_unsafe(out_dir, &trees)?;
         }
@@ -266,10 +275,17 @@ impl PlanCommand<'_> {
     pub fn run(&self) -> Result<Outcome> {
         let target = ProfileRef::resolve(self.profile, self.profiles_dir)?;
         let store = DirStore::new(&target.dir);
-        let rendered = Request::new(&store, &target.name)
+        let mut rendered = Request::new(&store, &target.name)
             .overrides(self.overrides)
             .env(self.env)
             .render()?;
+        // The same Application `render` writes (plugin mode points at the profiles).
+        output::gitops::carry_plugin_settings(
+            std::slice::from_mut(&mut rendered),
+            Some(self.profile),
+            self.profiles_dir,
+            self.overrides,
+        )?;
         let old = output::read_tree(self.out_dir)?;
         let mut plan = plan::plan(&old.files, &output::tree(&rendered.manifest));
         plan.unreadable.extend(

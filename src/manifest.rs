@@ -218,3 +218,13 @@ impl Manifest {
         all
     }
 }
+
+/// The directory `render --all` writes next to the profiles' trees for ArgoCD to manage every
+/// environment's Application from Git (no profile name starts with '_').
+pub const GITOPS_DIR: &str = "_argocd";
+
+/// Inside [`GITOPS_DIR`]: the directory the root Application syncs, one file per environment.
+pub const GITOPS_APPS_DIR: &str = "apps";
+
+/// Inside [`GITOPS_DIR`]: the root Application, applied once by hand, outside what it syncs.
+pub const ROOT_APPLICATION_FILE: &str = "root-application.yaml";

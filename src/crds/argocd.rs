@@ -80,18 +80,35 @@ pub struct Source {
 pub struct Plugin {
     /// The plugin's name (its ConfigManagementPlugin `metadata.name`).
     pub name: String,
+    /// Environment entries (they reach the plugin prefixed `ARGOCD_ENV_`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvEntry>,
     /// Parameters handed to `magnetiq-gen cmp generate`.
     pub parameters: Vec<PluginParameter>,
 }
 
-/// One string parameter.
+/// One plugin environment entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvEntry {
+    /// Variable name, without the `ARGOCD_ENV_` prefix.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// One parameter: a string or an array of strings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PluginParameter {
     /// Parameter name.
     pub name: String,
-    /// Its value.
-    pub string: String,
+    /// Its value, for a string parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string: Option<String>,
+    /// Its values, for an array parameter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub array: Option<Vec<String>>,
 }
 
 /// `spec.source.directory`

@@ -1,6 +1,7 @@
 //! Output: the YAML stream, and the `k8s/` tree written safely.
 
 mod drift;
+pub mod gitops;
 mod read;
 mod safe_fs;
 mod write;

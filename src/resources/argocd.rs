@@ -40,11 +40,15 @@ pub fn application(p: &Profile, names: &Names) -> Option<Application> {
                 }),
                 // In plugin mode ArgoCD renders the profiles at `path` itself; the plugin
                 // never emits this Application, so it cannot manage itself either.
+                // `path` is corrected by [`carry_plugin_settings`] once the profiles directory
+                // is known: the plugin reads `profiles/` inside the source path.
                 plugin: (a.mode == ArgocdMode::Plugin).then(|| Plugin {
                     name: PLUGIN_NAME.into(),
+                    env: Vec::new(),
                     parameters: vec![PluginParameter {
                         name: "profile".into(),
-                        string: p.name.clone(),
+                        string: Some(p.name.clone()),
+                        array: None,
                     }],
                 }),
             },
@@ -65,6 +69,139 @@ pub fn application(p: &Profile, names: &Names) -> Option<Application> {
                     "PrunePropagationPolicy=foreground".into(),
                     "PruneLast=true".into(),
                 ],
+                retry: Retry {
+                    limit: 5,
+                    backoff: Backoff {
+                        duration: "5s".into(),
+                        factor: 2,
+                        max_duration: "3m".into(),
+                    },
+                },
+            },
+            revision_history_limit: 10,
+        },
+    })
+}
+
+/// What a plugin-mode Application needs from the render's command line, which the profile
+/// does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginSettings {
+    /// The folder holding the profiles directory, relative to the repository root ("." for
+    /// the root itself): the Application's `source.path`.
+    pub source_path: String,
+    /// The profiles directory's name inside it, when not `profiles` (the `PROFILES_DIR` env).
+    pub profiles_dir: Option<String>,
+    /// `--set` overrides, carried as the `set` parameter.
+    pub overrides: Vec<String>,
+}
+
+/// Points a plugin-mode Application at the folder that holds the profiles and carries the
+/// render's `--profiles-dir` and `--set`, so the sidecar renders what `render` rendered.
+/// Directory-mode Applications are left as they are.
+pub fn carry_plugin_settings(app: &mut Application, settings: &PluginSettings) {
+    let Some(plugin) = app.spec.source.plugin.as_mut() else {
+        return;
+    };
+    app.spec.source.path = settings.source_path.clone();
+    plugin.env = settings
+        .profiles_dir
+        .iter()
+        .map(|d| EnvEntry {
+            name: "PROFILES_DIR".into(),
+            value: d.clone(),
+        })
+        .collect();
+    plugin.parameters.retain(|p| p.name != "set");
+    if !settings.overrides.is_empty() {
+        plugin.parameters.push(PluginParameter {
+            name: "set".into(),
+            string: None,
+            array: Some(settings.overrides.clone()),
+        });
+    }
+}
+
+/// The name of the app-of-apps root Application `render --all` writes.
+pub const ROOT_APP_NAME: &str = "magnetiq-gen-root";
+
+/// The app-of-apps root: an Application whose source is the directory holding every
+/// environment's Application (`apps_path`, relative to the repository). Its own file lies
+/// outside that directory and it reads no subdirectory, so it never manages, and never
+/// prunes, itself. It carries no resources finalizer: deleting it by hand leaves the
+/// environments running. Fails when the environments disagree on what the root must share
+/// with them (repository, ArgoCD namespace).
+pub fn root(children: &[&Application], apps_path: &str) -> Result<Application, String> {
+    fn common<'a>(
+        children: &[&'a Application],
+        what: &str,
+        f: impl Fn(&'a Application) -> &'a str,
+    ) -> Result<Option<&'a str>, String> {
+        let mut values: Vec<&str> = children.iter().map(|a| f(a)).collect();
+        values.sort_unstable();
+        values.dedup();
+        match values.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(format!(
+                "the environments' Applications disagree on {what} ({}); one root Application can hold them only when they agree",
+                many.join(", ")
+            )),
+        }
+    }
+    let namespace = common(children, "the ArgoCD namespace", |a| {
+        a.metadata.namespace.as_deref().unwrap_or_default()
+    })?
+    .unwrap_or("argocd");
+    let repo_url = common(children, "repo_url", |a| &a.spec.source.repo_url)?.unwrap_or_default();
+    // Environments may follow different branches; the root then follows the repository's
+    // default branch, where `render --all` output is committed.
+    let target_revision = common(children, "target_revision", |a| {
+        &a.spec.source.target_revision
+    })
+    .ok()
+    .flatten()
+    .unwrap_or("HEAD");
+    let project = common(children, "project", |a| &a.spec.project)
+        .ok()
+        .flatten()
+        .unwrap_or("default");
+    let labels = [(
+        "app.kubernetes.io/managed-by".to_string(),
+        "magnetiq-gen".to_string(),
+    )]
+    .into_iter()
+    .collect();
+    Ok(Application {
+        api_version: Application::API_VERSION.into(),
+        kind: Application::KIND.into(),
+        // No finalizer, on purpose (see above).
+        metadata: meta(ROOT_APP_NAME, Some(namespace), labels),
+        spec: ApplicationSpec {
+            project: project.into(),
+            source: Source {
+                repo_url: repo_url.into(),
+                target_revision: target_revision.into(),
+                path: apps_path.into(),
+                directory: Some(Directory {
+                    recurse: false,
+                    exclude: None,
+                }),
+                plugin: None,
+            },
+            destination: Destination {
+                server: "https://kubernetes.default.svc".into(),
+                namespace: namespace.into(),
+            },
+            sync_policy: SyncPolicy {
+                // Prune: a profile removed from Git takes its Application (and, through its
+                // finalizer, its environment) with it, as `render --all` removes its tree.
+                automated: Some(Automated {
+                    prune: true,
+                    self_heal: true,
+                    allow_empty: false,
+                }),
+                sync_options: vec!["PruneLast=true".into()],
                 retry: Retry {
                     limit: 5,
                     backoff: Backoff {

@@ -1,0 +1,214 @@
+//! GitOps: the app-of-apps root `render --all` writes, its drift check, and plugin-mode
+//! Applications.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use magnetiq_gen::Object;
+use magnetiq_gen::crds::argocd::Application;
+use magnetiq_gen::resources::argocd::{PluginSettings, ROOT_APP_NAME, carry_plugin_settings};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs")
+}
+
+fn applications(text: &str) -> Vec<Application> {
+    serde_saphyr::from_multiple::<serde_json::Value>(text)
+        .expect("parses")
+        .into_iter()
+        .map(|doc| match Object::from_value(doc).expect("typed") {
+            Object::Application(a) => a,
+            other => panic!("not an Application: {}", other.id()),
+        })
+        .collect()
+}
+
+fn read_apps(path: &Path) -> Vec<Application> {
+    applications(&std::fs::read_to_string(path).expect("reads"))
+}
+
+fn render_all(out: &Path, extra: &[&str]) -> Output {
+    let out = out.to_str().unwrap();
+    let mut args = vec!["render", "--all", "--out-dir", out];
+    args.extend(extra);
+    run(&args)
+}
+
+#[test]
+fn render_all_writes_a_root_that_syncs_one_application_per_environment_and_never_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("envs");
+    let o = render_all(&out, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let top = out.join("_argocd");
+
+    // One Application per deployable profile with ArgoCD enabled (dev has it off), each
+    // identical to the one in the profile's own tree.
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(top.join("apps")).unwrap() {
+        let path = entry.unwrap().path();
+        let profile = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let apps = read_apps(&path);
+        assert_eq!(apps.len(), 1, "{}", path.display());
+        let own = read_apps(&out.join(&profile).join("argocd-application.yaml"));
+        assert_eq!(apps, own, "{profile}");
+        names.push(profile);
+    }
+    names.sort();
+    assert_eq!(names, ["example", "production", "staging"]);
+
+    let root = read_apps(&top.join("root-application.yaml"));
+    let [root] = root.as_slice() else {
+        panic!("one root")
+    };
+    assert_eq!(root.metadata.name.as_deref(), Some(ROOT_APP_NAME));
+    // It syncs apps/ only: its own file lies outside what it reads, so it can neither
+    // manage nor prune itself.
+    let dir = root
+        .spec
+        .source
+        .directory
+        .as_ref()
+        .expect("directory source");
+    assert!(!dir.recurse);
+    assert!(root.spec.source.path.ends_with("/_argocd/apps"));
+    assert!(!root.spec.source.path.ends_with("/_argocd"));
+    // Deleting the root by hand never cascades into the environments.
+    assert!(root.metadata.finalizers.is_none());
+    assert!(
+        !root
+            .spec
+            .sync_policy
+            .automated
+            .as_ref()
+            .unwrap()
+            .allow_empty
+    );
+
+    // The writer owns every file it added, so stale ones are pruned.
+    let owned = std::fs::read_to_string(top.join(".magnetiq-gen-owned")).unwrap();
+    for f in [
+        "apps/example.yaml",
+        "apps/production.yaml",
+        "apps/staging.yaml",
+        "root-application.yaml",
+    ] {
+        assert!(owned.lines().any(|l| l == f), "{f} not owned:\n{owned}");
+    }
+}
+
+#[test]
+fn drift_check_reports_a_changed_argocd_setting_and_a_missing_apps_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("envs");
+    assert!(render_all(&out, &[]).status.success());
+    let o = render_all(&out, &["--check"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+
+    let o = render_all(&out, &["--check", "--set", "argocd.project=other"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(report.contains("_argocd is out of date"), "{report}");
+    assert!(report.contains("changed: apps/production.yaml"), "{report}");
+    assert!(report.contains("project: other"), "{report}");
+
+    std::fs::remove_file(out.join("_argocd/apps/staging.yaml")).unwrap();
+    let o = render_all(&out, &["--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&o.stdout);
+    assert!(report.contains("missing: apps/staging.yaml"), "{report}");
+
+    // A profile that stops rendering an Application takes its file with it.
+    let o = render_all(&out, &["--set", "argocd.enabled=false"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join("_argocd").exists());
+}
+
+#[test]
+fn plugin_mode_application_points_at_the_folder_holding_profiles_and_carries_overrides() {
+    let o = run(&[
+        "render",
+        "--profile",
+        "production",
+        "--set",
+        "argocd.mode=plugin",
+        "--set",
+        "app.version=2.1.0",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stream = String::from_utf8_lossy(&o.stdout);
+    let app = serde_saphyr::from_multiple::<serde_json::Value>(&stream)
+        .unwrap()
+        .into_iter()
+        .find(|d| d["kind"] == "Application")
+        .expect("an Application");
+    let Object::Application(app) = Object::from_value(app).unwrap() else {
+        unreachable!()
+    };
+    // `profiles/` is at the repository root, so the source is the root itself.
+    assert_eq!(app.spec.source.path, ".");
+    let plugin = app.spec.source.plugin.expect("plugin source");
+    assert!(plugin.env.is_empty(), "default profiles dir needs no env");
+    let set = plugin.parameters.iter().find(|p| p.name == "set").unwrap();
+    assert_eq!(
+        set.array.as_deref(),
+        Some(&["argocd.mode=plugin".to_string(), "app.version=2.1.0".into()][..])
+    );
+    let profile = plugin.parameters.iter().find(|p| p.name == "profile");
+    assert_eq!(profile.unwrap().string.as_deref(), Some("production"));
+}
+
+#[test]
+fn plugin_settings_name_a_profiles_dir_other_than_profiles_and_leave_directory_mode_alone() {
+    let o = run(&[
+        "render",
+        "--profile",
+        "production",
+        "--set",
+        "argocd.mode=plugin",
+    ]);
+    let docs =
+        serde_saphyr::from_multiple::<serde_json::Value>(&String::from_utf8_lossy(&o.stdout))
+            .unwrap();
+    let doc = docs
+        .into_iter()
+        .find(|d| d["kind"] == "Application")
+        .unwrap();
+    let Object::Application(mut app) = Object::from_value(doc).unwrap() else {
+        unreachable!()
+    };
+    let settings = PluginSettings {
+        source_path: "deploy/magnetiq".into(),
+        profiles_dir: Some("envs".into()),
+        overrides: Vec::new(),
+    };
+    carry_plugin_settings(&mut app, &settings);
+    assert_eq!(app.spec.source.path, "deploy/magnetiq");
+    let plugin = app.spec.source.plugin.as_ref().unwrap();
+    assert_eq!(plugin.env.len(), 1);
+    assert_eq!(
+        (plugin.env[0].name.as_str(), plugin.env[0].value.as_str()),
+        ("PROFILES_DIR", "envs")
+    );
+    assert!(plugin.parameters.iter().all(|p| p.name != "set"));
+
+    let o = run(&["render", "--profile", "production"]);
+    let docs =
+        serde_saphyr::from_multiple::<serde_json::Value>(&String::from_utf8_lossy(&o.stdout))
+            .unwrap();
+    let doc = docs
+        .into_iter()
+        .find(|d| d["kind"] == "Application")
+        .unwrap();
+    let Object::Application(mut app) = Object::from_value(doc).unwrap() else {
+        unreachable!()
+    };
+    let before = app.clone();
+    carry_plugin_settings(&mut app, &settings);
+    assert_eq!(app, before);
+    assert_eq!(app.spec.source.path, "k8s");
+}
