@@ -37,6 +37,10 @@ const _: () = assert!(
     "suffixes leave too little room for app.name"
 );
 
+/// Longest `app.environment_name`: room for it in `magnetiq-v2-<name>-backup` (Longhorn's
+/// 40-character job names) and `longhorn-ssd-<name>`.
+pub const MAX_ENVIRONMENT_NAME_LEN: usize = 20;
+
 /// Every name derived from a profile.
 #[derive(Debug, Clone)]
 pub struct Names {

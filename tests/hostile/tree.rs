@@ -137,7 +137,10 @@ fn many_profiles(ws: &Path, n: usize, version: &str) {
     for i in 0..n {
         std::fs::write(
             ws.join(format!("profiles/env{i:03}.toml")),
-            format!("extends = \"staging\"\n[app]\nversion = \"{version}\"\n"),
+            // Each its own environment: copies of staging sharing its identity collide.
+            format!(
+                "extends = \"staging\"\n[app]\nenvironment_name = \"env{i:03}\"\nversion = \"{version}\"\n"
+            ),
         )
         .unwrap();
     }
@@ -382,7 +385,7 @@ fn render_all_prunes_and_check_reports_the_tree_of_a_deleted_profile() {
     let ws = workspace();
     std::fs::write(
         ws.path().join("profiles/qa.toml"),
-        "extends = \"staging\"\n",
+        "extends = \"staging\"\n[app]\nenvironment_name = \"qa\"\n",
     )
     .unwrap();
     ok(ws.path(), &["-q", "render", "--all", "-o", "out"]);

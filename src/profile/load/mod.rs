@@ -97,6 +97,26 @@ pub fn load_with(
     }
 }
 
+/// The identity a file name gives: lowercase, `_` and `.` as `-`, at most
+/// [`crate::names::MAX_ENVIRONMENT_NAME_LEN`] characters, starting with a letter (`env-`
+/// is put in front of anything else), no `-` at either end. `my_QA.2` gives `my-qa-2`. A
+/// name that is no DNS label would make every name derived from it fail too.
+pub fn environment_name_from_file(name: &str) -> String {
+    let max = crate::names::MAX_ENVIRONMENT_NAME_LEN;
+    let mut s: String = name
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => c,
+            _ => '-',
+        })
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s = format!("env-{s}");
+    }
+    s.truncate(max);
+    s.trim_end_matches('-').to_string()
+}
+
 /// `app.environment_name` defaults to the profile's file name when no profile of the chain
 /// sets it, before overrides and references, so `{{ app.environment_name }}` always resolves.
 fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) {
@@ -117,17 +137,18 @@ fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) 
     if app.contains_key("environment_name") {
         return;
     }
-    let id = sources.add(format!("{name} (file name)"), name.to_string());
+    let derived = environment_name_from_file(name);
+    let id = sources.add(format!("{name} (file name)"), derived.clone());
     let loc = crate::source::Loc {
         file: id,
-        span: 0..name.len(),
+        span: 0..derived.len(),
     };
     app.insert(
         "environment_name".to_string(),
         Entry {
             key_loc: loc.clone(),
             node: Node {
-                value: Value::Str(name.to_string()),
+                value: Value::Str(derived),
                 loc,
             },
         },

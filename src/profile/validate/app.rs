@@ -10,9 +10,7 @@ use crate::profile::types::{self, DnsLabel};
 use crate::profile::*;
 use crate::rules::{LABELS_WRITTEN_BY_OTHERS, RESERVED_LABELS};
 
-/// Longest `app.environment_name`: room for it in `magnetiq-v2-<name>-backup` (Longhorn's
-/// 40-character job names) and `longhorn-ssd-<name>`.
-pub const MAX_ENVIRONMENT_NAME_LEN: usize = 20;
+use crate::names::MAX_ENVIRONMENT_NAME_LEN;
 
 pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
     let name = c.check(
