@@ -69,14 +69,7 @@ pub fn application(p: &Profile, names: &Names) -> Option<Application> {
                     "PrunePropagationPolicy=foreground".into(),
                     "PruneLast=true".into(),
                 ],
-                retry: Retry {
-                    limit: 5,
-                    backoff: Backoff {
-                        duration: "5s".into(),
-                        factor: 2,
-                        max_duration: "3m".into(),
-                    },
-                },
+                retry: retry(),
             },
             revision_history_limit: 10,
         },
@@ -202,16 +195,22 @@ pub fn root(children: &[&Application], apps_path: &str) -> Result<Application, S
                     allow_empty: false,
                 }),
                 sync_options: vec!["PruneLast=true".into()],
-                retry: Retry {
-                    limit: 5,
-                    backoff: Backoff {
-                        duration: "5s".into(),
-                        factor: 2,
-                        max_duration: "3m".into(),
-                    },
-                },
+                retry: retry(),
             },
             revision_history_limit: 10,
         },
     })
+}
+
+/// Retries of a failed sync, the same for every Application: five, backing off from 5 s to
+/// at most 3 min (a transient API or webhook error heals without a person).
+fn retry() -> Retry {
+    Retry {
+        limit: 5,
+        backoff: Backoff {
+            duration: "5s".into(),
+            factor: 2,
+            max_duration: "3m".into(),
+        },
+    }
 }
