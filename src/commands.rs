@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Context as _;
 use crate::plan::{self, Accept};
-use crate::profile::{DirStore, ProfileStore, load::deployable};
-use crate::{ProfileRef, Rendered, Request, Result, lint, output};
+use crate::profile::DirStore;
+use crate::{ProfileRef, Request, Result, lint, output};
+
+mod all;
 
 /// What a command produced.
 #[derive(Debug, Default)]
@@ -56,123 +58,89 @@ pub struct RenderCommand<'a> {
 }
 
 impl RenderCommand<'_> {
-    /// Runs it. Everything is rendered in memory first: on any error, nothing is written.
+    /// Runs it. One profile is rendered in memory first; `--all` renders and stages each
+    /// profile in turn (see [`all`]). On any error, nothing is written.
     pub fn run(&self) -> Result<Outcome> {
-        let mut rendered = match self.profile {
-            Some(profile) => {
-                let target = ProfileRef::resolve(profile, self.profiles_dir)?;
-                let store = DirStore::new(&target.dir);
-                vec![
-                    Request::new(&store, &target.name)
-                        .overrides(self.overrides)
-                        .env(self.env)
-                        .render()?,
-                ]
-            }
-            None => {
-                require_dir(self.profiles_dir)?;
-                render_all(&DirStore::new(self.profiles_dir), self.overrides, self.env)?
-            }
+        let Some(profile) = self.profile else {
+            require_dir(self.profiles_dir)?;
+            let Some(out_dir) = self.out_dir else {
+                crate::fail!(Input, "render --all needs --out-dir");
+            };
+            return all::run(self, out_dir);
         };
+        let target = ProfileRef::resolve(profile, self.profiles_dir)?;
+        let store = DirStore::new(&target.dir);
+        let mut rendered = Request::new(&store, &target.name)
+            .overrides(self.overrides)
+            .env(self.env)
+            .render()?;
         output::gitops::carry_plugin_settings(
-            &mut rendered,
+            std::slice::from_mut(&mut rendered),
             self.profile,
             self.profiles_dir,
             self.overrides,
         )?;
         let Some(out_dir) = self.out_dir else {
-            let m = &rendered
-                .first()
-                .expect("a single render yields one manifest")
-                .manifest;
-            return Ok(Outcome::print(output::stream(m)));
+            return Ok(Outcome::print(output::stream(&rendered.manifest)));
         };
-        if !self.check && !self.allow_plaintext_secrets {
-            refuse_plaintext(&rendered)?;
+        if !self.check && !self.allow_plaintext_secrets && rendered.plaintext_secrets {
+            refuse_plaintext(&[rendered.manifest.profile.as_str()])?;
         }
-        let mut trees: Vec<(String, Vec<(String, String)>)> = rendered
-            .iter()
-            .map(|r| (r.manifest.profile.clone(), output::tree(&r.manifest)))
-            .collect();
-        if self.profile.is_none() {
-            trees.extend(output::gitops::root_tree(out_dir, &rendered)?);
+        let files = output::tree(&rendered.manifest);
+        if self.check {
+            return self.drift(out_dir, &[output::check_tree(out_dir, &files)?]);
         }
-        if !self.check {
-            self.refuse_unsafe(out_dir, &trees)?;
+        let old = output::read_tree(out_dir)?;
+        if let Some((excerpt, needed)) = self.blocked(&rendered.manifest.profile, &old, &files) {
+            return Err(self.refusal(out_dir, &excerpt, &needed));
         }
-        match (self.profile.is_some(), self.check) {
-            (false, true) => self.drift(out_dir, &output::check_all(out_dir, &trees)?),
-            (false, false) => Ok(Outcome {
-                notes: output::write_all(out_dir, &trees, self.force, self.quiet)?
-                    .iter()
-                    .map(|r| r.summary())
-                    .collect(),
-                ..Outcome::default()
-            }),
-            (true, true) => self.drift(out_dir, &[output::check_tree(out_dir, &trees[0].1)?]),
-            (true, false) => {
-                let r = output::write_tree(out_dir, &trees[0].1, self.force, self.quiet)?;
-                Ok(Outcome {
-                    notes: vec![r.summary()],
-                    ..Outcome::default()
-                })
-            }
-        }
+        let r = output::write_tree(out_dir, &files, self.force, self.quiet)?;
+        Ok(Outcome {
+            notes: vec![r.summary()],
+            ..Outcome::default()
+        })
     }
 
-    /// Refuses to write a tree whose change the API server would reject or that puts data at
-    /// risk, unless `--accept` names it: the plan excerpt and the way out are the error. A
+    /// What writing `files` over `old` would do that the API server rejects or that puts
+    /// data at risk, and is not accepted with `--accept`: the plan excerpt (headed by the
+    /// tree's `name` with `--all`) and the `--accept` flags it needs. `None` when nothing is blocked. A
     /// missing or empty directory plans as all-create and is never refused. Files the old
     /// tree holds that plan cannot read do not block: a render replaces them.
-    fn refuse_unsafe(
+    fn blocked(
         &self,
-        out_dir: &Path,
-        trees: &[(String, Vec<(String, String)>)],
-    ) -> Result<()> {
-        let old = match self.profile {
-            Some(_) => vec![output::read_tree(out_dir)?],
-            None => {
-                let names: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
-                output::read_trees(out_dir, &names)?
-            }
+        name: &str,
+        old: &output::OldTree,
+        files: &[(String, String)],
+    ) -> Option<(String, Vec<&'static str>)> {
+        // Another profile's tree is refused by the writer (unless --force) with a message
+        // that says so; that comes first.
+        if !self.force && old.profile.as_deref().is_some_and(|p| p != name) {
+            return None;
+        }
+        // The common case, a tree already up to date (or only the ownership list differs),
+        // needs no plan.
+        let manifests = files.iter().filter(|(p, _)| p != output::OWNED_LIST);
+        if old.files.len() == manifests.clone().count()
+            && old.files.iter().zip(manifests).all(|(a, b)| a == b)
+        {
+            return None;
+        }
+        let blocked = plan::plan(&old.files, files).blocked(self.accept);
+        if blocked.changes.is_empty() {
+            return None;
+        }
+        let mut excerpt = if self.profile.is_none() {
+            format!("{name}:\n")
+        } else {
+            String::new()
         };
-        let mut excerpt = String::new();
-        let mut needed = std::collections::BTreeSet::new();
-        for ((name, files), old) in trees.iter().zip(&old) {
-            // Another profile's tree is refused by the writer (unless --force) with a
-            // message that says so; that comes first.
-            if !self.force && old.profile.as_ref().is_some_and(|p| p != name) {
-                continue;
-            }
-            let blocked = plan::plan(&old.files, files).blocked(self.accept);
-            if blocked.changes.is_empty() {
-                continue;
-            }
-            if self.profile.is_none() {
-                excerpt.push_str(&format!("{name}:\n"));
-            }
-            excerpt.push_str(&plan::to_text(&blocked, false));
-            needed.extend(blocked.needed());
-        }
-        // `--all` removes the tree of a profile that is gone: every object in it is deleted,
-        // claims included.
-        if self.profile.is_none() {
-            let names: Vec<String> = trees.iter().map(|(n, _)| n.clone()).collect();
-            for (name, old) in output::read_stale_trees(out_dir, &names)? {
-                let blocked = plan::plan(&old.files, &[]).blocked(self.accept);
-                if blocked.changes.is_empty() {
-                    continue;
-                }
-                excerpt.push_str(&format!(
-                    "{name} (no such profile any more: its tree is removed):\n"
-                ));
-                excerpt.push_str(&plan::to_text(&blocked, false));
-                needed.extend(blocked.needed());
-            }
-        }
-        if excerpt.is_empty() {
-            return Ok(());
-        }
+        excerpt.push_str(&plan::to_text(&blocked, false));
+        Some((excerpt, blocked.needed()))
+    }
+
+    /// The error that refuses a blocked write: the plan excerpt and the command that writes
+    /// it once the runbook has been followed.
+    fn refusal(&self, out_dir: &Path, excerpt: &str, needed: &[&str]) -> crate::Error {
         let mut fix = self.fix_command(out_dir);
         for a in self.accept {
             fix.push_str(match a {
@@ -180,16 +148,16 @@ impl RenderCommand<'_> {
                 Accept::DataLoss => " --accept data-loss",
             });
         }
+        let needed: std::collections::BTreeSet<&str> = needed.iter().copied().collect();
         for n in needed {
             fix.push(' ');
             fix.push_str(n);
         }
-        crate::fail!(
-            Input,
+        crate::Error::Input(format!(
             "refusing to write {}: the change would be rejected by the API server or put data at risk\n\n{excerpt}\n\
              follow the runbook in the README (\"Plan: what a change does to the cluster\"), then write it with:\n  {fix}",
             out_dir.display()
-        )
+        ))
     }
 
     /// The drift of every checked directory, each with the command that fixes it.
@@ -320,13 +288,8 @@ impl PlanCommand<'_> {
 }
 
 /// A tree is meant to be committed: refuse to write `inline` secret values into one.
-fn refuse_plaintext(rendered: &[Rendered]) -> Result<()> {
-    let plain: Vec<&str> = rendered
-        .iter()
-        .filter(|r| r.plaintext_secrets)
-        .map(|r| r.manifest.profile.as_str())
-        .collect();
-    if plain.is_empty() {
+fn refuse_plaintext(profiles: &[&str]) -> Result<()> {
+    if profiles.is_empty() {
         return Ok(());
     }
     crate::fail!(
@@ -334,7 +297,7 @@ fn refuse_plaintext(rendered: &[Rendered]) -> Result<()> {
         "refusing to write plain secret values into a tree (profile {}: secrets.mode = \"inline\"): \
          a tree is meant to be committed. Render to stdout or through the ArgoCD plugin, switch \
          to mode \"sealed\" or \"external-secrets\", or pass --allow-plaintext-secrets",
-        plain.join(", ")
+        profiles.join(", ")
     )
 }
 
@@ -349,62 +312,6 @@ pub fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
-}
-
-/// Renders every deployable profile, on all cores; reports every failing profile.
-fn render_all(
-    store: &DirStore,
-    overrides: &[String],
-    env: &BTreeMap<String, String>,
-) -> Result<Vec<Rendered>> {
-    let names = deployable(store);
-    if names.is_empty() {
-        crate::fail!(Input, "no deployable profiles in {}", store.dir().display());
-    }
-    crate::profile::environments::check(store, overrides)?;
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(names.len());
-    let chunk = names.len().div_ceil(workers);
-    let results: Vec<(String, Result<Rendered>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = names
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|n| {
-                            let request = Request::new(store as &dyn ProfileStore, n)
-                                .overrides(overrides)
-                                .env(env);
-                            (n.clone(), request.render())
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("render threads do not panic"))
-            .collect()
-    });
-    let mut rendered = Vec::new();
-    let mut errors = Vec::new();
-    for (name, r) in results {
-        match r {
-            Ok(m) => rendered.push(m),
-            Err(e) => errors.push(format!("{name}: {e}")),
-        }
-    }
-    if !errors.is_empty() {
-        crate::fail!(
-            Input,
-            "{} of {} profiles cannot be rendered:\n\n{}",
-            errors.len(),
-            names.len(),
-            errors.join("\n")
-        );
-    }
-    Ok(rendered)
 }
 
 /// `cmp generate`: what the ArgoCD plugin sidecar runs, in the application's source

@@ -216,16 +216,15 @@ fn emit_table(out: &mut String, sources: &Sources, node: &Node, path: &str, orig
     }
 }
 
-/// Every profile with its `extends` chain, marking abstract ones.
+/// Every profile with its `extends` chain, marking those that are not deployed.
 pub fn profiles(store: &dyn ProfileStore) -> String {
-    let deployable = load::deployable(store);
     let mut out = String::new();
     for name in store.names() {
         let chain = load::chain(store, &name);
-        let kind = if deployable.contains(&name) {
-            ""
-        } else {
-            "  (abstract)"
+        let kind = match load::role(store, &name) {
+            load::Role::Deployable => "",
+            load::Role::Abstract => "  (abstract: only extended)",
+            load::Role::Reference => "  (reference: documentation, never deployed)",
         };
         let _ = writeln!(out, "{:<16} {}{kind}", name, chain.join(" -> "));
     }

@@ -406,8 +406,21 @@ fn profiles_lists_inheritance_chains() {
     assert!(t.contains("production -> base"), "{t}");
     assert!(
         t.lines()
-            .any(|l| l.starts_with("base") && l.contains("(abstract)")),
+            .any(|l| l.starts_with("base") && l.contains("(abstract: only extended)")),
         "{t}"
+    );
+    // The example documents every key and is never deployed: it is marked so, not as abstract.
+    let example = t
+        .lines()
+        .find(|l| l.starts_with("example"))
+        .expect("listed");
+    assert!(
+        example.contains("(reference: documentation, never deployed)"),
+        "{t}"
+    );
+    assert!(
+        !t.lines()
+            .any(|l| l.starts_with("production") && l.contains('('))
     );
 }
 

@@ -99,42 +99,63 @@ pub fn check_tree(dir: &Path, files: &[(String, String)]) -> crate::Result<Drift
     check_dir(&root, files, &BTreeSet::new())
 }
 
-/// Compares `top` with the trees of `render --all` (profile name, files): one drift per
-/// profile, and one for `top` itself (trees of deleted profiles, stray files).
-pub fn check_all(
-    top: &Path,
-    trees: &[(String, Vec<(String, String)>)],
-) -> crate::Result<Vec<Drift>> {
-    let Some((root, _)) = Dir::open_root(top, false)? else {
-        return Ok(trees
-            .iter()
-            .map(|(name, files)| Drift {
-                dir: top.join(name),
-                missing: files.iter().map(|(p, _)| p.clone()).collect(),
-                ..Drift::default()
-            })
-            .collect());
-    };
-    root.lock(false, &mut || {})?;
-    let rendered: BTreeSet<&str> = trees.iter().map(|(n, _)| n.as_str()).collect();
-    let mut out = Vec::new();
-    for (name, files) in trees {
-        match root.subdir(name, false, &mut Vec::new())? {
-            Some(dir) => out.push(check_dir(&dir, files, &BTreeSet::new())?),
-            None => out.push(Drift {
-                dir: top.join(name),
+/// `render --all --check`: the trees of `top` compared one at a time as they are rendered
+/// (under a shared lock of `top`), so memory does not grow with the number of trees.
+/// [`Check::tree`] may be called from several threads at once.
+pub struct Check {
+    top: PathBuf,
+    root: Option<Dir>,
+}
+
+impl Check {
+    /// Opens and locks `top` for reading; a missing `top` makes every tree missing.
+    pub fn open(top: &Path) -> crate::Result<Check> {
+        let root = match Dir::open_root(top, false)? {
+            Some((root, _)) => {
+                root.lock(false, &mut || {})?;
+                Some(root)
+            }
+            None => None,
+        };
+        Ok(Check {
+            top: top.to_path_buf(),
+            root,
+        })
+    }
+
+    /// The drift of `top/<name>` from `files`.
+    pub fn tree(&self, name: &str, files: &[(String, String)]) -> crate::Result<Drift> {
+        match self
+            .root
+            .as_ref()
+            .map(|r| r.subdir(name, false, &mut Vec::new()))
+            .transpose()?
+            .flatten()
+        {
+            Some(dir) => check_dir(&dir, files, &BTreeSet::new()),
+            None => Ok(Drift {
+                dir: self.top.join(name),
                 missing: files.iter().map(|(p, _)| p.clone()).collect(),
                 ..Drift::default()
             }),
         }
     }
-    let stale = stale_trees(&root, &rendered)?;
-    let mut skip: BTreeSet<String> = rendered.iter().map(|s| s.to_string()).collect();
-    skip.extend(stale.iter().cloned());
-    let mut top_drift = check_dir(&root, &[], &skip)?;
-    top_drift.stale_trees = stale;
-    out.push(top_drift);
-    Ok(out)
+
+    /// The drift of `top` itself: trees of profiles not in `rendered`, stray files.
+    pub fn rest(&self, rendered: &BTreeSet<&str>) -> crate::Result<Drift> {
+        let Some(root) = &self.root else {
+            return Ok(Drift {
+                dir: self.top.clone(),
+                ..Drift::default()
+            });
+        };
+        let stale = stale_trees(root, rendered)?;
+        let mut skip: BTreeSet<String> = rendered.iter().map(|s| s.to_string()).collect();
+        skip.extend(stale.iter().cloned());
+        let mut top_drift = check_dir(root, &[], &skip)?;
+        top_drift.stale_trees = stale;
+        Ok(top_drift)
+    }
 }
 
 /// Compares one locked-for-reading directory with `files`; paths under the top-level names in

@@ -6,9 +6,9 @@ mod read;
 mod safe_fs;
 mod write;
 
-pub use drift::{Drift, check_all, check_tree};
-pub use read::{OldTree, read_stale_trees, read_tree, read_trees};
-pub use write::{Report, write_all, write_tree};
+pub use drift::{Check, Drift, check_tree};
+pub use read::{OldTree, read_tree};
+pub use write::{Batch, Report, write_tree};
 
 use std::fs;
 use std::io::Write as _;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::drift::{is_ignored, read_ignore_list};
 use super::safe_fs::{Dir, Entry, Kind, is_temp_name};
-use super::write::{argocd_would_apply, read_owned, stale_trees};
+use super::write::{argocd_would_apply, read_owned};
 
 /// The manifest files of a tree as (relative path, text), sorted by path, and the files that
 /// could not be read as text, each with why.
@@ -30,39 +30,7 @@ pub fn read_tree(dir: &Path) -> crate::Result<OldTree> {
     }
 }
 
-/// Reads `top/<name>` for each name (the trees of `render --all`), never through a link.
-pub fn read_trees(top: &Path, names: &[String]) -> crate::Result<Vec<OldTree>> {
-    let Some((root, _)) = Dir::open_root(top, false)? else {
-        return Ok(vec![OldTree::default(); names.len()]);
-    };
-    root.lock(false, &mut || {})?;
-    names
-        .iter()
-        .map(|name| match root.subdir(name, false, &mut Vec::new())? {
-            Some(dir) => read_dir(&dir),
-            None => Ok(OldTree::default()),
-        })
-        .collect()
-}
-
-/// The trees under `top` that `render --all` would remove (a profile that is no longer
-/// rendered, see [`super::write_all`]), each with its name: what their deletion takes away.
-pub fn read_stale_trees(top: &Path, rendered: &[String]) -> crate::Result<Vec<(String, OldTree)>> {
-    let Some((root, _)) = Dir::open_root(top, false)? else {
-        return Ok(Vec::new());
-    };
-    root.lock(false, &mut || {})?;
-    let rendered: std::collections::BTreeSet<&str> = rendered.iter().map(String::as_str).collect();
-    let mut out = Vec::new();
-    for name in stale_trees(&root, &rendered)? {
-        if let Some(dir) = root.subdir(&name, false, &mut Vec::new())? {
-            out.push((name, read_dir(&dir)?));
-        }
-    }
-    Ok(out)
-}
-
-fn read_dir(root: &Dir) -> crate::Result<OldTree> {
+pub(super) fn read_dir(root: &Dir) -> crate::Result<OldTree> {
     root.lock(false, &mut || {})?;
     let mut tree = OldTree::default();
     let paths: Vec<String> = match read_owned(root)? {

@@ -12,7 +12,8 @@
 //! 3. **Stage.** Every changed file, and two versions of the ownership list, are written to
 //!    temporary files created exclusively (`O_EXCL | O_NOFOLLOW`) next to their targets. A
 //!    failure removes them and the directories created for them: the tree is as it was. With
-//!    `--all`, every profile is staged before any is committed.
+//!    `--all`, every profile is staged before any is committed; each is staged as soon as it
+//!    is rendered, so only the names of its files stay in memory until the commit.
 //! 4. **Commit.** First the *intent* ownership list is moved into place: it lists every file the
 //!    old tree owned *and* every file the new one renders, and is marked as interrupted. Then the
 //!    files are renamed into place, stale files are removed, and the final ownership list
@@ -28,7 +29,9 @@
 use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use super::read::{OldTree, read_dir};
 use super::safe_fs::{Dir, Entry, Found, Kind, is_temp_name};
 use super::{OWNED_LIST, holds_secret, owned_header, profile_in_header};
 
@@ -175,7 +178,6 @@ struct Change<'a> {
     path: String,
     text: &'a str,
     mode: u32,
-    temp: Option<String>,
 }
 
 /// Everything one tree's write will do, decided before anything changes.
@@ -186,13 +188,9 @@ struct Plan<'a> {
     chmods: Vec<(String, u32)>,
     prune: Vec<String>,
     leftovers: Vec<String>,
-    /// The intent and final ownership lists, and their staged temporary files.
+    /// The intent and final ownership lists (`Some("")`: the tree is removed whole).
     intent: String,
     owned: Option<String>,
-    intent_temp: Option<String>,
-    owned_temp: Option<String>,
-    /// Directories created while staging (relative, parents first), removed on failure.
-    created: Vec<String>,
 }
 
 /// The permission bits for a file: secrets are private (0600); other files 0644. A mode the
@@ -319,7 +317,6 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> crate::Resu
             path: path.clone(),
             text,
             mode: mode_for(text, existing_mode),
-            temp: None,
         });
     }
     let mut prune = Vec::new();
@@ -377,9 +374,6 @@ fn plan<'a>(dir: Dir, files: &'a [(String, String)], force: bool) -> crate::Resu
         } else {
             None
         },
-        intent_temp: None,
-        owned_temp: None,
-        created: Vec::new(),
     })
 }
 
@@ -387,39 +381,79 @@ fn file_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, n)| n)
 }
 
+/// A plan whose files are all staged: what is left is renames and removals.
+pub(super) struct Staged {
+    dir: Dir,
+    report: Report,
+    /// (temporary file, target) for every changed file.
+    renames: Vec<(String, String)>,
+    chmods: Vec<(String, u32)>,
+    prune: Vec<String>,
+    leftovers: Vec<String>,
+    intent_temp: Option<String>,
+    owned_temp: Option<String>,
+    /// The tree of a profile that is gone: its ownership list goes too.
+    removal: bool,
+    /// Directories created while staging (relative, parents first), removed on abort.
+    created: Vec<String>,
+}
+
 impl Plan<'_> {
-    fn is_removal(&self) -> bool {
-        self.owned.as_deref() == Some("")
+    /// Writes every temporary file; on failure removes what it wrote. The rendered texts are
+    /// not needed afterwards: only names stay in memory.
+    fn stage(self) -> crate::Result<Staged> {
+        let removal = self.owned.as_deref() == Some("");
+        let mut staged = Staged {
+            dir: self.dir,
+            report: self.report,
+            renames: Vec::with_capacity(self.changes.len()),
+            chmods: self.chmods,
+            prune: self.prune,
+            leftovers: self.leftovers,
+            intent_temp: None,
+            owned_temp: None,
+            removal,
+            created: Vec::new(),
+        };
+        let result = (|| {
+            for c in &self.changes {
+                let parent = c.path.rsplit_once('/').map_or("", |(p, _)| p);
+                staged.dir.subdir(parent, true, &mut staged.created)?;
+                let temp = staged.dir.write_temp(&c.path, c.text.as_bytes(), c.mode)?;
+                staged.renames.push((temp, c.path.clone()));
+            }
+            if !self.intent.is_empty() {
+                staged.intent_temp = Some(staged.dir.write_temp(
+                    OWNED_LIST,
+                    self.intent.as_bytes(),
+                    0o644,
+                )?);
+            }
+            if let Some(owned) = &self.owned
+                && !owned.is_empty()
+            {
+                staged.owned_temp =
+                    Some(staged.dir.write_temp(OWNED_LIST, owned.as_bytes(), 0o644)?);
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(staged),
+            Err(e) => {
+                staged.abort();
+                Err(e)
+            }
+        }
     }
+}
 
-    /// Writes every temporary file. On error the caller calls [`Plan::abort`].
-    fn stage(&mut self) -> crate::Result<()> {
-        for c in &mut self.changes {
-            let parent = c.path.rsplit_once('/').map_or("", |(p, _)| p);
-            self.dir.subdir(parent, true, &mut self.created)?;
-            c.temp = Some(self.dir.write_temp(&c.path, c.text.as_bytes(), c.mode)?);
-        }
-        if !self.intent.is_empty() {
-            self.intent_temp = Some(self.dir.write_temp(
-                OWNED_LIST,
-                self.intent.as_bytes(),
-                0o644,
-            )?);
-        }
-        if let Some(owned) = &self.owned
-            && !owned.is_empty()
-        {
-            self.owned_temp = Some(self.dir.write_temp(OWNED_LIST, owned.as_bytes(), 0o644)?);
-        }
-        Ok(())
-    }
-
+impl Staged {
     /// Removes what [`Plan::stage`] wrote.
     fn abort(&self) {
         let temps = self
-            .changes
+            .renames
             .iter()
-            .filter_map(|c| c.temp.as_deref())
+            .map(|(t, _)| t.as_str())
             .chain(self.intent_temp.as_deref())
             .chain(self.owned_temp.as_deref());
         for t in temps {
@@ -435,13 +469,18 @@ impl Plan<'_> {
         for l in &self.leftovers {
             self.dir.remove(l)?;
         }
-        if let Some(t) = &self.intent_temp {
-            self.dir.rename(t, OWNED_LIST)?;
+        if let Some(t) = self.intent_temp.take() {
+            self.dir.rename(&t, OWNED_LIST)?;
         }
-        for c in &self.changes {
-            let temp = c.temp.as_deref().expect("staged before commit");
-            self.dir.rename(temp, &c.path)?;
-            self.report.written.push(c.path.clone());
+        // Renamed files leave the list as they go, so a failure half-way leaves only the
+        // temporary files not yet renamed for `drop` to remove.
+        let renames = std::mem::take(&mut self.renames);
+        for (i, (temp, path)) in renames.iter().enumerate() {
+            if let Err(e) = self.dir.rename(temp, path) {
+                self.renames = renames[i..].to_vec();
+                return Err(e);
+            }
+            self.report.written.push(path.clone());
         }
         for (path, mode) in &self.chmods {
             self.dir.chmod(path, *mode)?;
@@ -454,27 +493,23 @@ impl Plan<'_> {
                 self.dir.remove_empty_dirs(parent);
             }
         }
-        if let Some(t) = &self.owned_temp {
-            self.dir.rename(t, OWNED_LIST)?;
-        } else if self.is_removal() {
+        if let Some(t) = self.owned_temp.take() {
+            self.dir.rename(&t, OWNED_LIST)?;
+        } else if self.removal {
             self.dir.remove(OWNED_LIST)?;
             self.report.tree_removed = true;
         }
-        Ok(self.report)
+        self.created.clear();
+        Ok(std::mem::take(&mut self.report))
     }
 }
 
-/// Stages every plan, then commits them all; on a staging failure, removes what was staged.
-fn stage_and_commit(mut plans: Vec<Plan<'_>>) -> crate::Result<Vec<Report>> {
-    for i in 0..plans.len() {
-        if let Err(e) = plans[i].stage() {
-            for p in &plans[..=i] {
-                p.abort();
-            }
-            return Err(e);
-        }
+impl Drop for Staged {
+    /// A staged plan that is dropped without being committed (an error elsewhere, or a failed
+    /// commit half-way) leaves no temporary file behind. After a commit there is nothing left.
+    fn drop(&mut self) {
+        self.abort();
     }
-    plans.into_iter().map(Plan::commit).collect()
 }
 
 fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
@@ -500,73 +535,152 @@ pub fn write_tree(
 ) -> crate::Result<Report> {
     let (root, created) = Dir::open_root(dir, true)?
         .ok_or_else(|| crate::Error::Tree(format!("cannot create directory {}", dir.display())))?;
-    let result = lock(&root, true, quiet).and_then(|()| {
-        let plan = plan(root.try_clone()?, files, force)?;
-        stage_and_commit(vec![plan])
-    });
-    match result {
-        Ok(mut reports) => Ok(reports.pop().expect("one plan, one report")),
-        Err(e) => {
-            if created && root.is_empty().unwrap_or(false) {
-                let _ = std::fs::remove_dir(dir);
+    let result = lock(&root, true, quiet)
+        .and_then(|()| plan(root.try_clone()?, files, force)?.stage()?.commit());
+    if result.is_err() && created && root.is_empty().unwrap_or(false) {
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+/// The trees of `render --all` written into `top/<name>`, one at a time as they are rendered,
+/// and committed together: each [`Batch::stage`] plans and stages one tree (its texts can be
+/// dropped right after, so memory does not grow with the number of trees beyond their file
+/// names), and [`Batch::commit`] moves them all into place. Until then nothing visible has
+/// changed: dropping the batch (any error) removes every staged file and every directory it
+/// created. `top` is magnetiq-gen's: the tree of a profile that no longer exists (a
+/// subdirectory whose ownership list names a profile of the same name) is removed.
+///
+/// `stage` may be called from several threads at once, for different names.
+pub struct Batch {
+    root: Dir,
+    top: PathBuf,
+    created_top: bool,
+    force: bool,
+    quiet: bool,
+    /// Subdirectories of `top` created for trees (relative), removed if nothing is committed.
+    made: Mutex<Vec<String>>,
+    staged: Mutex<Vec<(String, Staged)>>,
+    committed: bool,
+}
+
+impl Batch {
+    /// Opens (creating it if needed) and locks `top` exclusively.
+    pub fn open(top: &Path, force: bool, quiet: bool) -> crate::Result<Batch> {
+        raise_open_file_limit();
+        let (root, created_top) = Dir::open_root(top, true)?.ok_or_else(|| {
+            crate::Error::Tree(format!("cannot create directory {}", top.display()))
+        })?;
+        let batch = Batch {
+            root,
+            top: top.to_path_buf(),
+            created_top,
+            force,
+            quiet,
+            made: Mutex::new(Vec::new()),
+            staged: Mutex::new(Vec::new()),
+            committed: false,
+        };
+        lock(&batch.root, true, quiet)?;
+        Ok(batch)
+    }
+
+    /// The tree now in `top/<name>` (empty when there is none), read under a shared lock of
+    /// that directory: what staging `name` will replace.
+    pub fn read_old(&self, name: &str) -> crate::Result<OldTree> {
+        match self.root.subdir(name, false, &mut Vec::new())? {
+            Some(dir) => read_dir(&dir),
+            None => Ok(OldTree::default()),
+        }
+    }
+
+    /// Plans and stages the tree `name` (see [`write_tree`] for what is refused).
+    pub fn stage(&self, name: &str, files: &[(String, String)]) -> crate::Result<()> {
+        let mut made = Vec::new();
+        let dir = self.root.subdir(name, true, &mut made);
+        lock_ignoring_poison(&self.made).extend(made);
+        let dir = dir?.expect("created when missing");
+        lock(&dir, true, self.quiet)?;
+        let staged = plan(dir, files, self.force)?.stage()?;
+        lock_ignoring_poison(&self.staged).push((name.to_string(), staged));
+        Ok(())
+    }
+
+    /// The trees of profiles that are gone (not in `rendered`), each as it is now: what
+    /// [`Batch::commit`] removes.
+    pub fn stale(&self, rendered: &BTreeSet<&str>) -> crate::Result<Vec<(String, OldTree)>> {
+        let mut out = Vec::new();
+        for name in stale_trees(&self.root, rendered)? {
+            if let Some(dir) = self.root.subdir(&name, false, &mut Vec::new())? {
+                out.push((name, read_dir(&dir)?));
             }
-            Err(e)
+        }
+        Ok(out)
+    }
+
+    /// Stages the removal of the trees of profiles not in `rendered`, then commits every
+    /// staged tree, in name order. One report per tree.
+    pub fn commit(mut self, rendered: &BTreeSet<&str>) -> crate::Result<Vec<Report>> {
+        for name in stale_trees(&self.root, rendered)? {
+            let dir = self
+                .root
+                .subdir(&name, false, &mut Vec::new())?
+                .expect("listed");
+            lock(&dir, true, self.quiet)?;
+            let mut p = plan(dir, &[], true)?;
+            p.owned = Some(String::new());
+            p.intent.clear();
+            let staged = p.stage()?;
+            lock_ignoring_poison(&self.staged).push((name, staged));
+        }
+        let mut staged = std::mem::take(&mut *lock_ignoring_poison(&self.staged));
+        staged.sort_by(|a, b| a.0.cmp(&b.0));
+        // From the first rename on, directories made for trees are part of the result.
+        self.committed = true;
+        let mut reports = Vec::with_capacity(staged.len());
+        for (name, s) in staged {
+            let report = s.commit()?;
+            if report.tree_removed {
+                self.root.remove_empty_dirs(&name);
+            }
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        // Staged trees abort themselves when dropped; then what was made for them goes.
+        lock_ignoring_poison(&self.staged).clear();
+        if self.committed {
+            return;
+        }
+        for d in lock_ignoring_poison(&self.made).iter().rev() {
+            self.root.remove_empty_dirs(d);
+        }
+        if self.created_top && self.root.is_empty().unwrap_or(false) {
+            let _ = std::fs::remove_dir(&self.top);
         }
     }
 }
 
-/// Writes the tree of every profile into `top/<profile>` at once: all are staged before any is
-/// committed, so a failure changes none. `top` is magnetiq-gen's: the tree of a profile that
-/// no longer exists (a subdirectory whose ownership list names a profile of the same name) is
-/// removed.
-pub fn write_all(
-    top: &Path,
-    trees: &[(String, Vec<(String, String)>)],
-    force: bool,
-    quiet: bool,
-) -> crate::Result<Vec<Report>> {
-    let (root, created) = Dir::open_root(top, true)?
-        .ok_or_else(|| crate::Error::Tree(format!("cannot create directory {}", top.display())))?;
-    let mut made = Vec::new();
-    let result = lock(&root, true, quiet).and_then(|()| {
-        let mut plans = Vec::new();
-        let rendered: BTreeSet<&str> = trees.iter().map(|(n, _)| n.as_str()).collect();
-        for (name, files) in trees {
-            let dir = root
-                .subdir(name, true, &mut made)?
-                .expect("created when missing");
-            lock(&dir, true, quiet)?;
-            plans.push(plan(dir, files, force)?);
-        }
-        for name in stale_trees(&root, &rendered)? {
-            let dir = root.subdir(&name, false, &mut Vec::new())?.expect("listed");
-            lock(&dir, true, quiet)?;
-            let mut p = plan(dir, &[], true)?;
-            p.owned = Some(String::new());
-            p.intent.clear();
-            plans.push(p);
-        }
-        stage_and_commit(plans)
-    });
-    match result {
-        Ok(reports) => {
-            for r in reports.iter().filter(|r| r.tree_removed) {
-                if let Some(name) = r.dir.file_name().and_then(|n| n.to_str()) {
-                    root.remove_empty_dirs(name);
-                }
-            }
-            Ok(reports)
-        }
-        Err(e) => {
-            for d in made.iter().rev() {
-                root.remove_empty_dirs(d);
-            }
-            if created && root.is_empty().unwrap_or(false) {
-                let _ = std::fs::remove_dir(top);
-            }
-            Err(e)
-        }
+/// Each staged tree keeps its directory open, and locked, until the commit: one descriptor
+/// per profile. The soft limit is often 1,024 while the hard limit is far higher; like the Go
+/// runtime, take what the hard limit allows, so thousands of profiles do not fail with "too
+/// many open files". A failure leaves the limit as it was.
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
     }
+}
+
+/// A mutex's data even if a thread panicked holding it (the data is a list that stays valid).
+fn lock_ignoring_poison<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Subdirectories of `top` holding the tree of a profile that is not rendered any more.

@@ -209,27 +209,49 @@ pub(super) fn merge_chain(chain: Vec<(String, Node)>) -> Node {
 /// Names of the profiles in `store` that can be rendered: all but those marked
 /// `abstract = true` or `reference = true`. A profile that cannot be read or parsed (refused ones included) counts
 /// as deployable, so that rendering it reports the problem instead of skipping it silently.
+/// What a profile is for, from its top-level flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An environment: rendered by `render --all` and checked against the others.
+    Deployable,
+    /// `abstract = true`: exists only to be extended.
+    Abstract,
+    /// `reference = true`: documentation (such as `example`), never deployed.
+    Reference,
+}
+
+/// The role of profile `name`. A profile that cannot be read or parsed counts as deployable,
+/// so the command that renders it says what is wrong.
+pub fn role(store: &dyn ProfileStore, name: &str) -> Role {
+    let Ok(Some((_, bytes))) = store.read(name) else {
+        return Role::Deployable;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Role::Deployable;
+    };
+    let Ok(table) = toml::de::DeTable::parse(text) else {
+        return Role::Deployable;
+    };
+    let flag = |key: &str| {
+        table
+            .get_ref()
+            .get(key)
+            .is_some_and(|v| v.get_ref().as_bool() == Some(true))
+    };
+    if flag("reference") {
+        Role::Reference
+    } else if flag("abstract") {
+        Role::Abstract
+    } else {
+        Role::Deployable
+    }
+}
+
 pub fn deployable(store: &dyn ProfileStore) -> Vec<String> {
     let mut names: Vec<String> = store
         .names()
         .into_iter()
-        .filter(|name| {
-            let Ok(Some((_, bytes))) = store.read(name) else {
-                return true;
-            };
-            let Ok(text) = std::str::from_utf8(&bytes) else {
-                return true;
-            };
-            let Ok(table) = toml::de::DeTable::parse(text) else {
-                return true;
-            };
-            ["abstract", "reference"].iter().all(|flag| {
-                table
-                    .get_ref()
-                    .get(*flag)
-                    .is_none_or(|v| v.get_ref().as_bool() != Some(true))
-            })
-        })
+        .filter(|name| role(store, name) == Role::Deployable)
         .collect();
     names.extend(store.refused());
     names.sort();

@@ -11,7 +11,7 @@ mod extends;
 mod set;
 mod store;
 
-pub use extends::{chain, deployable};
+pub use extends::{Role, chain, deployable, role};
 pub use store::{DirStore, MemStore, ProfileStore};
 
 use super::model::RawProfile;
@@ -84,6 +84,11 @@ pub fn load_with(
         return Err(many(name, sources, diagnostics));
     }
 
+    // Every name of the environment derives from its identity: a bad one is reported alone,
+    // not once more for each name built from it.
+    if let Some(d) = bad_environment_name(&root) {
+        return Err(one(name, sources, d));
+    }
     let template_problems = template::resolve(&mut root);
     match de::to_raw(&mut root, template_problems) {
         Ok((raw, pending)) => Ok(Loaded {
@@ -153,6 +158,24 @@ fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) 
             },
         },
     );
+}
+
+/// `app.environment_name` when it is a plain string (no reference) that is no identity.
+fn bad_environment_name(root: &Node) -> Option<Diagnostic> {
+    use super::node::Value;
+    let (n, _, depth) = super::node::lookup(root, &super::node::parse_path("app.environment_name"));
+    let Value::Str(value) = &n.value else {
+        return None;
+    };
+    if depth < 2 || value.contains("{{") {
+        return None;
+    }
+    let message = crate::profile::validate::check_environment_name(value).err()?;
+    Some(Diagnostic::new(
+        Some(n.loc.clone()),
+        "app.environment_name",
+        message,
+    ))
 }
 
 fn one(profile: &str, sources: Sources, d: Diagnostic) -> Error {

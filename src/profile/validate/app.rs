@@ -12,6 +12,22 @@ use crate::rules::{LABELS_WRITTEN_BY_OTHERS, RESERVED_LABELS};
 
 use crate::names::MAX_ENVIRONMENT_NAME_LEN;
 
+/// An environment's identity: a DNS label of at most [`MAX_ENVIRONMENT_NAME_LEN`] characters
+/// that starts with a letter (names derived from it are RFC 1035 labels).
+pub(crate) fn check_environment_name(name: &str) -> Result<DnsLabel, String> {
+    DnsLabel::parse_max(name, MAX_ENVIRONMENT_NAME_LEN)
+        .map_err(|e| {
+            format!("{e} (the namespace and other names of the environment derive from it)")
+        })
+        .and_then(|l| {
+            if name.starts_with(|ch: char| ch.is_ascii_digit()) {
+                Err(format!("{name:?} must start with a letter"))
+            } else {
+                Ok(l)
+            }
+        })
+}
+
 pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
     let name = c.check(
         "app.name",
@@ -36,15 +52,7 @@ pub(super) fn check_app(c: &mut Checker<'_>, app: &model::App) -> Option<App> {
     let environment_name = app.environment_name.as_deref().unwrap_or(&app.name);
     let environment_name = c.check(
         "app.environment_name",
-        DnsLabel::parse_max(environment_name, MAX_ENVIRONMENT_NAME_LEN)
-            .map_err(|e| format!("{e} (namespaces and names derived from it must stay short)"))
-            .and_then(|l| {
-                if environment_name.starts_with(|ch: char| ch.is_ascii_digit()) {
-                    Err(format!("{environment_name:?} must start with a letter"))
-                } else {
-                    Ok(l)
-                }
-            }),
+        check_environment_name(environment_name),
     );
     let namespace = c.check("app.namespace", DnsLabel::parse(&app.namespace));
     if [

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 mod app;
+pub(crate) use app::check_environment_name;
 mod argocd;
 mod autoscaling;
 mod backup;

@@ -1,0 +1,229 @@
+//! `render --all`: every deployable profile of a directory, each into `DIR/<profile>/`, and
+//! the app-of-apps tree `DIR/_argocd/`.
+//!
+//! Profiles are rendered on every core, and each tree is staged (or, with `--check`,
+//! compared) as soon as it is rendered and then dropped, so memory does not grow with the
+//! number of profiles beyond a few names per tree. Nothing becomes visible until every
+//! profile has rendered and staged: a failure anywhere changes nothing (see
+//! [`output::Batch`]).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{Outcome, RenderCommand, refuse_plaintext};
+use crate::crds::argocd::Application;
+use crate::manifest::GITOPS_DIR;
+use crate::output::{self, Drift, gitops};
+use crate::profile::{DirStore, ProfileStore, load::deployable};
+use crate::resources::argocd::PluginSettings;
+use crate::{Request, Result};
+
+/// Where the trees go: compared with what is there, or staged to be written.
+enum Sink {
+    Check(output::Check),
+    Write(output::Batch),
+}
+
+/// What became of one profile.
+#[derive(Default)]
+struct Done {
+    name: String,
+    /// The render failed: why (the profile's own error, with its file and line).
+    failed: Option<String>,
+    /// It renders `inline` secret values, which a tree refuses without
+    /// `--allow-plaintext-secrets`.
+    plaintext: bool,
+    /// Its Application, for the `_argocd` tree.
+    application: Option<Application>,
+    /// With `--check`: how the tree differs from the rendered one.
+    drift: Option<Drift>,
+    /// Refused without `--accept`: the plan excerpt and the flags needed.
+    blocked: Option<(String, Vec<&'static str>)>,
+    /// Comparing or staging failed.
+    error: Option<crate::Error>,
+}
+
+/// Runs `render --all --out-dir out_dir` (with or without `--check`).
+pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
+    let store = DirStore::new(cmd.profiles_dir);
+    let names = deployable(&store);
+    if names.is_empty() {
+        crate::fail!(
+            Input,
+            "no deployable profiles in {}",
+            cmd.profiles_dir.display()
+        );
+    }
+    crate::profile::environments::check(&store, cmd.overrides)?;
+    let settings = gitops::plugin_settings(None, cmd.profiles_dir, cmd.overrides)?;
+    let sink = if cmd.check {
+        Sink::Check(output::Check::open(out_dir)?)
+    } else {
+        Sink::Write(output::Batch::open(out_dir, cmd.force, cmd.quiet)?)
+    };
+
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(names.len()));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                while let Some(name) = names.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let done = one(cmd, &store, settings.as_ref(), &sink, name);
+                    results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(done);
+                }
+            });
+        }
+    });
+    let mut done = results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let failed: Vec<String> = done
+        .iter()
+        .filter_map(|d| Some(format!("{}: {}", d.name, d.failed.as_ref()?)))
+        .collect();
+    if !failed.is_empty() {
+        crate::fail!(
+            Input,
+            "{} of {} profiles cannot be rendered:\n\n{}",
+            failed.len(),
+            names.len(),
+            failed.join("\n")
+        );
+    }
+    if !cmd.check && !cmd.allow_plaintext_secrets {
+        let plain: Vec<&str> = done
+            .iter()
+            .filter(|d| d.plaintext)
+            .map(|d| d.name.as_str())
+            .collect();
+        refuse_plaintext(&plain)?;
+    }
+
+    // The app-of-apps tree, from every environment's Application.
+    let children: Vec<(String, Application)> = done
+        .iter_mut()
+        .filter_map(|d| Some((d.name.clone(), d.application.take()?)))
+        .collect();
+    let mut rendered: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    if let Some((name, files)) = gitops::root_tree(out_dir, &children)? {
+        drop(children);
+        done.push(one_tree(cmd, &sink, &name, &files));
+        rendered.insert(GITOPS_DIR);
+    }
+    if let Some(e) = done.iter_mut().find_map(|d| d.error.take()) {
+        return Err(e);
+    }
+
+    match sink {
+        Sink::Check(check) => {
+            let mut drifts: Vec<Drift> = done.into_iter().filter_map(|d| d.drift).collect();
+            drifts.push(check.rest(&rendered)?);
+            cmd.drift(out_dir, &drifts)
+        }
+        Sink::Write(batch) => {
+            let mut excerpt = String::new();
+            let mut needed = Vec::new();
+            for (text, flags) in done.iter().filter_map(|d| d.blocked.as_ref()) {
+                excerpt.push_str(text);
+                needed.extend(flags);
+            }
+            // A profile that is gone takes its tree with it: every object in it is deleted,
+            // claims included.
+            for (name, old) in batch.stale(&rendered)? {
+                let blocked = crate::plan::plan(&old.files, &[]).blocked(cmd.accept);
+                if blocked.changes.is_empty() {
+                    continue;
+                }
+                excerpt.push_str(&format!(
+                    "{name} (no such profile any more: its tree is removed):\n"
+                ));
+                excerpt.push_str(&crate::plan::to_text(&blocked, false));
+                needed.extend(blocked.needed());
+            }
+            if !excerpt.is_empty() {
+                return Err(cmd.refusal(out_dir, &excerpt, &needed));
+            }
+            Ok(Outcome {
+                notes: batch
+                    .commit(&rendered)?
+                    .iter()
+                    .map(output::Report::summary)
+                    .collect(),
+                ..Outcome::default()
+            })
+        }
+    }
+}
+
+/// Renders one profile and hands its tree to the sink.
+fn one(
+    cmd: &RenderCommand<'_>,
+    store: &DirStore,
+    settings: Option<&PluginSettings>,
+    sink: &Sink,
+    name: &str,
+) -> Done {
+    let request = Request::new(store as &dyn ProfileStore, name)
+        .overrides(cmd.overrides)
+        .env(cmd.env);
+    let mut rendered = match request.render() {
+        Ok(r) => r,
+        Err(e) => {
+            return Done {
+                name: name.to_string(),
+                failed: Some(e.to_string()),
+                ..Done::default()
+            };
+        }
+    };
+    if let Some(s) = settings {
+        gitops::apply_plugin_settings(&mut rendered, s);
+    }
+    let application = gitops::application(&rendered);
+    if rendered.plaintext_secrets && !cmd.check && !cmd.allow_plaintext_secrets {
+        return Done {
+            name: name.to_string(),
+            plaintext: true,
+            ..Done::default()
+        };
+    }
+    let files = output::tree(&rendered.manifest);
+    drop(rendered);
+    Done {
+        application,
+        ..one_tree(cmd, sink, name, &files)
+    }
+}
+
+/// Compares or stages one tree.
+fn one_tree(cmd: &RenderCommand<'_>, sink: &Sink, name: &str, files: &[(String, String)]) -> Done {
+    let mut done = Done {
+        name: name.to_string(),
+        ..Done::default()
+    };
+    let result = match sink {
+        Sink::Check(check) => check.tree(name, files).map(|d| done.drift = Some(d)),
+        Sink::Write(batch) => batch.read_old(name).and_then(|old| {
+            done.blocked = cmd.blocked(name, &old, files);
+            // A blocked tree is not staged: the render fails anyway, with every refusal.
+            match done.blocked {
+                Some(_) => Ok(()),
+                None => batch.stage(name, files),
+            }
+        }),
+    };
+    if let Err(e) = result {
+        done.error = Some(e);
+    }
+    done
+}
