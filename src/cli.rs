@@ -49,12 +49,13 @@ pub enum Command {
         #[arg(default_value = "")]
         key: String,
     },
-    /// Print a profile fully resolved (extends merged, references filled in) as TOML.
+    /// Print a profile fully resolved as TOML: every value, defaults included, extends merged,
+    /// references filled in. Saved as a profile of the same name, it renders the same tree.
     Show {
         /// The profile.
         #[command(flatten)]
         target: ProfileArgs,
-        /// Follow each value with the file and line it comes from.
+        /// Follow each value with the file and line it comes from, or `default`.
         #[arg(long)]
         origin: bool,
     },
