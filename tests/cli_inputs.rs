@@ -266,11 +266,11 @@ fn show_output_renders_the_same_stream_as_the_profile_for_every_shipped_profile(
                 text(&copy.stderr)
             );
             if original.status.success() {
+                let (before, after) = (text(&original.stdout), text(&copy.stdout));
                 assert!(
                     original.stdout == copy.stdout,
                     "{name} (origin: {origin}): the shown profile renders differently:\n{}",
-                    similar::TextDiff::from_lines(&text(&original.stdout), &text(&copy.stdout))
-                        .unified_diff()
+                    similar::TextDiff::from_lines(before.as_str(), after.as_str()).unified_diff()
                 );
             } else {
                 assert!(text(&copy.stderr).contains("abstract"), "{name}");
