@@ -68,6 +68,11 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
+/// Writes `text` into the file at `rel` of a workspace.
+fn put(ws: &tempfile::TempDir, rel: &str, text: &str) {
+    std::fs::write(ws.path().join(rel), text).unwrap();
+}
+
 /// The shipped profiles, by name.
 fn shipped() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(repo().join("profiles"))
@@ -208,11 +213,11 @@ fn a_missing_parent_says_where_extends_looked() {
     std::fs::create_dir(ws.path().join("ops")).unwrap();
     // A profile outside the profiles directory extends a name that only exists there:
     // extends is looked up next to the file, not in --profiles-dir.
-    std::fs::write(
-        ws.path().join("ops/qa.toml"),
+    put(
+        &ws,
+        "ops/qa.toml",
         "extends = \"stagin\"\n[app]\nenvironment_name = \"qa\"\n",
-    )
-    .unwrap();
+    );
     std::fs::write(ws.path().join("ops/shared.toml"), "abstract = true\n").unwrap();
     let e = error_of(ws.path(), &["render", "--profile", "ops/qa.toml"]);
     assert!(
@@ -223,11 +228,11 @@ fn a_missing_parent_says_where_extends_looked() {
         "{e}"
     );
     // In the profiles directory, the suggestion comes from the profiles next to it.
-    std::fs::write(
-        ws.path().join("profiles/qa.toml"),
+    put(
+        &ws,
+        "profiles/qa.toml",
         "extends = \"stagin\"\n[app]\nenvironment_name = \"qa\"\n",
-    )
-    .unwrap();
+    );
     let e = error_of(ws.path(), &["show", "--profile", "qa"]);
     assert!(
         e.contains("there is no profiles/stagin.toml") && e.contains("did you mean \"staging\"?"),
@@ -435,11 +440,11 @@ fn show_prints_the_keys_in_schema_order() {
 #[test]
 fn show_origin_names_files_defaults_and_the_file_name_identity() {
     let ws = workspace();
-    std::fs::write(
-        ws.path().join("profiles/my_QA.toml"),
+    put(
+        &ws,
+        "profiles/my_QA.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"{{ app.name }}-qa\"\n",
-    )
-    .unwrap();
+    );
     let t = stdout_of(ws.path(), &["show", "--profile", "my_QA", "--origin"]);
     assert!(
         t.contains("environment_name = \"magnetiq-qa\"  # profiles/my_QA.toml:3"),
@@ -448,11 +453,11 @@ fn show_origin_names_files_defaults_and_the_file_name_identity() {
     assert!(t.contains("mode = \"directory\"  # default"), "{t}");
     assert!(t.contains("port = 4036  # profiles/base.toml:"), "{t}");
     // A profile that does not name its environment gets the file name's, and says so.
-    std::fs::write(
-        ws.path().join("profiles/my_QA.toml"),
+    put(
+        &ws,
+        "profiles/my_QA.toml",
         "extends = \"base\"\n[app]\nenvironment = \"staging\"\n",
-    )
-    .unwrap();
+    );
     let t = stdout_of(ws.path(), &["show", "--profile", "my_QA", "--origin"]);
     assert!(
         t.contains("environment_name = \"my-qa\"  # default: from the file name my_QA.toml"),
@@ -463,16 +468,16 @@ fn show_origin_names_files_defaults_and_the_file_name_identity() {
 #[test]
 fn a_shown_profile_keeps_its_identity_under_another_file_name() {
     let ws = workspace();
-    std::fs::write(
-        ws.path().join("profiles/qa.toml"),
+    put(
+        &ws,
+        "profiles/qa.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"qa\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        ws.path().join("profiles/nightly.toml"),
+    );
+    put(
+        &ws,
+        "profiles/nightly.toml",
         "extends = \"base\"\n[app]\nenvironment = \"staging\"\n",
-    )
-    .unwrap();
+    );
     for (name, identity) in [("qa", "qa"), ("nightly", "nightly")] {
         let shown = stdout_of(ws.path(), &["show", "--profile", name]);
         assert!(
@@ -492,11 +497,11 @@ fn a_shown_profile_keeps_its_identity_under_another_file_name() {
 #[test]
 fn show_never_prints_a_secret_value() {
     let ws = workspace();
-    std::fs::write(
-        ws.path().join("profiles/local.toml"),
+    put(
+        &ws,
+        "profiles/local.toml",
         "extends = \"dev\"\n[app]\nenvironment_name = \"local\"\n[secrets]\nmode = \"inline\"\n",
-    )
-    .unwrap();
+    );
     let value = "s3cr3t-value-that-must-not-show";
     let env = [
         ("MAGNETIQ_SECRET_SECRET_KEY", value),
@@ -528,11 +533,11 @@ fn show_never_prints_a_secret_value() {
 #[test]
 fn show_refuses_unknown_keys_rather_than_dropping_them() {
     let ws = workspace();
-    std::fs::write(
-        ws.path().join("profiles/typo.toml"),
+    put(
+        &ws,
+        "profiles/typo.toml",
         "extends = \"dev\"\n[app]\nenvironment_name = \"typo\"\n[backend]\nreplica = 1\n",
-    )
-    .unwrap();
+    );
     let e = error_of(ws.path(), &["show", "--profile", "typo"]);
     assert!(
         e.contains("backend.replica") && e.contains("profiles/typo.toml:5"),
@@ -603,11 +608,11 @@ fn a_config_key_the_containers_set_themselves_is_refused_in_a_profile_and_in_set
         "{e}"
     );
     let ws = workspace();
-    std::fs::write(
-        ws.path().join("profiles/qa.toml"),
+    put(
+        &ws,
+        "profiles/qa.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"qa\"\n\n[config]\nPORT = \"8000\"\n",
-    )
-    .unwrap();
+    );
     let e = error_of(ws.path(), &["render", "--profile", "qa"]);
     assert!(
         e.contains("config.PORT: PORT is set on each container")
