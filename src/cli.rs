@@ -49,12 +49,13 @@ pub enum Command {
         #[arg(default_value = "")]
         key: String,
     },
-    /// Print a profile fully resolved (extends merged, references filled in) as TOML.
+    /// Print a profile fully resolved as TOML: every value, defaults included, extends merged,
+    /// references filled in. Saved as a profile of the same name, it renders the same tree.
     Show {
         /// The profile.
         #[command(flatten)]
         target: ProfileArgs,
-        /// Follow each value with the file and line it comes from.
+        /// Follow each value with the file and line it comes from, or `default`.
         #[arg(long)]
         origin: bool,
     },
@@ -76,9 +77,10 @@ pub enum Command {
         /// Lint an existing tree of YAML manifests (e.g. one written from the design document).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// Directory holding the profiles.
-        #[arg(long, value_name = "DIR", default_value = "profiles")]
-        profiles_dir: PathBuf,
+        /// Directory holding the profiles [default: profiles]. With --profile FILE, leave it
+        /// out or name the file's directory.
+        #[arg(long, value_name = "DIR")]
+        profiles_dir: Option<PathBuf>,
         /// Override a profile value: --set app.version=2.0.1 (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
@@ -130,9 +132,10 @@ pub struct RenderArgs {
     /// Render every deployable profile of the profiles directory into OUT_DIR/<profile>/.
     #[arg(long, requires = "out_dir")]
     pub all: bool,
-    /// Directory holding the profiles.
-    #[arg(long, value_name = "DIR", default_value = "profiles")]
-    pub profiles_dir: PathBuf,
+    /// Directory holding the profiles [default: profiles]. With --profile FILE, leave it out
+    /// or name the file's directory.
+    #[arg(long, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
     /// Write the k8s/ tree into DIR instead of printing one stream.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -199,9 +202,10 @@ pub struct ProfileArgs {
     /// Profile name or path to a .toml file.
     #[arg(long, short = 'p', value_name = "NAME|FILE")]
     pub profile: String,
-    /// Directory holding the profiles.
-    #[arg(long, value_name = "DIR", default_value = "profiles")]
-    pub profiles_dir: PathBuf,
+    /// Directory holding the profiles [default: profiles]. With --profile FILE, leave it out
+    /// or name the file's directory.
+    #[arg(long, value_name = "DIR")]
+    pub profiles_dir: Option<PathBuf>,
     /// Override a profile value: --set app.version=2.0.1 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,

@@ -322,6 +322,7 @@ pub fn cmp_generate(
 ) -> Result<Outcome> {
     let request = crate::cmp::request(plugin_env)?;
     let store = DirStore::new(&request.profiles_dir);
+    store.require("the plugin env entry PROFILES_DIR, relative to the source directory")?;
     let rendered = Request::new(&store, &request.profile)
         .overrides(&request.overrides)
         .env(secret_env)
@@ -423,15 +424,7 @@ impl LintCommand<'_> {
 
 /// A missing profiles directory is an error, not an empty list.
 pub fn require_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        crate::fail!(
-            Input,
-            "profiles directory {} does not exist (set it with --profiles-dir)",
-            dir.display()
-        )
-    }
+    DirStore::new(dir).require("--profiles-dir")
 }
 
 #[cfg(test)]

@@ -161,8 +161,17 @@ pub fn explain(path: &str) -> crate::Result<String> {
     Ok(out)
 }
 
-/// The fully resolved profile as TOML; with `origin`, each value is followed by the file
-/// and line it came from.
+/// The profile fully resolved, as TOML a profile file could hold: every key of the format
+/// with its effective value (defaults included, `extends` merged and left out, references
+/// filled in), in the order of the schema. Saved as `NAME.toml` anywhere, it renders the
+/// same tree: the environment's identity, which defaults from the file name, is written
+/// out. Each top-level table gets a header and the keys inside it are dotted
+/// (`resources.requests.cpu`), which keeps schema order where TOML would otherwise force
+/// sub-tables after plain values. With `origin`, each value is followed by the file and line
+/// it comes from, or `default`.
+///
+/// Secret values are never in a profile (only their names, and for `sealed` the ciphertext
+/// the profile already holds), so there is nothing secret to print.
 pub fn show(
     store: &dyn ProfileStore,
     name: &str,
@@ -170,49 +179,155 @@ pub fn show(
     origin: bool,
 ) -> crate::Result<String> {
     let loaded = load::load_with(store, name, overrides)?;
-    let mut out = format!("# profile {name}, resolved (extends merged, references filled in)\n");
-    emit_table(&mut out, &loaded.sources, &loaded.root, "", origin);
+    if !loaded.pending.is_empty() {
+        // Unknown keys: the typed profile dropped them, so printing it would hide them.
+        return Err(crate::report::ProfileError {
+            profile: name.to_string(),
+            sources: loaded.sources,
+            diagnostics: loaded.pending,
+        }
+        .into());
+    }
+    let raw = loaded.raw;
+    let Json::Object(mut top) = serde_json::to_value(&raw).expect("a profile serializes") else {
+        unreachable!("a profile is a table")
+    };
+    // Merged in already: the result stands alone.
+    top.shift_remove("extends");
+    let mut out = format!(
+        "# profile {name}, fully resolved: every value (defaults included), extends merged,\n\
+         # references filled in. Saved as {name}.toml, it renders the same tree.\n"
+    );
+    let shown = Shown {
+        name,
+        names: crate::names::Names::new(&raw.app.name, &raw.app.namespace),
+        sources: &loaded.sources,
+        root: &loaded.root,
+        origin,
+    };
+    // Plain values first: TOML puts them before the first table header.
+    let (tables, values): (Vec<_>, Vec<_>) = top.iter().partition(|(_, v)| v.is_object());
+    for (k, v) in values {
+        shown.value(&mut out, &[k.as_str()], &toml_key(k), v);
+    }
+    for (k, v) in tables {
+        let _ = writeln!(out, "\n[{}]", toml_key(k));
+        shown.table(&mut out, &[k.as_str()], "", v);
+    }
     Ok(out)
 }
 
-fn scalar_toml(node: &Node) -> String {
-    fn to_toml(node: &Node) -> toml::Value {
-        match &node.value {
-            Value::Str(s) => toml::Value::String(s.clone()),
-            Value::Int(i) => toml::Value::Integer(*i),
-            Value::Float(f) => toml::Value::Float(*f),
-            Value::Bool(b) => toml::Value::Boolean(*b),
-            Value::Array(items) => toml::Value::Array(items.iter().map(to_toml).collect()),
-            Value::Table(t) => toml::Value::Table(
-                t.iter()
-                    .map(|(k, e)| (k.clone(), to_toml(&e.node)))
-                    .collect(),
-            ),
-        }
-    }
-    to_toml(node).to_string()
+/// What `show` needs to print a value: where each value came from.
+struct Shown<'a> {
+    name: &'a str,
+    names: crate::names::Names,
+    sources: &'a Sources,
+    root: &'a Node,
+    origin: bool,
 }
 
-fn emit_table(out: &mut String, sources: &Sources, node: &Node, path: &str, origin: bool) {
-    let Value::Table(t) = &node.value else { return };
-    let (tables, values): (Vec<_>, Vec<_>) = t
-        .iter()
-        .partition(|(_, e)| matches!(e.node.value, Value::Table(_)));
-    if !path.is_empty() && (!values.is_empty() || tables.is_empty()) {
-        let _ = writeln!(out, "\n[{path}]");
-    }
-    for (k, e) in values {
-        let key = join("", k);
-        let value = scalar_toml(&e.node);
-        if origin {
-            let at = sources.position(&e.node.loc);
-            let _ = writeln!(out, "{key} = {value}  # {}:{}", at.file, at.line);
-        } else {
-            let _ = writeln!(out, "{key} = {value}");
+impl Shown<'_> {
+    /// The entries of a table, as dotted keys under `prefix`.
+    fn table(&self, out: &mut String, path: &[&str], prefix: &str, table: &Json) {
+        let Json::Object(map) = table else { return };
+        for (k, v) in map {
+            let mut at = path.to_vec();
+            at.push(k);
+            let key = format!("{prefix}{}", toml_key(k));
+            match v {
+                Json::Object(m) if !m.is_empty() => self.table(out, &at, &format!("{key}."), v),
+                _ => self.value(out, &at, &key, v),
+            }
         }
     }
-    for (k, e) in tables {
-        emit_table(out, sources, &e.node, &join(path, k), origin);
+
+    /// One `key = value` line (or lines, for an array of tables).
+    fn value(&self, out: &mut String, path: &[&str], key: &str, v: &Json) {
+        if v.is_null() {
+            // An optional key that is not set (TOML has no null): said in a comment, with
+            // the name that applies instead where there is one.
+            let instead = match path {
+                ["storage", "data", "claim_name"] => Some(&self.names.data_pvc),
+                ["storage", "media", "claim_name"] => Some(&self.names.media_pvc),
+                _ => None,
+            };
+            let _ = match instead {
+                Some(n) => writeln!(out, "# {key} is not set: the claim is named {n}"),
+                None => writeln!(out, "# {key} is not set"),
+            };
+            return;
+        }
+        let comment = if self.origin {
+            format!("  # {}", self.origin_of(path))
+        } else {
+            String::new()
+        };
+        match v {
+            Json::Array(items) if items.iter().any(Json::is_object) => {
+                let _ = writeln!(out, "{key} = [{comment}");
+                for item in items {
+                    let _ = writeln!(out, "  {},", toml_value(item));
+                }
+                let _ = writeln!(out, "]");
+            }
+            _ => {
+                let _ = writeln!(out, "{key} = {}{comment}", toml_value(v));
+            }
+        }
+    }
+
+    /// `file:line` of the value at `path`, or `default` when no profile sets it.
+    fn origin_of(&self, path: &[&str]) -> String {
+        let mut node = self.root;
+        for k in path {
+            match &node.value {
+                Value::Table(t) if t.contains_key(*k) => node = &t[*k].node,
+                _ => return "default".into(),
+            }
+        }
+        let at = self.sources.position(&node.loc);
+        if at.file == load::file_name_source(self.name) {
+            return format!("default: from the file name {}.toml", self.name);
+        }
+        format!("{}:{}", at.file, at.line)
+    }
+}
+
+/// A key as TOML writes it: bare when it can be, else quoted.
+fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        k.to_string()
+    } else {
+        toml::Value::String(k.to_string()).to_string()
+    }
+}
+
+/// A value as TOML writes it inline (tables as inline tables, in their order).
+fn toml_value(v: &Json) -> String {
+    match v {
+        Json::String(s) => toml::Value::String(s.clone()).to_string(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => i.to_string(),
+            None => toml::Value::Float(n.as_f64().unwrap_or_default()).to_string(),
+        },
+        Json::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Json::Object(m) if m.is_empty() => "{}".into(),
+        Json::Object(m) => format!(
+            "{{ {} }}",
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Json::Null => String::new(),
     }
 }
 

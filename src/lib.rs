@@ -31,6 +31,43 @@ pub use error::{Error, Result};
 pub use manifest::{Manifest, Object};
 pub use profile::Profile;
 
+/// The profiles directory when `--profiles-dir` is not given.
+pub const DEFAULT_PROFILES_DIR: &str = "profiles";
+
+/// Whether a `--profile` argument is a path to a file rather than a profile name.
+fn is_path(arg: &str) -> bool {
+    arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR)
+}
+
+/// The profiles directory a command reads: `--profiles-dir` when given, else
+/// [`DEFAULT_PROFILES_DIR`]. A `--profile` that is a path brings its own directory (the one
+/// its `extends` are read from), so `--profiles-dir` naming another one is refused rather
+/// than ignored; naming the same directory is fine.
+pub fn profiles_dir<'a>(profile: Option<&str>, given: Option<&'a Path>) -> Result<&'a Path> {
+    let Some(given) = given else {
+        return Ok(Path::new(DEFAULT_PROFILES_DIR));
+    };
+    let Some(file) = profile.filter(|p| is_path(p)) else {
+        return Ok(given);
+    };
+    let file_dir = match Path::new(file).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (file_dir.canonicalize(), given.canonicalize()) {
+        (Ok(a), Ok(b)) if a == b => Ok(given),
+        // A missing file is reported by the read, with its own message.
+        (Err(_), _) => Ok(given),
+        _ => crate::fail!(
+            Input,
+            "--profile {} is a file, read with the profiles next to it in {} (its extends are looked up there), but --profiles-dir names {}; give a profile name with --profiles-dir, or the file alone",
+            report::sanitize(file),
+            report::sanitize(&file_dir.display().to_string()),
+            report::sanitize(&given.display().to_string()),
+        ),
+    }
+}
+
 /// Where a `--profile` argument points: a profile name in a directory, or a `.toml` path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileRef {
@@ -42,11 +79,12 @@ pub struct ProfileRef {
 
 impl ProfileRef {
     /// Resolves `arg`: a path ending in `.toml` (or containing a '/') names a file; anything
-    /// else names a profile in `profiles_dir`. A named file is read under the rules of
-    /// [`profile::DirStore`] for its directory: a regular file, or a link to one next to it.
+    /// else names a profile in `profiles_dir`, which must exist. A named file is read under
+    /// the rules of [`profile::DirStore`] for its directory: a regular file, or a link to one
+    /// next to it.
     pub fn resolve(arg: &str, profiles_dir: &Path) -> crate::Result<Self> {
         let as_path = Path::new(arg);
-        if arg.ends_with(".toml") || arg.contains('/') || arg.contains(std::path::MAIN_SEPARATOR) {
+        if is_path(arg) {
             let name = as_path
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -76,6 +114,7 @@ impl ProfileRef {
                 name: name.to_string(),
             })
         } else {
+            profile::DirStore::new(profiles_dir).require("--profiles-dir")?;
             Ok(ProfileRef {
                 dir: profiles_dir.to_path_buf(),
                 name: arg.to_string(),

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use magnetiq_gen::cli::{Cli, CmpCommand, Command, PlanFormat, RenderArgs};
+use magnetiq_gen::cli::{Cli, CmpCommand, Command, PlanFormat, ProfileArgs, RenderArgs};
 use magnetiq_gen::commands::{self, LintCommand, Outcome, PlanCommand, RenderCommand};
 use magnetiq_gen::profile::DirStore;
 use magnetiq_gen::{ProfileRef, Request};
@@ -33,10 +33,10 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
         ..Outcome::default()
     };
     Ok(match command {
-        Command::Render(args) => render_command(args, quiet, &secret_env()?).run()?,
+        Command::Render(args) => render_command(args, quiet, &secret_env()?)?.run()?,
         Command::Plan(args) => PlanCommand {
             profile: &args.target.profile,
-            profiles_dir: &args.target.profiles_dir,
+            profiles_dir: dir_of(&args.target)?,
             out_dir: &args.out_dir,
             overrides: &args.target.set,
             json: args.format == PlanFormat::Json,
@@ -57,7 +57,7 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
         }
         Command::Explain { key } => print(magnetiq_gen::inspect::explain(key)?),
         Command::Show { target, origin } => {
-            let t = ProfileRef::resolve(&target.profile, &target.profiles_dir)?;
+            let t = ProfileRef::resolve(&target.profile, dir_of(target)?)?;
             print(magnetiq_gen::inspect::show(
                 &DirStore::new(&t.dir),
                 &t.name,
@@ -66,7 +66,7 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
             )?)
         }
         Command::Graph { target, format } => {
-            let t = ProfileRef::resolve(&target.profile, &target.profiles_dir)?;
+            let t = ProfileRef::resolve(&target.profile, dir_of(target)?)?;
             let store = DirStore::new(&t.dir);
             let m = Request::new(&store, &t.name)
                 .overrides(&target.set)
@@ -84,7 +84,7 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
         } => LintCommand {
             profile: profile.as_deref(),
             dir: dir.as_deref(),
-            profiles_dir,
+            profiles_dir: magnetiq_gen::profiles_dir(profile.as_deref(), profiles_dir.as_deref())?,
             overrides: set,
             errors_only: *errors_only,
             list_rules: *rules,
@@ -124,14 +124,25 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `--profiles-dir` of a command that takes one profile (see [`magnetiq_gen::profiles_dir`]).
+fn dir_of(target: &ProfileArgs) -> anyhow::Result<&std::path::Path> {
+    Ok(magnetiq_gen::profiles_dir(
+        Some(&target.profile),
+        target.profiles_dir.as_deref(),
+    )?)
+}
+
 fn render_command<'a>(
     args: &'a RenderArgs,
     quiet: bool,
     env: &'a BTreeMap<String, String>,
-) -> RenderCommand<'a> {
-    RenderCommand {
+) -> anyhow::Result<RenderCommand<'a>> {
+    Ok(RenderCommand {
         profile: args.profile.as_deref(),
-        profiles_dir: &args.profiles_dir,
+        profiles_dir: magnetiq_gen::profiles_dir(
+            args.profile.as_deref(),
+            args.profiles_dir.as_deref(),
+        )?,
         out_dir: args.out_dir.as_deref(),
         check: args.check,
         overrides: &args.set,
@@ -140,7 +151,7 @@ fn render_command<'a>(
         quiet,
         env,
         accept: &args.accept,
-    }
+    })
 }
 
 /// Whether to colour a stream: only a terminal, and never with NO_COLOR set.

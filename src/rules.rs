@@ -39,6 +39,14 @@ pub const DERIVED_CONFIG: [(&str, &str); 7] = [
     ("DATABASE_URL", "[database] and storage.data.mount_path"),
 ];
 
+/// The environment variable every container gets from its own port setting.
+pub const PORT_ENV: &str = "PORT";
+
+/// Environment variables magnetiq-gen sets on the containers itself, and the profile keys
+/// they come from. A `[config]` entry of one of these names would reach a container through
+/// `envFrom` and lose to the container's own entry without a word, so it is refused.
+pub const CONTAINER_ENV: [(&str, &str); 1] = [(PORT_ENV, "backend.port and frontend.port")];
+
 /// Label keys that something other than the profile writes on the objects that carry
 /// `app.labels`, and who writes them: a profile value would be replaced without a word.
 pub const LABELS_WRITTEN_BY_OTHERS: [(&str, &str); 2] = [

@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 use toml::{Table, Value};
 
 use super::{Draft, of_kind, s};
-use crate::rules::DERIVED_CONFIG;
+use crate::rules::{CONTAINER_ENV, DERIVED_CONFIG};
 
 const NOT_SECRET: [&str; 3] = [
     "ALGORITHM",
@@ -101,6 +101,12 @@ pub(super) fn config_map(draft: &mut Draft, objects: &[(String, Json)]) {
                 }
                 // The ports come from the Deployments.
                 (_, Some(_)) => {}
+                // Set on the containers from their ports; a profile cannot hold it.
+                (k, None) if CONTAINER_ENV.iter().any(|(c, _)| *c == k) => {
+                    draft.differences.push(format!(
+                        "ConfigMap key {k}: not kept; magnetiq-gen sets {k} on each container from its port"
+                    ));
+                }
                 (_, None) => {
                     config.insert(k.clone(), Value::String(v));
                 }

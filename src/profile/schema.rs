@@ -152,6 +152,27 @@ pub fn resolve_in(defs: &'static Map<String, Json>, mut schema: &'static Json) -
     }
 }
 
+/// The JSON type (`string`, `integer`, `object`...) the schema gives the key at `path`, a
+/// table key or a key of a map such as `[config]`; `None` for a path the schema does not
+/// know.
+pub fn type_at(path: &[&str]) -> Option<&'static str> {
+    let schema = check_schema();
+    let defs = schema.get("$defs").and_then(Json::as_object)?;
+    let mut at = resolve_in(defs, schema);
+    for key in path {
+        let next = at
+            .get("properties")
+            .and_then(|p| p.get(*key))
+            .or_else(|| at.get("additionalProperties").filter(|a| a.is_object()))?;
+        at = resolve_in(defs, next);
+    }
+    match at.get("type")? {
+        Json::String(t) => Some(t.as_str()),
+        Json::Array(ts) => ts.iter().filter_map(Json::as_str).find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
 struct Walker {
     defs: &'static Map<String, Json>,
     findings: Findings,

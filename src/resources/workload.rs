@@ -35,7 +35,7 @@ const PORT_NAME: &str = "http";
 /// gone) would hang on a Multi-Attach error or run two writers. Validation refuses more.
 pub fn backend(p: &Profile, names: &Names) -> Deployment {
     let w = &p.backend;
-    let mut env = vec![env_value("PORT", &w.port.to_string())];
+    let mut env = vec![env_value(crate::rules::PORT_ENV, &w.port.to_string())];
     env.extend(config_env(w, names));
     env.extend(secret_env(p, w, names));
     env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));
@@ -87,7 +87,7 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
 /// and a value here would be reset by every sync (ArgoCD self-heal against the HPA).
 pub fn frontend(p: &Profile, names: &Names) -> Deployment {
     let w = &p.frontend;
-    let mut env = vec![env_value("PORT", &w.port.to_string())];
+    let mut env = vec![env_value(crate::rules::PORT_ENV, &w.port.to_string())];
     env.extend(config_env(w, names));
     env.extend(secret_env(p, w, names));
     env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));

@@ -114,29 +114,27 @@ pub(super) fn read_chain(
         }
         let Some((display, bytes)) = store.read(&current)? else {
             let available = store.names();
-            let mut d = Diagnostic::new(
-                referenced_at.clone(),
-                if referenced_at.is_some() {
-                    "extends"
-                } else {
-                    ""
-                },
-                format!("profile {current:?} does not exist"),
-            );
+            let looked = store.path_of(&current);
             let hint = match did_you_mean(&current, available.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean {s:?}? available: {}", available.join(", ")),
-                None if available.is_empty() => {
-                    "there are no profiles in the profiles directory".into()
-                }
+                None if available.is_empty() => "there are no profiles there".into(),
                 None => format!("available: {}", available.join(", ")),
             };
-            d = d.with_help(hint);
-            if referenced_at.is_none() {
+            let Some(at) = referenced_at else {
                 return Err(Error::Input(format!(
-                    "profile {current:?} does not exist ({})",
-                    d.help.unwrap_or_default()
+                    "profile {current:?} does not exist: there is no {looked} ({hint})"
                 )));
-            }
+            };
+            // The parent is looked up next to the file that names it, whatever directory
+            // the command was given.
+            let d = Diagnostic::new(
+                Some(at),
+                "extends",
+                format!(
+                    "profile {current:?} does not exist: extends names a profile in the same directory, and there is no {looked}"
+                ),
+            )
+            .with_help(hint);
             return Err(one(name, std::mem::take(sources), d));
         };
         let tree = parse_file(sources, name, display, bytes)?;

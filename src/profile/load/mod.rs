@@ -122,6 +122,12 @@ pub fn environment_name_from_file(name: &str) -> String {
     s.trim_end_matches('-').to_string()
 }
 
+/// The name of the source that holds `app.environment_name` when it defaults from the
+/// file name of profile `name` (what messages show as its position).
+pub fn file_name_source(name: &str) -> String {
+    format!("{name} (file name)")
+}
+
 /// `app.environment_name` defaults to the profile's file name when no profile of the chain
 /// sets it, before overrides and references, so `{{ app.environment_name }}` always resolves.
 fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) {
@@ -143,7 +149,7 @@ fn default_environment_name(sources: &mut Sources, root: &mut Node, name: &str) 
         return;
     }
     let derived = environment_name_from_file(name);
-    let id = sources.add(format!("{name} (file name)"), derived.clone());
+    let id = sources.add(file_name_source(name), derived.clone());
     let loc = crate::source::Loc {
         file: id,
         span: 0..derived.len(),

@@ -133,6 +133,11 @@ pub(super) fn apply_override(
             Some(v @ Value::Table(_)) => v,
             _ => return Err(bad("an inline table such as { cpu = \"1\" }")),
         },
+        // A new key takes the type the format gives it: `--set config.NEW=1` is the
+        // string "1", as every `[config]` value is.
+        None if crate::profile::schema::type_at(&key_names(&segments)) == Some("string") => {
+            Value::Str(value.to_string())
+        }
         None => as_toml().unwrap_or_else(|| Value::Str(value.to_string())),
     };
     // Keys that already exist keep their position in the file for messages about the key;
@@ -149,6 +154,17 @@ pub(super) fn apply_override(
         },
     );
     Ok(())
+}
+
+/// The keys of a path without array indices (`--set` refuses those before this is needed).
+fn key_names(segments: &[Segment]) -> Vec<&str> {
+    segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect()
 }
 
 /// Points every node of a value parsed from an override at the override's text.

@@ -13,6 +13,10 @@ pub trait ProfileStore {
     fn read(&self, name: &str) -> crate::Result<Option<(String, Vec<u8>)>>;
     /// Names of all profiles, sorted.
     fn names(&self) -> Vec<String>;
+    /// Where profile `name` is looked for, for messages (`profiles/qa.toml`).
+    fn path_of(&self, name: &str) -> String {
+        format!("{name}.toml")
+    }
     /// Names that look like profiles but that [`read`](Self::read) refuses (a FIFO or a link
     /// out of the directory named `x.toml`), sorted; `render --all` renders them too, so
     /// that it fails on them instead of skipping them silently.
@@ -36,6 +40,23 @@ impl DirStore {
     /// The directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Fails, naming the directory, when it does not exist or cannot be listed: an empty
+    /// list of profiles would hide the real problem. `set_with` says how to give another
+    /// directory (`--profiles-dir`, or the plugin's `PROFILES_DIR`).
+    pub fn require(&self, set_with: &str) -> crate::Result<()> {
+        let shown = sanitize(&self.dir.display().to_string()).into_owned();
+        match std::fs::read_dir(&self.dir) {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Input(format!(
+                "profiles directory {shown} does not exist (give the directory with {set_with})"
+            ))),
+            Err(_) if self.dir.exists() && !self.dir.is_dir() => Err(Error::Input(format!(
+                "profiles directory {shown} is not a directory (give the directory with {set_with})"
+            ))),
+            Err(e) => Err(e).with_context(|| format!("cannot list profiles directory {shown}")),
+        }
     }
 }
 
@@ -119,6 +140,10 @@ impl ProfileStore for DirStore {
     /// [`refused`](ProfileStore::refused).
     fn names(&self) -> Vec<String> {
         self.entries(true)
+    }
+
+    fn path_of(&self, name: &str) -> String {
+        sanitize(&self.dir.join(format!("{name}.toml")).display().to_string()).into_owned()
     }
 
     fn refused(&self) -> Vec<String> {

@@ -6,7 +6,7 @@ use super::Checker;
 use crate::profile::model::RawProfile;
 use crate::profile::node::join;
 use crate::profile::types;
-use crate::rules::DERIVED_CONFIG;
+use crate::rules::{CONTAINER_ENV, DERIVED_CONFIG};
 
 pub(super) fn check_config(
     c: &mut Checker<'_>,
@@ -20,6 +20,13 @@ pub(super) fn check_config(
             c.err(
                 &path,
                 format!("{k} is derived from {from}; set that instead"),
+            );
+            continue;
+        }
+        if let Some((_, from)) = CONTAINER_ENV.iter().find(|(d, _)| d == k) {
+            c.err(
+                &path,
+                format!("{k} is set on each container from {from}, and that entry wins over the ConfigMap's; set those instead"),
             );
             continue;
         }

@@ -8,7 +8,7 @@ use crate::profile::node::join;
 use crate::profile::types::HttpPath;
 use crate::profile::types::{self, Image, Quantity, mount_point};
 use crate::profile::*;
-use crate::rules::DERIVED_CONFIG;
+use crate::rules::{DERIVED_CONFIG, PORT_ENV};
 
 pub(super) fn check_workload(
     c: &mut Checker<'_>,
@@ -83,13 +83,13 @@ pub(super) fn check_workload(
     // by name, refuses the object.
     for (i, key) in w.config_keys.iter().enumerate() {
         let path = format!("{at}.config_keys[{i}]");
-        if !config_keys.contains(key) && !DERIVED_CONFIG.iter().any(|(k, _)| k == key) {
-            c.err(&path, format!("{key} is not a key of [config]"));
-        } else if key == "PORT" {
+        if key == PORT_ENV {
             c.err(
                 &path,
                 format!("PORT is set from {at}.port; exporting the config key too would give the container two PORT variables"),
             );
+        } else if !config_keys.contains(key) && !DERIVED_CONFIG.iter().any(|(k, _)| k == key) {
+            c.err(&path, format!("{key} is not a key of [config]"));
         } else if w.config_keys[..i].contains(key) {
             c.err(&path, format!("{key} is listed twice"));
         }
@@ -97,7 +97,7 @@ pub(super) fn check_workload(
     let mut env = Vec::new();
     for (k, v) in &w.env {
         let path = join(&format!("{at}.env"), k);
-        if k == "PORT" {
+        if k == PORT_ENV {
             c.err(
                 &path,
                 format!("PORT is set from {at}.port; set that instead"),
