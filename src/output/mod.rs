@@ -2,11 +2,13 @@
 
 mod drift;
 pub mod gitops;
+mod pages;
 mod read;
 mod safe_fs;
 mod write;
 
 pub use drift::{Drift, check_all, check_tree};
+pub use pages::write_files;
 pub use read::{OldTree, read_stale_trees, read_tree, read_trees};
 pub use write::{Report, write_all, write_tree};
 

@@ -477,7 +477,7 @@ fn stage_and_commit(mut plans: Vec<Plan<'_>>) -> crate::Result<Vec<Report>> {
     plans.into_iter().map(Plan::commit).collect()
 }
 
-fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
+pub(super) fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
     let shown = dir.shown().to_path_buf();
     dir.lock(exclusive, &mut || {
         if !quiet {
