@@ -108,13 +108,19 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Print a shell completion script.
+    /// Print the script that sets up completion for a shell: commands, options and, for
+    /// --profile, the names of the profiles (see the README to install it).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff).
-    Man,
+    /// Print the manual page (roff), or write one page per command with --out-dir.
+    Man {
+        /// Write magnetiq-gen.1, magnetiq-gen-render.1, ... (one page per command) into DIR,
+        /// e.g. ~/.local/share/man/man1; pages already there are replaced.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// `render` options.

@@ -364,6 +364,20 @@ pub fn init(dir: &Path) -> Result<Outcome> {
     })
 }
 
+/// `man --out-dir`: writes one manual page per command into `dir` (see
+/// [`output::write_files`] for how an existing page is replaced).
+pub fn man(dir: &Path, quiet: bool) -> Result<Outcome> {
+    let pages: Vec<(String, String)> = crate::manual::pages()
+        .into_iter()
+        .map(|p| (p.file_name(), p.text))
+        .collect();
+    let report = output::write_files(dir, &pages, quiet)?;
+    Ok(Outcome {
+        notes: vec![report.summary()],
+        ..Outcome::default()
+    })
+}
+
 /// `lint`: what to lint and how.
 #[derive(Debug, Clone)]
 pub struct LintCommand<'a> {

@@ -113,7 +113,7 @@ pub fn explain(path: &str) -> crate::Result<String> {
     };
     let _ = writeln!(out, "{title}");
     if let Some(d) = description.and_then(Json::as_str) {
-        let _ = writeln!(out, "  {}", d.replace('\n', " "));
+        write_wrapped(&mut out, "  ", d);
     }
     let _ = writeln!(out, "  type: {}", type_name(schema));
     let required = {
@@ -135,7 +135,7 @@ pub fn explain(path: &str) -> crate::Result<String> {
         for x in v {
             let c = x.get("const").map(|c| c.to_string()).unwrap_or_default();
             let d = x.get("description").and_then(Json::as_str).unwrap_or("");
-            let _ = writeln!(out, "    {c:<24} {d}");
+            write_wrapped(&mut out, &format!("    {c:<24} "), d);
         }
     }
     let mut table = schema;
@@ -151,14 +151,43 @@ pub fn explain(path: &str) -> crate::Result<String> {
                 .get("description")
                 .or_else(|| resolve(p).get("description"))
                 .and_then(Json::as_str)
-                .unwrap_or("")
-                .lines()
-                .next()
                 .unwrap_or("");
-            let _ = writeln!(out, "    {k:<32} {d}");
+            write_wrapped(&mut out, &format!("    {k:<32} "), d);
         }
     }
     Ok(out)
+}
+
+/// The column `explain` wraps descriptions at.
+const WIDTH: usize = 100;
+
+/// Writes `lead` and then the whole of `text` (its line breaks are the source's, not
+/// meaning), wrapped at [`WIDTH`] between words, continuation lines indented under the
+/// text's start: never cut short.
+fn write_wrapped(out: &mut String, lead: &str, text: &str) {
+    let indent = lead.chars().count();
+    let mut line = lead.to_string();
+    let mut width = indent;
+    let mut first = true;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if !first && width + 1 + len > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+            width = indent;
+            first = true;
+        }
+        if !first {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += len;
+        first = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
 }
 
 /// The profile fully resolved, as TOML a profile file could hold: every key of the format

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod cmp;
 pub mod commands;
+pub mod completion;
 pub mod crds;
 pub mod error;
 pub mod graph;
@@ -15,6 +16,7 @@ pub mod inspect;
 pub mod labels;
 pub mod lint;
 pub mod manifest;
+pub mod manual;
 pub mod names;
 pub mod output;
 pub mod plan;

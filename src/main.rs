@@ -15,6 +15,12 @@ use magnetiq_gen::profile::DirStore;
 use magnetiq_gen::{ProfileRef, Request};
 
 fn main() -> ExitCode {
+    // A completion request from the shell (see `completions`): answered, then exit.
+    clap_complete::CompleteEnv::with_factory(|| {
+        magnetiq_gen::completion::command(std::env::args_os())
+    })
+    .var(magnetiq_gen::completion::ENV_VAR)
+    .complete();
     let cli = Cli::parse();
     match run(&cli.command, cli.quiet).and_then(|o| print(o, cli.quiet)) {
         Ok(false) => ExitCode::SUCCESS,
@@ -110,17 +116,9 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
             )))
         }
         Command::Init { dir } => commands::init(dir)?,
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(*shell, &mut cmd, "magnetiq-gen", &mut buf);
-            print(String::from_utf8_lossy(&buf).into_owned())
-        }
-        Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut buf)?;
-            print(String::from_utf8_lossy(&buf).into_owned())
-        }
+        Command::Completions { shell } => print(magnetiq_gen::completion::registration(*shell)?),
+        Command::Man { out_dir: None } => print(magnetiq_gen::manual::main_page().text),
+        Command::Man { out_dir: Some(dir) } => commands::man(dir, quiet)?,
     })
 }
 

@@ -440,17 +440,6 @@ fn init_writes_a_working_profiles_directory_and_never_overwrites() {
 }
 
 #[test]
-fn completions_and_man_page_come_from_the_clap_definitions() {
-    for shell in ["bash", "zsh", "fish"] {
-        let out = run(&repo(), &["completions", shell]);
-        assert_eq!(out.status.code(), Some(0), "{shell}");
-        assert!(text(&out.stdout).contains("render"), "{shell}");
-    }
-    let out = run(&repo(), &["man"]);
-    assert!(text(&out.stdout).contains(".TH magnetiq-gen"));
-}
-
-#[test]
 fn check_on_a_directory_it_never_wrote_suggests_force() {
     let ws = workspace();
     std::fs::create_dir(ws.path().join("k8s")).unwrap();

@@ -2,11 +2,13 @@
 
 mod drift;
 pub mod gitops;
+mod pages;
 mod read;
 mod safe_fs;
 mod write;
 
 pub use drift::{Check, Drift, check_tree};
+pub use pages::write_files;
 pub use read::{OldTree, read_tree};
 pub use write::{Batch, Report, write_tree};
 

@@ -512,7 +512,7 @@ impl Drop for Staged {
     }
 }
 
-fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
+pub(super) fn lock(dir: &Dir, exclusive: bool, quiet: bool) -> crate::Result<()> {
     let shown = dir.shown().to_path_buf();
     dir.lock(exclusive, &mut || {
         if !quiet {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 /// A whole profile after `extends` merging and templating.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+// The schema's title is what editors show for the file: the format's name, not this type's.
+#[schemars(title = "magnetiq-gen profile")]
 #[serde(deny_unknown_fields)]
 pub struct RawProfile {
     /// Name of the profile this one builds on (merged table by table; this file wins).
@@ -72,7 +74,7 @@ pub struct App {
     pub version: String,
     /// The environment's tier (production, staging or development): drives policy.
     pub environment: Environment,
-    /// The environment's name, its identity (`qa`): a DNS label of at most 30 characters,
+    /// The environment's name, its identity (`qa`): a DNS label of at most 20 characters,
     /// unique among the profiles of a directory. Names that must differ between environments
     /// (namespace, ArgoCD Application and path, StorageClass, secret-store key) derive from it
     /// in base.toml. Inherited like any key; when no profile of the chain sets it, the
@@ -691,7 +693,11 @@ pub struct Monitoring {
     /// Container port serving the metrics; 0 means the backend's own port.
     #[serde(default)]
     pub container_port: i64,
-    /// Service port named `metrics`.
+    /// Port number of the `metrics` port the backend Service gets next to its `http` port
+    /// (1 to 65535, not the backend's `port`); it forwards to `container_port`. The
+    /// ServiceMonitor selects the port by its name and Prometheus scrapes the pods behind it
+    /// directly, so the number matters only to clients that reach the metrics through the
+    /// Service.
     #[serde(default)]
     pub port: i64,
     /// Scrape interval, e.g. `30s`.
