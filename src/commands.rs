@@ -415,7 +415,7 @@ impl LintCommand<'_> {
                 let store = DirStore::new(&target.dir);
                 // The profile is one environment among its directory's: a name another
                 // one claims is an error, as in `render --all`.
-                crate::profile::environments::check(&store, self.overrides)?;
+                crate::profile::environments::check(&store, self.overrides, Some(&target.name))?;
                 let m = Request::new(&store, &target.name)
                     .overrides(self.overrides)
                     .render()?

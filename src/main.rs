@@ -110,7 +110,7 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
         }
         Command::Profiles { profiles_dir } => {
             commands::require_dir(profiles_dir)?;
-            magnetiq_gen::profile::environments::check(&DirStore::new(profiles_dir), &[])?;
+            magnetiq_gen::profile::environments::check(&DirStore::new(profiles_dir), &[], None)?;
             print(magnetiq_gen::inspect::profiles(&DirStore::new(
                 profiles_dir,
             )))

@@ -166,3 +166,8 @@ mod tests {
         assert_eq!(group, "recurring-job-group.longhorn.io/nightly");
     }
 }
+
+/// The annotation that marks an object deliberately deleted with its Application (a
+/// throwaway environment, `argocd.keep_on_delete = false`) instead of carrying ArgoCD's
+/// `Delete=false`: the builders write it, and lint accepts it in place of the guard.
+pub const EPHEMERAL_ANNOTATION: (&str, &str) = ("magnetiq.voltaic.systems/ephemeral", "true");

@@ -155,3 +155,92 @@ fn generate_never_prints_secret_values() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!text(&out.stdout).contains(secret) && !text(&out.stderr).contains(secret));
 }
+
+/// The preview recipe (`deploy/argocd/preview-applicationset.yaml`), as ArgoCD runs it for
+/// pull request 7: its plugin parameters, read from the file, through `cmp generate`.
+fn preview(number: &str) -> Vec<serde_json::Value> {
+    let recipe = std::fs::read_to_string(repo().join("deploy/argocd/preview-applicationset.yaml"))
+        .unwrap()
+        .replace("{{.number}}", number)
+        .replace("{{.head_short_sha}}", "abc1234");
+    let set: serde_json::Value = serde_saphyr::from_str(&recipe).unwrap();
+    let params = &set["spec"]["template"]["spec"]["source"]["plugin"]["parameters"];
+    let profile = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "profile")
+        .unwrap()["string"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sets: Vec<String> = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "set")
+        .unwrap()["array"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let repo_copy = checkout();
+    let mut env: Vec<(String, String)> = vec![
+        ("ARGOCD_APP_PARAMETERS".into(), params.to_string()),
+        ("PARAM_PROFILE".into(), profile),
+    ];
+    for (i, s) in sets.iter().enumerate() {
+        env.push((format!("PARAM_SET_{i}"), s.clone()));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let out = generate(&repo_copy.path().join("deploy/magnetiq"), &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_saphyr::from_multiple(&text(&out.stdout)).unwrap()
+}
+
+#[test]
+fn a_preview_is_an_isolated_environment_that_its_application_deletes_whole() {
+    let pr7 = preview("7");
+    let pr8 = preview("8");
+    let ns = |docs: &[serde_json::Value]| {
+        docs.iter().find(|d| d["kind"] == "Namespace").unwrap()["metadata"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(ns(&pr7), "magnetiq-v2-pr-7");
+    // Every namespaced object lands in the preview's namespace; cluster-scoped ones
+    // (the StorageClass) are named for the preview.
+    for (docs, n) in [(&pr7, "7"), (&pr8, "8")] {
+        for d in docs.iter() {
+            let name = d["metadata"]["name"].as_str().unwrap();
+            match d["metadata"]["namespace"].as_str() {
+                Some(ns) => assert_eq!(ns, format!("magnetiq-v2-pr-{n}"), "{name}"),
+                None => assert!(name.ends_with(&format!("pr-{n}")), "{} {name}", d["kind"]),
+            }
+        }
+    }
+    let hosts = |docs: &[serde_json::Value]| {
+        docs.iter().find(|d| d["kind"] == "Ingress").unwrap()["spec"]["rules"][0]["host"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(hosts(&pr7), "pr-7.magnetiq.voltaic.systems");
+    assert_ne!(hosts(&pr7), hosts(&pr8));
+    // Throwaway: nothing keeps itself when the Application is deleted; the data objects say
+    // so; and released volumes are deleted with their claims.
+    let stream = serde_json::to_string(&pr7).unwrap();
+    assert!(!stream.contains("Delete=false"), "{stream}");
+    for kind in ["Namespace", "PersistentVolumeClaim", "ExternalSecret"] {
+        for d in pr7.iter().filter(|d| d["kind"] == kind) {
+            assert_eq!(
+                d["metadata"]["annotations"]["magnetiq.voltaic.systems/ephemeral"], "true",
+                "{kind}"
+            );
+        }
+    }
+    let class = pr7.iter().find(|d| d["kind"] == "StorageClass").unwrap();
+    assert_eq!(class["reclaimPolicy"], "Delete");
+}

@@ -56,7 +56,7 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
             cmd.profiles_dir.display()
         );
     }
-    crate::profile::environments::check(&store, cmd.overrides)?;
+    crate::profile::environments::check(&store, cmd.overrides, None)?;
     let settings = gitops::plugin_settings(None, cmd.profiles_dir, cmd.overrides)?;
     let sink = if cmd.check {
         Sink::Check(output::Check::open(out_dir)?)

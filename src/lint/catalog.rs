@@ -364,7 +364,7 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         title: "data-holding object is deleted with its ArgoCD Application",
         explanation: "An Application with the resources-finalizer.argocd.argoproj.io finalizer deletes every resource it manages when it is deleted or renamed. That includes PersistentVolumeClaims (and a Namespace, with everything in it), so the database and media volumes go with it. The per-resource sync option Delete=false keeps the object when the Application is deleted; Prune=false also keeps it when it disappears from Git.",
         link: "https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/",
-        fix: "annotate the object with argocd.argoproj.io/sync-options: Prune=false,Delete=false",
+        fix: "annotate the object with argocd.argoproj.io/sync-options: Prune=false,Delete=false; for a throwaway environment that must disappear with its Application (a PR preview), set argocd.keep_on_delete = false, which marks the objects magnetiq.voltaic.systems/ephemeral: \"true\" instead",
     },
     RuleDoc {
         id: Rule::ServiceSelectsNothing,

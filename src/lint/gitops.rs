@@ -76,13 +76,15 @@ impl<'a> Linter<'a> {
         })
     }
 
-    /// The Application whose deletion would cascade to `o`, when `o` lacks `Delete=false`.
+    /// The Application whose deletion would cascade to `o`, when `o` lacks `Delete=false`
+    /// and is not marked as deliberately deleted with it (a throwaway environment).
     pub(super) fn unguarded_against_app_delete(&self, o: &Obj<'a>) -> Option<&Obj<'a>> {
         let app = self.finalizing_app()?;
+        let (key, value) = crate::rules::EPHEMERAL_ANNOTATION;
         (!comma_list_has(
             o.annotation("argocd.argoproj.io/sync-options"),
             "Delete=false",
-        ))
+        ) && o.annotation(key) != Some(value))
         .then_some(app)
     }
 

@@ -77,11 +77,21 @@ fn set_at(root: &Node, sources: &Sources, key: &str) -> String {
 
 /// Checks that no two deployable profiles in `store` claim the same namespace, ArgoCD
 /// Application or path, host, StorageClass, Longhorn job or group, or secret-store key.
-/// Profiles that do not load are left to the command that renders them.
-pub fn check(store: &dyn ProfileStore, overrides: &[String]) -> crate::Result<()> {
+/// Profiles that do not load are left to the command that renders them. `overrides` apply to
+/// the profile `to` names (`lint --profile P --set ...` checks P as it would render next to
+/// the others as they are), or to every profile with `None` (`render --all --set ...`).
+pub fn check(
+    store: &dyn ProfileStore,
+    overrides: &[String],
+    to: Option<&str>,
+) -> crate::Result<()> {
     let mut by_name: BTreeMap<(&'static str, String), Vec<Claim>> = BTreeMap::new();
     for name in deployable(store) {
-        let Ok(loaded) = load::load_with(store, &name, overrides) else {
+        let applied = match to {
+            Some(one) if one != name => &[][..],
+            _ => overrides,
+        };
+        let Ok(loaded) = load::load_with(store, &name, applied) else {
             continue;
         };
         let file = loaded.sources.file(0).name.clone();

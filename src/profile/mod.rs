@@ -319,6 +319,9 @@ pub struct Argocd {
     pub prune: bool,
     /// Self-heal.
     pub self_heal: bool,
+    /// Whether data objects survive the Application's deletion (`false`: an ephemeral
+    /// environment).
+    pub keep_on_delete: bool,
 }
 
 /// Loads and validates profile `name` from `store`.

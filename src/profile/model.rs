@@ -641,6 +641,15 @@ pub struct Argocd {
     pub prune: bool,
     /// Undo changes made in the cluster by hand (with `automated`).
     pub self_heal: bool,
+    /// Keep the environment's data when its Application is deleted or renamed: the Namespace,
+    /// the volume claims and the Secrets carry the sync option `Prune=false,Delete=false`, so
+    /// ArgoCD's resources finalizer leaves them. `false` is for throwaway environments such as
+    /// pull-request previews, which must disappear whole with their Application: those objects
+    /// are then marked `magnetiq.voltaic.systems/ephemeral` instead, and the StorageClass must
+    /// delete released volumes (`storage.longhorn.reclaim_policy = "Delete"`). Refused for
+    /// `app.environment = "production"`.
+    #[serde(default = "yes")]
+    pub keep_on_delete: bool,
 }
 
 /// How ArgoCD gets the manifests.

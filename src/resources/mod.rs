@@ -28,6 +28,20 @@ pub const KEEP_ON_DELETE: (&str, &str) = (
     "Prune=false,Delete=false",
 );
 
+/// The annotations of an object that holds the environment's data (the Namespace, the
+/// volume claims, the Secrets): ArgoCD's `Prune=false,Delete=false`, so neither pruning nor
+/// deleting the Application deletes it; in a throwaway environment
+/// (`argocd.keep_on_delete = false`) the ephemeral marker instead, so it goes with the
+/// Application.
+pub(crate) fn data_annotations(p: &Profile) -> BTreeMap<String, String> {
+    let (key, value) = if p.argocd.as_ref().is_none_or(|a| a.keep_on_delete) {
+        KEEP_ON_DELETE
+    } else {
+        crate::rules::EPHEMERAL_ANNOTATION
+    };
+    BTreeMap::from([(key.to_string(), value.to_string())])
+}
+
 /// Object metadata with a name, an optional namespace and labels.
 pub(crate) fn meta(
     name: &str,

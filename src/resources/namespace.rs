@@ -2,7 +2,7 @@
 
 use k8s_openapi::api::core::v1::Namespace;
 
-use super::{KEEP_ON_DELETE, meta};
+use super::{data_annotations, meta};
 use crate::labels;
 use crate::names::Names;
 use crate::profile::Profile;
@@ -11,8 +11,7 @@ use crate::profile::Profile;
 /// never delete it: deleting a namespace deletes every claim in it.
 pub fn namespace(p: &Profile, names: &Names) -> Namespace {
     let mut metadata = meta(&names.namespace, None, labels::common(p));
-    metadata.annotations =
-        Some([(KEEP_ON_DELETE.0.to_string(), KEEP_ON_DELETE.1.to_string())].into());
+    metadata.annotations = Some(data_annotations(p));
     Namespace {
         metadata,
         ..Default::default()

@@ -2,23 +2,17 @@
 //! (inline values, never written to a tree), or nothing (a Secret created out of band).
 //! ExternalSecret and SealedSecret are custom resources, with typed serde structs here.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::ByteString;
 use k8s_openapi::Resource;
 use k8s_openapi::api::core::v1::Secret;
 
-use super::{KEEP_ON_DELETE, meta};
+use super::{data_annotations, meta};
 use crate::crds::secrets::*;
 use crate::labels;
 use crate::manifest::Object;
 use crate::names::Names;
 use crate::profile::model::{SealScope, StoreKind};
 use crate::profile::{Profile, SecretSource};
-
-fn keep_on_delete() -> BTreeMap<String, String> {
-    BTreeMap::from([(KEEP_ON_DELETE.0.to_string(), KEEP_ON_DELETE.1.to_string())])
-}
 
 /// The object that delivers the secrets, if the mode renders one.
 pub fn object(p: &Profile, names: &Names) -> Option<Object> {
@@ -32,7 +26,7 @@ pub fn object(p: &Profile, names: &Names) -> Option<Object> {
             refresh_interval,
         } => {
             let mut metadata = meta(&names.secrets, ns, labels::common(p));
-            metadata.annotations = Some(keep_on_delete());
+            metadata.annotations = Some(data_annotations(p));
             Some(Object::ExternalSecret(ExternalSecret {
                 api_version: ExternalSecret::API_VERSION.into(),
                 kind: ExternalSecret::KIND.into(),
@@ -62,7 +56,7 @@ pub fn object(p: &Profile, names: &Names) -> Option<Object> {
         }
         SecretSource::Sealed { scope, encrypted } => {
             let mut metadata = meta(&names.secrets, ns, labels::common(p));
-            let mut annotations = keep_on_delete();
+            let mut annotations = data_annotations(p);
             match scope {
                 SealScope::Strict => {}
                 SealScope::NamespaceWide => {

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use super::{KEEP_ON_DELETE, meta};
+use super::{data_annotations, meta};
 use crate::labels;
 use crate::names::Names;
 use crate::profile::{Profile, ReclaimPolicy, Volume, VolumeBindingMode};
@@ -86,8 +86,7 @@ fn claim(p: &Profile, names: &Names, name: &str, v: &Volume) -> PersistentVolume
     claim_labels.extend(super::ops::backup_labels(p));
     let mut metadata = meta(name, Some(&names.namespace), claim_labels);
     // A pruned or cascade-deleted claim takes the database with it.
-    metadata.annotations =
-        Some([(KEEP_ON_DELETE.0.to_string(), KEEP_ON_DELETE.1.to_string())].into());
+    metadata.annotations = Some(data_annotations(p));
     PersistentVolumeClaim {
         metadata,
         spec: Some(PersistentVolumeClaimSpec {

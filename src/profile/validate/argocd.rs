@@ -54,5 +54,6 @@ pub(super) fn check_argocd(c: &mut Checker<'_>, a: &model::Argocd) -> Option<Arg
         automated: a.automated,
         prune: a.prune,
         self_heal: a.self_heal,
+        keep_on_delete: a.keep_on_delete,
     })
 }

@@ -199,6 +199,9 @@ fn check_profile(
         None
     };
     let argocd = when(raw.argocd.enabled, || check_argocd(c, &raw.argocd));
+    if raw.argocd.enabled && !raw.argocd.keep_on_delete {
+        check_ephemeral(c, &raw);
+    }
 
     Some(Profile {
         name: name.to_string(),
@@ -217,4 +220,26 @@ fn check_profile(
         rbac,
         argocd: argocd?,
     })
+}
+
+/// An environment deleted with its Application (`argocd.keep_on_delete = false`) must not
+/// be production, and must not leave its volumes behind.
+fn check_ephemeral(c: &mut Checker<'_>, raw: &model::RawProfile) {
+    if raw.app.environment == model::Environment::Production {
+        c.err_help(
+            "argocd.keep_on_delete",
+            "a production environment keeps its data when its Application is deleted: false would let ArgoCD delete the namespace, the database and media volumes with it",
+            "keep_on_delete = false is for throwaway environments (app.environment = \"staging\" or \"development\"), such as pull-request previews",
+        );
+    }
+    if raw.storage.provider == model::StorageProvider::Longhorn
+        && let Some(l) = &raw.storage.longhorn
+        && l.reclaim_policy == model::ReclaimPolicy::Retain
+    {
+        c.err_help(
+            "storage.longhorn.reclaim_policy",
+            "an environment deleted with its Application (argocd.keep_on_delete = false) would leave its volumes behind: with Retain, each deleted claim leaves a Released PersistentVolume and its Longhorn volume, holding the data",
+            "set storage.longhorn.reclaim_policy = \"Delete\", or keep argocd.keep_on_delete = true",
+        );
+    }
 }
