@@ -127,6 +127,11 @@ pub fn is_sqlite_url(url: &str) -> bool {
         .is_some_and(|(scheme, _)| scheme == "sqlite" || scheme.starts_with("sqlite+"))
 }
 
+/// The annotation that marks an object deliberately deleted with its Application (a
+/// throwaway environment, `argocd.keep_on_delete = false`) instead of carrying ArgoCD's
+/// `Delete=false`: the builders write it, and lint accepts it in place of the guard.
+pub const EPHEMERAL_ANNOTATION: (&str, &str) = ("magnetiq.voltaic.systems/ephemeral", "true");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,8 +171,3 @@ mod tests {
         assert_eq!(group, "recurring-job-group.longhorn.io/nightly");
     }
 }
-
-/// The annotation that marks an object deliberately deleted with its Application (a
-/// throwaway environment, `argocd.keep_on_delete = false`) instead of carrying ArgoCD's
-/// `Delete=false`: the builders write it, and lint accepts it in place of the guard.
-pub const EPHEMERAL_ANNOTATION: (&str, &str) = ("magnetiq.voltaic.systems/ephemeral", "true");
