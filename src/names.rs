@@ -41,6 +41,50 @@ const _: () = assert!(
 /// 40-character job names) and `longhorn-ssd-<name>`.
 pub const MAX_ENVIRONMENT_NAME_LEN: usize = 20;
 
+/// The name of the app-of-apps root Application of `render --all`, from the repository it
+/// reads (`repo_url`, may be empty) and the output directory (relative to the repository,
+/// "." for its root): `magnetiq-gen-<repository>-<directory>`, lowercase, other characters as
+/// `-`. Two `render --all` outputs on one cluster (another directory, another repository)
+/// get roots of their own instead of replacing each other's. At most 63 characters (ArgoCD
+/// writes the name into a label): a longer one keeps its start and ends in a hash of the
+/// whole, so it stays unique and the same on every machine.
+pub fn root_application(repo_url: &str, out_dir: &str) -> String {
+    let repo = repo_url
+        .trim_end_matches('/')
+        .trim_end_matches(".git")
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    let mut raw = String::from("magnetiq-gen");
+    for part in [repo, out_dir] {
+        if !part.is_empty() && part != "." {
+            raw.push('-');
+            raw.push_str(part);
+        }
+    }
+    let mut name = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if !(c == '-' && name.ends_with('-')) {
+            name.push(c);
+        }
+    }
+    let name = name.trim_end_matches('-').to_string();
+    if name.len() <= 63 {
+        return name;
+    }
+    // FNV-1a: stable across machines and Rust versions, unlike std's hasher.
+    let hash = raw.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let suffix = format!("-{:08x}", hash as u32);
+    format!(
+        "{}{suffix}",
+        name[..63 - suffix.len()].trim_end_matches('-')
+    )
+}
+
 /// Every name derived from a profile.
 #[derive(Debug, Clone)]
 pub struct Names {

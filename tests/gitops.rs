@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 
 use magnetiq_gen::Object;
 use magnetiq_gen::crds::argocd::Application;
-use magnetiq_gen::resources::argocd::{PluginSettings, ROOT_APP_NAME, carry_plugin_settings};
+use magnetiq_gen::names::root_application;
+use magnetiq_gen::resources::argocd::{PluginSettings, carry_plugin_settings};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
@@ -66,7 +67,12 @@ fn render_all_writes_a_root_that_syncs_one_application_per_environment_and_never
     let [root] = root.as_slice() else {
         panic!("one root")
     };
-    assert_eq!(root.metadata.name.as_deref(), Some(ROOT_APP_NAME));
+    // Named for the repository and the output directory (outside a Git work tree, the
+    // directory's own name), so another `render --all` output on the cluster has its own.
+    assert_eq!(
+        root.metadata.name.as_deref(),
+        Some("magnetiq-gen-magnetiq2-envs")
+    );
     // It syncs apps/ only: its own file lies outside what it reads, so it can neither
     // manage nor prune itself.
     let dir = root
@@ -211,4 +217,31 @@ fn plugin_settings_name_a_profiles_dir_other_than_profiles_and_leave_directory_m
     carry_plugin_settings(&mut app, &settings);
     assert_eq!(app, before);
     assert_eq!(app.spec.source.path, "k8s");
+}
+
+#[test]
+fn root_names_differ_per_repository_and_directory_and_always_fit_a_label() {
+    let repo = "https://github.com/voltaic-systems/magnetiq2";
+    assert_eq!(root_application(repo, "."), "magnetiq-gen-magnetiq2");
+    assert_eq!(root_application(repo, "k8s"), "magnetiq-gen-magnetiq2-k8s");
+    assert_eq!(
+        root_application("git@github.com:team/Ops_Repo.git", "deploy/Envs"),
+        "magnetiq-gen-ops-repo-deploy-envs"
+    );
+    assert_eq!(root_application("", "envs"), "magnetiq-gen-envs");
+    assert_ne!(
+        root_application(repo, "k8s"),
+        root_application("https://github.com/other/magnetiq3", "k8s")
+    );
+    // Too long for a label: cut, with a hash of the whole keeping two long paths apart.
+    let a = root_application(repo, &format!("{}/a", "x".repeat(80)));
+    let b = root_application(repo, &format!("{}/b", "x".repeat(80)));
+    assert!(a.len() <= 63 && b.len() <= 63, "{a} {b}");
+    assert_ne!(a, b);
+    assert!(
+        a.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+            && !a.ends_with('-'),
+        "{a}"
+    );
 }

@@ -145,7 +145,7 @@ pub fn root_tree(
         format!("{base}/{GITOPS_DIR}/{GITOPS_APPS_DIR}")
     };
     let apps: Vec<&Application> = children.iter().map(|(_, a)| a).collect();
-    let root = argocd::root(&apps, &apps_path)
+    let root = argocd::root(&apps, &apps_path, &base)
         .map_err(|e| crate::Error::Input(format!("cannot write the ArgoCD root: {e}")))?;
     let mut files: Vec<(String, String)> = children
         .iter()

@@ -115,16 +115,19 @@ pub fn carry_plugin_settings(app: &mut Application, settings: &PluginSettings) {
     }
 }
 
-/// The name of the app-of-apps root Application `render --all` writes.
-pub const ROOT_APP_NAME: &str = "magnetiq-gen-root";
-
 /// The app-of-apps root: an Application whose source is the directory holding every
 /// environment's Application (`apps_path`, relative to the repository). Its own file lies
 /// outside that directory and it reads no subdirectory, so it never manages, and never
 /// prunes, itself. It carries no resources finalizer: deleting it by hand leaves the
 /// environments running. Fails when the environments disagree on what the root must share
 /// with them (repository, ArgoCD namespace).
-pub fn root(children: &[&Application], apps_path: &str) -> Result<Application, String> {
+/// `out_dir` is the directory `render --all` wrote, relative to the repository: with the
+/// repository it names the root (see [`crate::names::root_application`]).
+pub fn root(
+    children: &[&Application],
+    apps_path: &str,
+    out_dir: &str,
+) -> Result<Application, String> {
     fn common<'a>(
         children: &[&'a Application],
         what: &str,
@@ -169,7 +172,11 @@ pub fn root(children: &[&Application], apps_path: &str) -> Result<Application, S
         api_version: Application::API_VERSION.into(),
         kind: Application::KIND.into(),
         // No finalizer, on purpose (see above).
-        metadata: meta(ROOT_APP_NAME, Some(namespace), labels),
+        metadata: meta(
+            &crate::names::root_application(repo_url, out_dir),
+            Some(namespace),
+            labels,
+        ),
         spec: ApplicationSpec {
             project: project.into(),
             source: Source {
