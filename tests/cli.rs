@@ -470,6 +470,75 @@ fn rerendering_leaves_unchanged_files_untouched() {
 }
 
 #[test]
+fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
+    let ws = workspace();
+    let first = ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
+    let files = std::fs::read_to_string(ws.path().join("k8s/.magnetiq-gen-owned"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .count();
+    assert_eq!(
+        text(&first.stderr).trim(),
+        format!("wrote {files} files to k8s (0 unchanged)")
+    );
+    let again = ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
+    assert_eq!(
+        text(&again.stderr).trim(),
+        format!("k8s is up to date ({files} files unchanged)")
+    );
+    let off = ok(
+        ws.path(),
+        &[
+            "render",
+            "-p",
+            "production",
+            "-o",
+            "k8s",
+            "--set",
+            "autoscaling.enabled=false",
+        ],
+    );
+    let note = text(&off.stderr);
+    assert!(note.contains("removed 1: frontend/hpa.yaml"), "{note}");
+    assert!(!note.contains(&format!("wrote {files} ")), "{note}");
+
+    // --all: a line per tree that changed, then one for all of them.
+    let all = ["render", "--all", "-o", "envs"];
+    let note = text(&ok(ws.path(), &all).stderr);
+    assert!(note.contains("wrote 18 files to envs/production"), "{note}");
+    assert!(
+        note.lines()
+            .last()
+            .unwrap()
+            .starts_with("envs: 4 of 4 trees changed"),
+        "{note}"
+    );
+    let note = text(&ok(ws.path(), &all).stderr);
+    assert_eq!(note.lines().count(), 1, "{note}");
+    assert!(note.starts_with("envs is up to date (4 trees, "), "{note}");
+    let note = text(
+        &ok(
+            ws.path(),
+            &[
+                "render",
+                "--all",
+                "-o",
+                "envs",
+                "--set",
+                "autoscaling.enabled=false",
+            ],
+        )
+        .stderr,
+    );
+    assert!(
+        note.contains("envs/production (15 unchanged, removed 1: frontend/hpa.yaml)"),
+        "{note}"
+    );
+    assert!(!note.contains("envs/dev"), "dev renders no HPA: {note}");
+}
+
+#[test]
 fn lint_passes_production_and_fails_the_design_documents_tree() {
     let out = run(&repo(), &["lint", "--profile", "production"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));

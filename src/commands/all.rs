@@ -154,11 +154,7 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
                 return Err(cmd.refusal(out_dir, &excerpt, &needed));
             }
             Ok(Outcome {
-                notes: batch
-                    .commit(&rendered)?
-                    .iter()
-                    .map(output::Report::summary)
-                    .collect(),
+                notes: notes(out_dir, &batch.commit(&rendered)?),
                 ..Outcome::default()
             })
         }
@@ -226,4 +222,35 @@ fn one_tree(cmd: &RenderCommand<'_>, sink: &Sink, name: &str, files: &[(String, 
         done.error = Some(e);
     }
     done
+}
+
+/// What `render --all` tells the user: a line for each tree that changed (or holds files it
+/// did not write), then one line for all of them, so a thousand unchanged trees are one line.
+fn notes(out_dir: &Path, reports: &[output::Report]) -> Vec<String> {
+    let changed = |r: &&output::Report| {
+        !r.written.is_empty() || !r.removed.is_empty() || !r.foreign.is_empty() || r.tree_removed
+    };
+    let mut notes: Vec<String> = reports
+        .iter()
+        .filter(changed)
+        .map(output::Report::summary)
+        .collect();
+    let written: usize = reports.iter().map(|r| r.written.len()).sum();
+    let removed: usize = reports.iter().map(|r| r.removed.len()).sum();
+    let unchanged: usize = reports.iter().map(|r| r.unchanged).sum();
+    let trees_changed = reports.iter().filter(changed).count();
+    notes.push(if written + removed == 0 {
+        format!(
+            "{} is up to date ({} trees, {unchanged} files unchanged)",
+            out_dir.display(),
+            reports.len()
+        )
+    } else {
+        format!(
+            "{}: {trees_changed} of {} trees changed ({written} files written, {removed} removed, {unchanged} unchanged)",
+            out_dir.display(),
+            reports.len()
+        )
+    });
+    notes
 }
