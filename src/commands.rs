@@ -96,7 +96,9 @@ impl RenderCommand<'_> {
         }
         let r = output::write_tree(out_dir, &files, self.force, self.quiet)?;
         Ok(Outcome {
-            notes: vec![r.summary()],
+            notes: std::iter::once(r.summary())
+                .chain(output::gitops::ignored_by_git(out_dir))
+                .collect(),
             ..Outcome::default()
         })
     }

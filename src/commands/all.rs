@@ -153,8 +153,10 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
             if !excerpt.is_empty() {
                 return Err(cmd.refusal(out_dir, &excerpt, &needed));
             }
+            let mut notes = notes(out_dir, &batch.commit(&rendered)?);
+            notes.extend(gitops::ignored_by_git(out_dir));
             Ok(Outcome {
-                notes: notes(out_dir, &batch.commit(&rendered)?),
+                notes,
                 ..Outcome::default()
             })
         }

@@ -52,6 +52,39 @@ pub fn repo_relative(path: &Path) -> Option<String> {
     })
 }
 
+/// A warning when `dir` is inside a Git work tree that ignores it (a `.gitignore` rule): a
+/// tree written there is meant to be committed (ArgoCD's directory mode and the drift check
+/// read it from Git), and `git add` would silently skip it. `None` outside a work tree, when
+/// Git is not installed, or when it is not ignored: this is advice, never a failure.
+pub fn ignored_by_git(dir: &Path) -> Option<String> {
+    let abs = std::env::current_dir().ok()?.join(dir);
+    abs.ancestors().find(|a| a.join(".git").exists())?;
+    // `--no-index` reads only the ignore rules; fsmonitor is off so no configured program runs.
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "check-ignore",
+            "-q",
+            "--no-index",
+            "--",
+        ])
+        .arg(&abs)
+        .current_dir(abs.parent().unwrap_or(&abs))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then(|| {
+        format!(
+            "note: Git ignores {} here (see `git check-ignore -v {}`): commit the tree for ArgoCD's directory mode and the drift check, or render through the plugin instead",
+            dir.display(),
+            dir.display()
+        )
+    })
+}
+
 /// Points every plugin-mode Application in `rendered` at the folder holding the profiles
 /// directory the render read, carrying its name and `overrides` (see
 /// [`argocd::carry_plugin_settings`]). A profiles directory outside the repository (and
