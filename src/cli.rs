@@ -69,9 +69,11 @@ pub enum Command {
     },
     /// Check manifests against rules that know this deployment (exit 1 on findings).
     #[command(after_help = "Exit codes: 0 no findings; 1 findings; 2 bad input or an I/O failure.")]
+    // One of --profile, --dir or --rules: without any, the error names all three.
+    #[command(group = clap::ArgGroup::new("what").required(true).multiple(true).args(["profile", "dir", "rules"]))]
     Lint {
         /// Lint what this profile renders.
-        #[arg(long, short = 'p', value_name = "NAME|FILE", required_unless_present_any = ["dir", "rules"], conflicts_with = "dir")]
+        #[arg(long, short = 'p', value_name = "NAME|FILE", conflicts_with = "dir")]
         profile: Option<String>,
         /// Lint an existing tree of YAML manifests (e.g. one written from the design document).
         #[arg(long, value_name = "DIR")]

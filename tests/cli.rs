@@ -484,6 +484,42 @@ fn lint_passes_production_and_fails_the_design_documents_tree() {
 }
 
 #[test]
+fn lint_passes_dev_and_says_which_secret_it_takes_as_created_by_hand() {
+    let out = run(&repo(), &["lint", "--profile", "dev"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), "0 errors, 0 warnings\n");
+    let notes = text(&out.stderr);
+    assert!(
+        notes.contains("assumed to exist: Secret magnetiq-dev/magnetiq-secrets")
+            && notes.contains("secrets.mode = \"existing\""),
+        "{notes}"
+    );
+    // Production renders its Secret through an ExternalSecret: nothing is assumed but the
+    // registry's pull secret.
+    let out = run(&repo(), &["lint", "--profile", "production"]);
+    assert!(
+        !text(&out.stderr).contains("magnetiq-secrets"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn lint_without_arguments_names_profile_dir_and_rules() {
+    let out = run(&repo(), &["lint"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for flag in ["--profile", "--dir", "--rules"] {
+        assert!(err.contains(flag), "{flag} missing from\n{err}");
+    }
+    let help = text(&ok(&repo(), &["lint", "--help"]).stdout);
+    assert!(
+        help.contains("<--profile <NAME|FILE>|--dir <DIR>|--rules>"),
+        "{help}"
+    );
+}
+
+#[test]
 fn a_tree_of_one_profile_is_not_silently_replaced_by_another() {
     let ws = workspace();
     ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
