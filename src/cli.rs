@@ -92,9 +92,18 @@ pub enum Command {
         rules: bool,
     },
     /// Print a profile that renders the deployment an existing manifest tree describes.
+    ///
+    /// The profile extends a profile of the profiles directory (base unless --extends says
+    /// otherwise) and sets only what differs from it.
     Import {
         /// A tree of YAML manifests shaped like the design document's k8s/.
         dir: PathBuf,
+        /// The profile to extend (a name in the profiles directory).
+        #[arg(long, value_name = "NAME", default_value = "base")]
+        extends: String,
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
     },
     /// List the profiles with their extends chains.
     Profiles {

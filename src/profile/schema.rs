@@ -152,6 +152,36 @@ pub fn resolve_in(defs: &'static Map<String, Json>, mut schema: &'static Json) -
     }
 }
 
+/// The schema of the key at `path` (`["backend", "replicas"]`; `[]` for the whole profile),
+/// with `description` and `default` as the property states them, if the format has the key.
+pub fn property(path: &[&str]) -> Option<&'static Json> {
+    let root = profile_schema();
+    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
+    let defs = root
+        .get("$defs")
+        .and_then(Json::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+    let mut at = root;
+    for key in path {
+        at = resolve_in(defs, at).get("properties")?.get(*key)?;
+    }
+    Some(at)
+}
+
+/// The keys of the table at `path`, in the order of the format (the order of `model.rs`).
+pub fn keys(path: &[&str]) -> Vec<&'static str> {
+    let root = profile_schema();
+    let defs = root.get("$defs").and_then(Json::as_object);
+    match (property(path), defs) {
+        (Some(p), Some(defs)) => resolve_in(defs, p)
+            .get("properties")
+            .and_then(Json::as_object)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 struct Walker {
     defs: &'static Map<String, Json>,
     findings: Findings,
