@@ -176,21 +176,7 @@ pub fn show(
 }
 
 fn scalar_toml(node: &Node) -> String {
-    fn to_toml(node: &Node) -> toml::Value {
-        match &node.value {
-            Value::Str(s) => toml::Value::String(s.clone()),
-            Value::Int(i) => toml::Value::Integer(*i),
-            Value::Float(f) => toml::Value::Float(*f),
-            Value::Bool(b) => toml::Value::Boolean(*b),
-            Value::Array(items) => toml::Value::Array(items.iter().map(to_toml).collect()),
-            Value::Table(t) => toml::Value::Table(
-                t.iter()
-                    .map(|(k, e)| (k.clone(), to_toml(&e.node)))
-                    .collect(),
-            ),
-        }
-    }
-    to_toml(node).to_string()
+    node.to_toml().to_string()
 }
 
 fn emit_table(out: &mut String, sources: &Sources, node: &Node, path: &str, origin: bool) {

@@ -135,8 +135,9 @@ fn with(t: &Table, path: &[String], value: Value) -> Table {
 
 /// The imported profile's `app.environment_name`, so that the names the parent derives from
 /// it (namespace, host, Longhorn class, ArgoCD path, ...) come out as the tree has them: the
-/// name that fits most of the tree's values into the parent's templates, else the tier
-/// (`production`), else `imported`. Written explicitly, so the file name does not matter.
+/// name that fits most of the tree's values into the parent's templates, else the
+/// namespace, else the tier (`production`), else `imported`. Written explicitly, so the
+/// file name does not matter.
 fn environment_name(parent: &Parent<'_>, draft: &Table) -> String {
     const PROBE: &str = "qzimportprobeq";
     let is_label = |n: &str| !n.is_empty() && environment_name_from_file(n) == n;
@@ -178,13 +179,13 @@ fn environment_name(parent: &Parent<'_>, draft: &Table) -> String {
         .rev()
         .max_by_key(|(_, count)| *count)
         .map(|(n, _)| n.clone());
-    best.or_else(|| {
-        get(draft, &["app".into(), "environment".into()])
-            .and_then(Value::as_str)
-            .filter(|e| is_label(e))
-            .map(str::to_string)
-    })
-    .unwrap_or_else(|| "imported".into())
+    // Else the namespace, unique in a cluster as an identity must be, else the tier.
+    let fallback = [["app", "namespace"], ["app", "environment"]]
+        .into_iter()
+        .filter_map(|p| get(draft, &p.map(String::from)).and_then(Value::as_str))
+        .find(|n| is_label(n))
+        .map(str::to_string);
+    best.or(fallback).unwrap_or_else(|| "imported".into())
 }
 
 /// Whether `value` is what the format gives `path` when no profile sets it.

@@ -113,11 +113,7 @@ pub struct Findings {
 /// Checks `root` against the profile schema.
 pub fn check(root: &Node) -> Findings {
     let schema = check_schema();
-    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
-    let defs = schema
-        .get("$defs")
-        .and_then(Json::as_object)
-        .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+    let defs = defs_of(schema);
     let mut walker = Walker {
         defs,
         findings: Findings {
@@ -156,11 +152,7 @@ pub fn resolve_in(defs: &'static Map<String, Json>, mut schema: &'static Json) -
 /// with `description` and `default` as the property states them, if the format has the key.
 pub fn property(path: &[&str]) -> Option<&'static Json> {
     let root = profile_schema();
-    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
-    let defs = root
-        .get("$defs")
-        .and_then(Json::as_object)
-        .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+    let defs = defs_of(root);
     let mut at = root;
     for key in path {
         at = resolve_in(defs, at).get("properties")?.get(*key)?;
@@ -170,16 +162,20 @@ pub fn property(path: &[&str]) -> Option<&'static Json> {
 
 /// The keys of the table at `path`, in the order of the format (the order of `model.rs`).
 pub fn keys(path: &[&str]) -> Vec<&'static str> {
-    let root = profile_schema();
-    let defs = root.get("$defs").and_then(Json::as_object);
-    match (property(path), defs) {
-        (Some(p), Some(defs)) => resolve_in(defs, p)
-            .get("properties")
-            .and_then(Json::as_object)
-            .map(|m| m.keys().map(String::as_str).collect())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
+    property(path)
+        .map(|p| resolve_in(defs_of(profile_schema()), p))
+        .and_then(|p| p.get("properties")?.as_object())
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A schema's `$defs` (empty if it has none).
+fn defs_of(schema: &'static Json) -> &'static Map<String, Json> {
+    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
+    schema
+        .get("$defs")
+        .and_then(Json::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 struct Walker {
