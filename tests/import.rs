@@ -294,3 +294,29 @@ fn importing_a_rendered_tree_gives_a_profile_that_renders_it_again() {
         }
     }
 }
+
+#[test]
+fn a_value_that_reads_as_a_reference_is_written_as_it_is_with_a_note() {
+    // `{{ name }}` in a ConfigMap would be a reference in a profile: the draft cannot be
+    // compared with base, so nothing is left out or rewritten, and the note says why.
+    let objects = vec![(
+        "configmap.yaml".to_string(),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "magnetiq-config"}, "data": {"GREETING": "hello {{ name }}"}}),
+    )];
+    let imported = import(&objects);
+    assert!(
+        imported
+            .differences
+            .iter()
+            .any(|d| d.contains("config.GREETING: unknown reference `name`")),
+        "{:#?}",
+        imported.differences
+    );
+    let profile: toml::Table = imported.profile.parse().unwrap();
+    assert_eq!(profile["extends"].as_str(), Some("base"));
+    assert_eq!(
+        profile["config"]["GREETING"].as_str(),
+        Some("hello {{ name }}")
+    );
+}

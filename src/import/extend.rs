@@ -47,7 +47,7 @@ pub(super) struct Parent<'a> {
 
 impl Parent<'_> {
     /// What a profile that extends the parent and sets `values` resolves to, or why it
-    /// cannot be read (the first line of the loader's message).
+    /// cannot be read (the loader's first problem).
     fn resolve(&self, values: &Table) -> Result<Table, String> {
         let mut t = values.clone();
         t.insert("extends".into(), Value::String(self.name.into()));
@@ -56,8 +56,14 @@ impl Parent<'_> {
             store: self.store,
             text: text.into_bytes(),
         };
-        let loaded = load_with(&store, DRAFT, &[])
-            .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_string())?;
+        // The first problem, without the header that names the draft: `config.X: ...`.
+        let first_problem = |e: crate::Error| {
+            let text = e.to_string();
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let header = lines.next().unwrap_or_default().to_string();
+            lines.next().map_or(header, str::to_string)
+        };
+        let loaded = load_with(&store, DRAFT, &[]).map_err(first_problem)?;
         match loaded.root.to_toml() {
             Value::Table(mut t) => {
                 t.remove("extends");
