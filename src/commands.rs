@@ -501,7 +501,7 @@ impl LintCommand<'_> {
                     .manifest;
                 notes.extend(m.out_of_band.iter().map(|o| {
                     format!(
-                        "assumed to exist: {} {}/{} ({} leaves it to be created out of band)",
+                        "assumed to exist: {} {}/{} (created out of band, as {} says)",
                         o.kind, o.namespace, o.name, o.because
                     )
                 }));
