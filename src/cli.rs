@@ -70,9 +70,11 @@ pub enum Command {
     },
     /// Check manifests against rules that know this deployment (exit 1 on findings).
     #[command(after_help = "Exit codes: 0 no findings; 1 findings; 2 bad input or an I/O failure.")]
+    // One of --profile, --dir or --rules: without any, the error names all three.
+    #[command(group = clap::ArgGroup::new("what").required(true).multiple(true).args(["profile", "dir", "rules"]))]
     Lint {
         /// Lint what this profile renders.
-        #[arg(long, short = 'p', value_name = "NAME|FILE", required_unless_present_any = ["dir", "rules"], conflicts_with = "dir")]
+        #[arg(long, short = 'p', value_name = "NAME|FILE", conflicts_with = "dir")]
         profile: Option<String>,
         /// Lint an existing tree of YAML manifests (e.g. one written from the design document).
         #[arg(long, value_name = "DIR")]
@@ -92,9 +94,18 @@ pub enum Command {
         rules: bool,
     },
     /// Print a profile that renders the deployment an existing manifest tree describes.
+    ///
+    /// The profile extends a profile of the profiles directory (base unless --extends says
+    /// otherwise) and sets only what differs from it.
     Import {
         /// A tree of YAML manifests shaped like the design document's k8s/.
         dir: PathBuf,
+        /// The profile to extend (a name in the profiles directory).
+        #[arg(long, value_name = "NAME", default_value = "base")]
+        extends: String,
+        /// Directory holding the profiles.
+        #[arg(long, value_name = "DIR", default_value = "profiles")]
+        profiles_dir: PathBuf,
     },
     /// List the profiles with their extends chains.
     Profiles {

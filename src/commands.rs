@@ -410,8 +410,9 @@ impl LintCommand<'_> {
             }
             return Ok(Outcome::print(out));
         }
-        let objects = match (self.profile, self.dir) {
-            (_, Some(dir)) => lint::load_dir(dir)?,
+        let mut notes = Vec::new();
+        let mut findings = match (self.profile, self.dir) {
+            (_, Some(dir)) => lint::lint(&lint::load_dir(dir)?),
             (Some(profile), None) => {
                 let target = ProfileRef::resolve(profile, self.profiles_dir)?;
                 let store = DirStore::new(&target.dir);
@@ -422,18 +423,26 @@ impl LintCommand<'_> {
                     .overrides(self.overrides)
                     .render()?
                     .manifest;
-                lint::manifest_objects(&m)
+                notes.extend(m.out_of_band.iter().map(|o| {
+                    format!(
+                        "assumed to exist: {} {}/{} (created out of band, as {} says)",
+                        o.kind, o.namespace, o.name, o.because
+                    )
+                }));
+                lint::lint_rendered(&m)
             }
-            (None, None) => crate::fail!(Input, "lint needs --profile or --dir"),
+            (None, None) => crate::fail!(
+                Input,
+                "lint needs --profile NAME (what a profile renders) or --dir DIR (a tree of manifests)"
+            ),
         };
-        let mut findings = lint::lint(&objects);
         if self.errors_only {
             findings.retain(|f| f.rule.severity == lint::Severity::Error);
         }
         Ok(Outcome {
             findings: !findings.is_empty(),
             stdout: lint::report(&findings),
-            ..Outcome::default()
+            notes,
         })
     }
 }

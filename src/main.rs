@@ -96,12 +96,22 @@ fn run(command: &Command, quiet: bool) -> anyhow::Result<Outcome> {
             list_rules: *rules,
         }
         .run()?,
-        Command::Import { dir } => {
-            let imported = magnetiq_gen::import::import(&magnetiq_gen::lint::load_dir(dir)?);
+        Command::Import {
+            dir,
+            extends,
+            profiles_dir,
+        } => {
+            commands::require_dir(profiles_dir)?;
+            let imported = magnetiq_gen::import::import(
+                &magnetiq_gen::lint::load_dir(dir)?,
+                &DirStore::new(profiles_dir),
+                extends,
+            )?;
             // The profile on stdout; the notes (also comments in the profile) on stderr.
             Outcome {
                 notes: vec![format!(
-                    "imported: {} things not mapped, {} that render differently (listed at the top of the profile)",
+                    "imported: extends {extends} and sets {} values; {} things not mapped, {} that render differently (listed at the top of the profile)",
+                    imported.written,
                     imported.unmapped.len(),
                     imported.differences.len()
                 )],

@@ -208,6 +208,23 @@ pub struct Manifest {
     pub profile: String,
     /// The files, in a fixed order.
     pub files: Vec<File>,
+    /// Objects the rendered ones refer to that are created out of band on purpose, so they
+    /// are not in any file (`lint --profile` takes them as present).
+    pub out_of_band: Vec<OutOfBand>,
+}
+
+/// An object the rendered set refers to but leaves to someone else, and the setting that
+/// says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfBand {
+    /// The object's kind (`Secret`).
+    pub kind: &'static str,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The profile setting that leaves it out (`secrets.mode = "existing"`).
+    pub because: &'static str,
 }
 
 impl Manifest {

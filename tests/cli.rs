@@ -555,6 +555,181 @@ fn lint_passes_production_and_fails_the_design_documents_tree() {
 }
 
 #[test]
+fn lint_passes_dev_and_says_which_secret_it_takes_as_created_by_hand() {
+    let out = run(&repo(), &["lint", "--profile", "dev"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(text(&out.stdout), "0 errors, 0 warnings\n");
+    let notes = text(&out.stderr);
+    assert!(
+        notes.contains("assumed to exist: Secret magnetiq-dev/magnetiq-secrets")
+            && notes.contains("secrets.mode = \"existing\""),
+        "{notes}"
+    );
+    // Production renders its Secret through an ExternalSecret: nothing is assumed but the
+    // registry's pull secret.
+    let out = run(&repo(), &["lint", "--profile", "production"]);
+    assert!(
+        !text(&out.stderr).contains("magnetiq-secrets"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn lint_without_arguments_names_profile_dir_and_rules() {
+    let out = run(&repo(), &["lint"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for flag in ["--profile", "--dir", "--rules"] {
+        assert!(err.contains(flag), "{flag} missing from\n{err}");
+    }
+    let help = text(&ok(&repo(), &["lint", "--help"]).stdout);
+    assert!(
+        help.contains("<--profile <NAME|FILE>|--dir <DIR>|--rules>"),
+        "{help}"
+    );
+}
+
+/// stdout of a successful run in `ws`.
+fn stdout_of(ws: &tempfile::TempDir, args: &[&str]) -> String {
+    text(&ok(ws.path(), args).stdout)
+}
+
+/// A user's repository: the shipped profiles, and the design document's tree moved to
+/// another registry, version and domain, with one setting of its own that names the domain.
+fn shop_workspace() -> tempfile::TempDir {
+    let ws = workspace();
+    let design = repo().join("tests/fixtures/lint/design");
+    let mut files = Vec::new();
+    collect(&design, &design, &mut files);
+    for (rel, text) in files {
+        let text = text
+            .replace("registry.voltaic.systems/", "ghcr.io/acme/")
+            .replace(":v2.0.0", ":v2.3.1")
+            .replace("VERSION: \"2.0.0\"", "VERSION: \"2.3.1\"")
+            .replace("magnetiq.voltaic.systems", "shop.example.org")
+            .replace(
+                "  VITE_API_URL:",
+                "  SHOP_URL: \"https://shop.example.org/app\"\n  VITE_API_URL:",
+            );
+        let to = ws.path().join("k8s").join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, text).unwrap();
+    }
+    ws
+}
+
+#[test]
+fn import_writes_references_so_a_version_bump_moves_the_images() {
+    let ws = shop_workspace();
+    let profile = stdout_of(&ws, &["import", "k8s"]);
+    for line in [
+        "extends = \"base\"",
+        "version = \"2.3.1\"",
+        "domain = \"shop.example.org\"",
+        "host = \"ghcr.io\"",
+        "image = \"{{ registry.host }}/acme/magnetiq-backend:v{{ app.version }}\"",
+        "image = \"{{ registry.host }}/acme/magnetiq-frontend:v{{ app.version }}\"",
+        "SHOP_URL = \"https://{{ app.domain }}/app\"",
+    ] {
+        assert!(
+            profile.lines().any(|l| l == line),
+            "no line {line:?} in\n{profile}"
+        );
+    }
+    // No literal that a reference covers, and nothing base already says.
+    for absent in [
+        "v2.3.1",
+        "VITE_API_URL",
+        "backend_paths",
+        "[database]",
+        "[[",
+    ] {
+        assert!(!profile.contains(absent), "{absent:?} in\n{profile}");
+    }
+    std::fs::write(ws.path().join("profiles/shop.toml"), &profile).unwrap();
+
+    let bumped = stdout_of(
+        &ws,
+        &["render", "--profile", "shop", "--set", "app.version=2.4.0"],
+    );
+    for image in [
+        "image: ghcr.io/acme/magnetiq-backend:v2.4.0",
+        "image: ghcr.io/acme/magnetiq-frontend:v2.4.0",
+    ] {
+        assert!(bumped.contains(image), "{image} not in the render");
+    }
+    assert!(
+        !bumped.contains("2.3.1"),
+        "the old version is still rendered"
+    );
+
+    let moved = stdout_of(
+        &ws,
+        &[
+            "render",
+            "--profile",
+            "shop",
+            "--set",
+            "app.domain=new.example.org",
+        ],
+    );
+    assert!(moved.contains("SHOP_URL: https://new.example.org/app"));
+    assert!(moved.contains("VITE_API_URL: https://new.example.org/api"));
+    assert!(!moved.contains("shop.example.org"));
+}
+
+#[test]
+fn import_extends_the_profile_asked_for_and_writes_only_what_differs_from_it() {
+    let ws = shop_workspace();
+    let staging = repo().join("golden/staging");
+    let staging = staging.to_str().unwrap();
+    // Over staging itself there is nothing left to say.
+    let over_staging = stdout_of(&ws, &["import", staging, "--extends", "staging"]);
+    let body: Vec<&str> = over_staging
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(body, ["extends = \"staging\""], "{over_staging}");
+    // Over base: staging's own values, and the identity its names derive from.
+    let over_base = stdout_of(&ws, &["import", staging]);
+    for line in [
+        "extends = \"base\"",
+        "environment_name = \"staging\"",
+        "cluster_issuer = \"letsencrypt-staging\"",
+        "requests = { cpu = \"100m\", memory = \"256Mi\" }",
+    ] {
+        assert!(
+            over_base.lines().any(|l| l == line),
+            "no line {line:?} in\n{over_base}"
+        );
+    }
+    for inherited in ["namespace =", "class_name =", "path =", "image ="] {
+        assert!(
+            !over_base.contains(inherited),
+            "{inherited} is derived in base, yet written:\n{over_base}"
+        );
+    }
+}
+
+#[test]
+fn import_names_a_missing_parent_or_profiles_directory() {
+    let ws = shop_workspace();
+    let out = run(ws.path(), &["import", "k8s", "--extends", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no profile nosuch") && err.contains("magnetiq-gen init"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let out = run(ws.path(), &["import", "k8s", "--profiles-dir", "elsewhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("elsewhere"), "{err}");
+}
+
+#[test]
 fn a_tree_of_one_profile_is_not_silently_replaced_by_another() {
     let ws = workspace();
     ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);

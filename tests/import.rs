@@ -3,15 +3,105 @@
 
 use std::collections::BTreeMap;
 
-use magnetiq_gen::profile::MemStore;
+use std::path::Path;
+
+use magnetiq_gen::import::Imported;
+use magnetiq_gen::profile::{DirStore, MemStore};
 use serde_json::Value;
 
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tree(dir: &str) -> Vec<(String, Value)> {
+    magnetiq_gen::lint::load_dir(&repo().join(dir)).unwrap()
+}
+
 fn design() -> Vec<(String, Value)> {
-    magnetiq_gen::lint::load_dir(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/lint/design"
-    )))
-    .unwrap()
+    tree("tests/fixtures/lint/design")
+}
+
+/// Imports `objects` as a profile that extends the shipped base.
+fn import(objects: &[(String, Value)]) -> Imported {
+    import_extending(objects, "base")
+}
+
+/// Imports `objects` as a profile that extends shipped profile `parent`.
+fn import_extending(objects: &[(String, Value)], parent: &str) -> Imported {
+    magnetiq_gen::import::import(objects, &DirStore::new(repo().join("profiles")), parent).unwrap()
+}
+
+/// Renders the imported profile next to the shipped ones, as `imported.toml`.
+fn render_imported(imported: &Imported) -> magnetiq_gen::Manifest {
+    let mut files: Vec<(String, Vec<u8>)> = ["base", "production", "staging", "dev"]
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read(repo().join(format!("profiles/{n}.toml"))).unwrap();
+            (n.to_string(), text)
+        })
+        .collect();
+    files.push(("imported".into(), imported.profile.clone().into_bytes()));
+    let store = MemStore { files };
+    magnetiq_gen::render(&store, "imported").unwrap_or_else(|e| panic!("{e}\n{}", imported.profile))
+}
+
+/// `Kind/name` of an object.
+fn id(o: &Value) -> String {
+    format!(
+        "{}/{}",
+        o["kind"].as_str().unwrap_or_default(),
+        o["metadata"]["name"].as_str().unwrap_or_default()
+    )
+}
+
+/// Where two values first differ, as a JSON pointer with both values.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| {
+            let (u, v) = (
+                x.get(k).unwrap_or(&Value::Null),
+                y.get(k).unwrap_or(&Value::Null),
+            );
+            first_difference(u, v, &format!("{at}/{k}"))
+        }),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, &format!("{at}/{i}"))),
+        _ => (a != b).then(|| format!("{at}: {a} -> {b}")),
+    }
+}
+
+/// The objects that differ between two sets, by `Kind/name`: changed (where first), missing
+/// or added.
+fn differing(before: &[Value], after: &[Value]) -> Vec<String> {
+    let index = |set: &[Value]| -> BTreeMap<String, Value> {
+        set.iter().map(|o| (id(o), o.clone())).collect()
+    };
+    let (before, after) = (index(before), index(after));
+    let mut out = Vec::new();
+    for (k, v) in &before {
+        match after.get(k) {
+            None => out.push(format!("{k} (gone)")),
+            Some(w) => out.extend(first_difference(v, w, "").map(|d| format!("{k} {d}"))),
+        }
+    }
+    out.extend(
+        after
+            .keys()
+            .filter(|k| !before.contains_key(*k))
+            .map(|k| format!("{k} (added)")),
+    );
+    out
+}
+
+fn as_values(manifest: &magnetiq_gen::Manifest) -> Vec<Value> {
+    manifest
+        .objects_in_apply_order()
+        .into_iter()
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect()
 }
 
 /// JSON with object keys sorted, so key order does not count as a difference.
@@ -112,17 +202,8 @@ fn facts(objects: &[Value]) -> BTreeMap<String, String> {
 
 #[test]
 fn importing_the_design_tree_renders_the_same_deployment_but_for_listed_corrections() {
-    let imported = magnetiq_gen::import::import(&design());
-    let store = MemStore {
-        files: vec![("imported".into(), imported.profile.clone().into_bytes())],
-    };
-    let manifest = magnetiq_gen::render(&store, "imported")
-        .unwrap_or_else(|e| panic!("{e}\n{}", imported.profile));
-    let rendered: Vec<Value> = manifest
-        .objects_in_apply_order()
-        .into_iter()
-        .map(|o| serde_json::to_value(o).unwrap())
-        .collect();
+    let imported = import(&design());
+    let rendered = as_values(&render_imported(&imported));
     let before = facts(&design().into_iter().map(|(_, o)| o).collect::<Vec<_>>());
     let after = facts(&rendered);
     let mut changed: Vec<String> = before
@@ -171,7 +252,7 @@ fn importing_the_design_tree_renders_the_same_deployment_but_for_listed_correcti
 fn objects_magnetiq_gen_does_not_render_are_listed_as_not_mapped() {
     let mut objects = design();
     objects.push(("extra.yaml".into(), serde_json::json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "vacuum"}})));
-    let imported = magnetiq_gen::import::import(&objects);
+    let imported = import(&objects);
     assert!(
         imported
             .unmapped
@@ -184,5 +265,58 @@ fn objects_magnetiq_gen_does_not_render_are_listed_as_not_mapped() {
         imported
             .profile
             .contains("#   - extra.yaml: CronJob vacuum")
+    );
+}
+
+#[test]
+fn importing_a_rendered_tree_gives_a_profile_that_renders_it_again() {
+    // Whichever shipped profile it extends: what the parent has and the tree lacks is turned
+    // off or overridden, and nothing the parent gives is left different from the tree.
+    for name in ["production", "staging", "dev"] {
+        let original = tree(&format!("golden/{name}"));
+        let objects: Vec<Value> = original.iter().map(|(_, o)| o.clone()).collect();
+        for parent in ["base", "production", "staging", "dev"] {
+            let imported = import_extending(&original, parent);
+            assert!(
+                imported
+                    .profile
+                    .contains(&format!("\nextends = \"{parent}\"\n")),
+                "{}",
+                imported.profile
+            );
+            let rendered = as_values(&render_imported(&imported));
+            let changed = differing(&objects, &rendered);
+            assert!(
+                changed.is_empty(),
+                "{name} imported over {parent} renders differently: {changed:#?}\n{}",
+                imported.profile
+            );
+        }
+    }
+}
+
+#[test]
+fn a_value_that_reads_as_a_reference_is_written_as_it_is_with_a_note() {
+    // `{{ name }}` in a ConfigMap would be a reference in a profile: the draft cannot be
+    // compared with base, so nothing is left out or rewritten, and the note says why.
+    let objects = vec![(
+        "configmap.yaml".to_string(),
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "magnetiq-config"}, "data": {"GREETING": "hello {{ name }}"}}),
+    )];
+    let imported = import(&objects);
+    assert!(
+        imported
+            .differences
+            .iter()
+            .any(|d| d.contains("config.GREETING: unknown reference `name`")),
+        "{:#?}",
+        imported.differences
+    );
+    let profile: toml::Table = imported.profile.parse().unwrap();
+    assert_eq!(profile["extends"].as_str(), Some("base"));
+    assert_eq!(
+        profile["config"]["GREETING"].as_str(),
+        Some("hello {{ name }}")
     );
 }

@@ -813,6 +813,55 @@ fn mg022_leaves_always_on_a_latest_image_to_mg021() {
     assert_quiet(&set, "MG022");
 }
 
+/// The clean set with the backend pulling `image` with `imagePullPolicy: Always`.
+fn always_pulling(image: &str) -> Objects {
+    with(|s| {
+        let d = obj(s, "Deployment", "backend");
+        put(
+            d,
+            "/spec/template/spec/containers/0/imagePullPolicy",
+            json!("Always"),
+        );
+        put(d, "/spec/template/spec/containers/0/image", json!(image));
+    })
+}
+
+#[test]
+fn mg022_flags_always_on_version_numbers_commit_hashes_and_digests() {
+    for image in [
+        "registry.example.org/backend:2.0.0",
+        "registry.example.org/backend:V2",
+        "registry.example.org:5000/backend:1.25-alpine",
+        "registry.example.org/backend:20240101",
+        "registry.example.org/backend:3f2a9c1",
+        "registry.example.org/backend:sha-3f2a9c1",
+        "registry.example.org/backend@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let f = assert_fires(&always_pulling(image), "MG022");
+        assert!(
+            of(&f, "MG022")[0].message.contains(image),
+            "{image}: {:?}",
+            of(&f, "MG022")[0].message
+        );
+    }
+}
+
+#[test]
+fn mg022_accepts_always_on_a_moving_tag_such_as_dev() {
+    // A tag a build overwrites (the dev profile's `:dev`) needs Always to fetch the new build.
+    for image in [
+        "localhost:5000/magnetiq-backend:dev",
+        "registry.example.org/backend:main",
+        "registry.example.org/backend:nightly",
+        "registry.example.org/backend:pr-12",
+        "registry.example.org/backend:feed",
+        "registry.example.org/backend:version",
+    ] {
+        assert_quiet(&always_pulling(image), "MG022");
+        assert_quiet(&always_pulling(image), "MG021");
+    }
+}
+
 #[test]
 fn mg023_flags_replicas_on_an_autoscaled_deployment() {
     let set = with(|s| put(obj(s, "Deployment", "frontend"), "/spec/replicas", json!(3)));

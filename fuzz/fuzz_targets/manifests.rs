@@ -28,11 +28,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let findings = magnetiq_gen::lint::lint(&objects);
     let _ = magnetiq_gen::lint::report(&findings);
-    let imported = magnetiq_gen::import::import(&objects);
-    // The imported profile stands alone; it must load and render or be refused, never panic.
-    let store = MemStore {
-        files: vec![("imported".to_string(), imported.profile.into_bytes())],
+    // The shipped profiles, as `init` writes them: the imported profile extends base.
+    let mut files: Vec<(String, Vec<u8>)> = magnetiq_gen::init::FILES
+        .iter()
+        .filter_map(|(name, text)| Some((name.strip_suffix(".toml")?.to_string(), text.as_bytes().to_vec())))
+        .collect();
+    let Ok(imported) = magnetiq_gen::import::import(&objects, &MemStore { files: files.clone() }, "base") else {
+        panic!("base is there, so import cannot fail");
     };
+    // The imported profile must load and render or be refused, never panic.
+    files.push(("imported".to_string(), imported.profile.into_bytes()));
+    let store = MemStore { files };
     if let Ok(manifest) = magnetiq_gen::render(&store, "imported") {
         let _ = magnetiq_gen::output::stream(&manifest);
     }

@@ -1,19 +1,24 @@
 //! `magnetiq-gen import DIR`: a profile from an existing tree of manifests shaped like the
 //! design document's, with what could not be mapped and what will render differently.
 //!
-//! The profile starts from the shipped base (so it is complete) and takes every value the
-//! tree holds. Pure: the caller reads the tree (`lint::load_dir`) and prints the result.
+//! The profile extends a parent (the shipped `base` unless told otherwise) and writes only
+//! what differs from what the parent gives, with references such as `{{ app.version }}`
+//! where a literal equals the value referred to. Pure but for reading the parent through a
+//! [`ProfileStore`]: the caller reads the tree (`lint::load_dir`) and prints the result.
 //!
-//! The steps: start from the base ([`Draft::from_base`]); map each kind of object into
-//! profile keys, one file per family ([`workloads`], [`config`], [`storage`], [`network`],
-//! [`argocd`]), noting what does not map and what will render differently; note what the
-//! tree lacks ([`Draft::finish`]); write the profile with the notes as comments
-//! ([`Draft::write`]). Derived names come from `names.rs`, derived config keys and the
-//! single-writer rule from `rules.rs`: nothing here restates them.
+//! The steps: map each kind of object into profile keys, one file per family
+//! ([`workloads`], [`config`], [`storage`], [`ops`], [`network`], [`argocd`]), noting what does not
+//! map and what will render differently; note what the tree lacks ([`Draft::finish`]); keep
+//! what the parent does not give ([`extend`]); write the profile with the notes as comments
+//! ([`Draft::write`], [`emit`]). Derived names come from `names.rs`, derived config keys and
+//! the single-writer rule from `rules.rs`: nothing here restates them.
 
 mod argocd;
 mod config;
+mod emit;
+mod extend;
 mod network;
+mod ops;
 mod storage;
 mod workloads;
 
@@ -22,13 +27,15 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
-use crate::init;
+use crate::profile::ProfileStore;
 
 /// The imported profile text and the notes about it.
 #[derive(Debug)]
 pub struct Imported {
-    /// A complete, standalone profile (TOML), notes included as comments.
+    /// A profile (TOML) that extends the parent, notes included as comments.
     pub profile: String,
+    /// How many values it sets itself (the rest comes from the parent).
+    pub written: usize,
     /// What the tree holds that magnetiq-gen cannot express.
     pub unmapped: Vec<String>,
     /// What magnetiq-gen will render differently, and why.
@@ -73,9 +80,13 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 11] = [
+const MAPPED_KINDS: [&str; 15] = [
     "Namespace",
     "Deployment",
+    "HorizontalPodAutoscaler",
+    "ExternalSecret",
+    "RecurringJob",
+    "ServiceMonitor",
     "Service",
     "ConfigMap",
     "Secret",
@@ -112,54 +123,59 @@ struct Draft {
 }
 
 impl Draft {
-    /// The shipped base, made concrete.
-    fn from_base() -> Self {
-        let base = init::FILES
-            .iter()
-            .find(|(n, _)| *n == "base.toml")
-            .expect("base is embedded")
-            .1;
-        let mut p: Table = base.parse().expect("the shipped base is TOML");
-        p.remove("abstract");
-        Draft {
-            p,
-            unmapped: Vec::new(),
-            differences: Vec::new(),
-            found: BTreeSet::new(),
-            app_name: None,
-        }
-    }
-
     /// Sets the dotted key `path`, making the tables on the way.
     fn set(&mut self, path: &str, value: Value) {
         set(&mut self.p, path, value);
     }
 }
 
-/// Imports the objects of a tree (as `lint::load_dir` reads them). Infallible: whatever the
-/// objects hold, the base gives a complete profile and the rest becomes notes.
-pub fn import(objects: &[(String, Json)]) -> Imported {
-    // References in the base would still point at the base's values; imported values are
-    // literal, so the shipped templates are replaced where the tree says otherwise.
-    let mut draft = Draft::from_base();
+/// Imports the objects of a tree (as `lint::load_dir` reads them) as a profile that
+/// extends `parent` from `store`. Fails only when the parent is not there; whatever the
+/// objects hold becomes values or notes.
+pub fn import(
+    objects: &[(String, Json)],
+    store: &dyn ProfileStore,
+    parent: &str,
+) -> crate::Result<Imported> {
+    if store.read(parent)?.is_none() {
+        crate::fail!(
+            Input,
+            "import writes a profile that extends {parent}, and there is no profile {parent} to extend; write the shipped profiles with `magnetiq-gen init`, or choose another parent with --extends (profiles: {})",
+            store.names().join(", ")
+        );
+    }
+    let mut draft = Draft {
+        p: Table::new(),
+        unmapped: Vec::new(),
+        differences: Vec::new(),
+        found: BTreeSet::new(),
+        app_name: None,
+    };
     workloads::namespace(&mut draft, objects);
     workloads::deployments(&mut draft, objects);
+    workloads::autoscaling(&mut draft, objects);
     config::config_map(&mut draft, objects);
     config::secrets(&mut draft, objects);
+    ops::external_secret(&mut draft, objects);
     storage::storage_class(&mut draft, objects);
     storage::volumes(&mut draft, objects);
+    ops::recurring_job(&mut draft, objects);
+    ops::service_monitor(&mut draft, objects);
     network::ingress(&mut draft, objects);
     network::network_policy(&mut draft, objects);
     argocd::rbac(&mut draft, objects);
     argocd::application(&mut draft, objects);
-    draft.finish(objects);
-    draft.write()
+    draft.finish(objects, parent);
+    Ok(draft.write(&extend::Parent {
+        store,
+        name: parent,
+    }))
 }
 
 impl Draft {
     /// Notes the objects no step maps and the parts the tree lacks, and turns off what the
     /// tree does not have.
-    fn finish(&mut self, objects: &[(String, Json)]) {
+    fn finish(&mut self, objects: &[(String, Json)], parent: &str) {
         let draft = self;
         for (src, o) in objects {
             let kind = o.get("kind").and_then(Json::as_str).unwrap_or("?");
@@ -185,28 +201,55 @@ impl Draft {
         .collect();
         if !defaults.is_empty() {
             draft.unmapped.push(format!(
-                "not in the tree, taken from magnetiq-gen's defaults: {}",
+                "not in the tree, inherited from {parent}: {}",
                 defaults.join(", ")
             ));
         }
         if !draft.found.contains("storage") && draft.found.contains("pvc") {
             draft.set("storage.provider", Value::String("cluster-default".into()));
         }
-        if !draft.found.contains("argocd") {
-            draft.set("argocd.enabled", Value::Boolean(false));
+        // On when the tree has their objects and off when it lacks them, whatever the
+        // parent has.
+        for (part, key) in [
+            ("argocd", "argocd.enabled"),
+            ("autoscaling", "autoscaling.enabled"),
+            ("backup", "backup.enabled"),
+            ("monitoring", "monitoring.enabled"),
+            ("network_policy", "network_policy.enabled"),
+        ] {
+            draft.set(key, Value::Boolean(draft.found.contains(part)));
         }
-        if !draft.found.contains("network_policy") {
-            draft.set("network_policy.enabled", Value::Boolean(false));
+        if draft.found.contains("ingress") {
+            draft.set("ingress.enabled", Value::Boolean(true));
+        }
+        // Pods that read a Secret the tree does not deliver: it is created out of band.
+        if !draft.found.contains("secrets") {
+            draft.set("secrets.mode", Value::String("existing".into()));
         }
         if !draft.found.contains("rbac") {
             draft.set("rbac.operator", Value::Boolean(false));
         }
     }
 
-    /// The profile text, the notes first as comments.
-    fn write(self) -> Imported {
-        let mut text = String::from(
-            "#:schema ./schema.json\n# Imported by magnetiq-gen from an existing tree of manifests.\n",
+    /// The profile text, the notes first as comments: the draft's values less what
+    /// `parent` gives.
+    fn write(mut self, parent: &extend::Parent<'_>) -> Imported {
+        let values = match extend::extend(parent, self.p.clone()) {
+            Ok((written, resolved)) => {
+                self.note_inherited_config(parent.name, &resolved);
+                written
+            }
+            Err(why) => {
+                self.differences.push(format!(
+                    "the values do not read as a profile that extends {} ({why}), so every value from the tree is written as it is",
+                    parent.name
+                ));
+                self.p.clone()
+            }
+        };
+        let mut text = format!(
+            "#:schema ./schema.json\n# Imported by magnetiq-gen from an existing tree of manifests. Only values that\n# differ from what {} gives are set here; references ({{{{ app.version }}}} in image tags,\n# {{{{ app.domain }}}} in URLs) keep the values that derive from one setting together.\n",
+            parent.name
         );
         if !self.unmapped.is_empty() {
             text.push_str("#\n# Not mapped:\n");
@@ -221,11 +264,35 @@ impl Draft {
             }
         }
         text.push('\n');
-        text.push_str(&toml::to_string_pretty(&self.p).expect("a TOML table serializes"));
+        text.push_str(&emit::profile(parent.name, &values));
         Imported {
             profile: text,
+            written: extend::leaves(&values).len(),
             unmapped: self.unmapped,
             differences: self.differences,
+        }
+    }
+
+    /// `[config]` merges key by key, so a key of the parent's that the tree's ConfigMap
+    /// lacks is rendered all the same: say which.
+    fn note_inherited_config(&mut self, parent: &str, resolved: &Table) {
+        if !self.found.contains("configmap") {
+            return;
+        }
+        let tree = self.p.get("config").and_then(Value::as_table);
+        let extra: Vec<&str> = resolved
+            .get("config")
+            .and_then(Value::as_table)
+            .into_iter()
+            .flat_map(|c| c.keys())
+            .filter(|k| !tree.is_some_and(|t| t.contains_key(*k)))
+            .map(String::as_str)
+            .collect();
+        if !extra.is_empty() {
+            self.differences.push(format!(
+                "[config]: {} not in the tree's ConfigMap but inherited from {parent} (a profile cannot remove a key it inherits; remove it from {parent}, or extend another profile)",
+                extra.join(", ")
+            ));
         }
     }
 }

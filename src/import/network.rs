@@ -11,10 +11,14 @@ pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
     for (_, ing) in of_kind(objects, "Ingress") {
         draft.found.insert("ingress");
         let ann = &ing["metadata"]["annotations"];
-        if let Some(issuer) = s(ann, &["cert-manager.io/cluster-issuer"]) {
-            draft.set("ingress.cluster_issuer", Value::String(issuer));
-            draft.set("ingress.tls", Value::Boolean(true));
-        }
+        // TLS and its certificate issuer as the tree has them, also when it has none.
+        let issuer = s(ann, &["cert-manager.io/cluster-issuer"]);
+        let tls = issuer.is_some() || ing["spec"]["tls"].as_array().is_some_and(|t| !t.is_empty());
+        draft.set(
+            "ingress.cluster_issuer",
+            Value::String(issuer.unwrap_or_default()),
+        );
+        draft.set("ingress.tls", Value::Boolean(tls));
         if let Some(size) = s(ann, &["nginx.ingress.kubernetes.io/proxy-body-size"]) {
             draft.set("ingress.proxy_body_size", Value::String(size));
         }
@@ -71,9 +75,22 @@ pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
 
 /// The NetworkPolicies: `[network_policy]`.
 pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
+    // Namespaces allowed in, in order: the ingress controller's first, then Prometheus'.
+    let mut namespaces: Vec<String> = Vec::new();
+    let mut ports = Vec::new();
     for (_, np) in of_kind(objects, "NetworkPolicy") {
         draft.found.insert("network_policy");
-        let mut ports = Vec::new();
+        // The frontend's policy (rendered trees have one) holds the frontend's egress to
+        // the backend, not the backend's egress to the internet.
+        let frontend = np["spec"]["podSelector"]["matchLabels"]
+            .as_object()
+            .is_some_and(|l| {
+                l.values()
+                    .any(|v| v.as_str().is_some_and(|v| v.contains("frontend")))
+            });
+        if frontend {
+            continue;
+        }
         for rule in np["spec"]["egress"].as_array().into_iter().flatten() {
             for port in rule["ports"].as_array().into_iter().flatten() {
                 if let Some(n) = i(port, &["port"]).filter(|n| *n != 53)
@@ -83,19 +100,32 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
                 }
             }
         }
-        draft.set("network_policy.backend_egress_ports", Value::Array(ports));
         for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
             for peer in rule["from"].as_array().into_iter().flatten() {
                 let labels = &peer["namespaceSelector"]["matchLabels"];
                 if let Some(ns) =
                     s(labels, &["kubernetes.io/metadata.name"]).or_else(|| s(labels, &["name"]))
+                    && !namespaces.contains(&ns)
                 {
-                    draft.set(
-                        "network_policy.ingress_controller_namespace",
-                        Value::String(ns),
-                    );
+                    namespaces.push(ns);
                 }
             }
+        }
+    }
+    if draft.found.contains("network_policy") {
+        draft.set("network_policy.backend_egress_ports", Value::Array(ports));
+        let mut namespaces = namespaces.into_iter();
+        if let Some(ns) = namespaces.next() {
+            draft.set(
+                "network_policy.ingress_controller_namespace",
+                Value::String(ns),
+            );
+        }
+        if let Some(ns) = namespaces
+            .next()
+            .filter(|_| draft.found.contains("monitoring"))
+        {
+            draft.set("monitoring.prometheus_namespace", Value::String(ns));
         }
         draft.differences.push("NetworkPolicy: DNS egress goes to the DNS namespace, external egress is an ipBlock, namespaces are selected by kubernetes.io/metadata.name, and the frontend gets a policy of its own".into());
     }

@@ -9,6 +9,7 @@ use super::{Draft, i, of_kind, s};
 pub(super) fn storage_class(draft: &mut Draft, objects: &[(String, Json)]) {
     for (_, sc) in of_kind(objects, "StorageClass") {
         draft.found.insert("storage");
+        draft.set("storage.provider", Value::String("longhorn".into()));
         let prm = &sc["parameters"];
         if let Some(n) = s(sc, &["metadata", "name"]) {
             draft.set("storage.longhorn.class_name", Value::String(n));

@@ -28,14 +28,19 @@ pub(super) fn namespace(draft: &mut Draft, objects: &[(String, Json)]) {
 /// The Deployments: one workload each (`[backend]`, `[frontend]`), and `app.name`.
 pub(super) fn deployments(draft: &mut Draft, objects: &[(String, Json)]) {
     let deployments: Vec<&Json> = of_kind(objects, "Deployment").map(|(_, d)| d).collect();
+    let suffixes = Names::new("", "");
+    // By name first (the frontend mounts emptyDir volumes too), else by a claim mounted.
     let is_backend = |d: &Json| {
-        s(d, &["metadata", "name"]).is_some_and(|n| n.contains("backend"))
+        let name = s(d, &["metadata", "name"]).unwrap_or_default();
+        if name.ends_with(suffixes.frontend.as_str()) || name.contains("frontend") {
+            return false;
+        }
+        name.contains("backend")
             || d["spec"]["template"]["spec"]["volumes"]
                 .as_array()
-                .is_some_and(|v| !v.is_empty())
+                .is_some_and(|v| v.iter().any(|v| v.get("persistentVolumeClaim").is_some()))
     };
     let mut app_name = None;
-    let suffixes = Names::new("", "");
     for d in &deployments {
         let which = if is_backend(d) { "backend" } else { "frontend" };
         draft.found.insert(which);
@@ -119,13 +124,15 @@ pub(super) fn deployments(draft: &mut Draft, objects: &[(String, Json)]) {
                 }
             }
         }
-        if let Some(sec) = pod["imagePullSecrets"]
+        // `""` when the tree pulls without credentials.
+        let pull_secret = pod["imagePullSecrets"]
             .as_array()
             .and_then(|x| x.first())
-            .and_then(|x| s(x, &["name"]))
-        {
-            draft.set("registry.pull_secret", Value::String(sec));
-        }
+            .and_then(|x| s(x, &["name"]));
+        draft.set(
+            "registry.pull_secret",
+            Value::String(pull_secret.unwrap_or_default()),
+        );
         let keys: Vec<Value> = c["env"]
             .as_array()
             .into_iter()
@@ -141,11 +148,39 @@ pub(super) fn deployments(draft: &mut Draft, objects: &[(String, Json)]) {
             from_config |= e.get("configMapRef").is_some();
             from_secret |= e.get("secretRef").is_some();
         }
+        // What magnetiq-gen renders for all_secrets: one secretKeyRef per declared key,
+        // optional for the optional ones (a Secret in the tree, read later, says more).
+        let (mut required, mut optional) = (Vec::new(), Vec::new());
+        for e in c["env"].as_array().into_iter().flatten() {
+            let r = &e["valueFrom"]["secretKeyRef"];
+            if let Some(key) = s(r, &["key"]) {
+                if r["optional"] == true {
+                    optional.push(Value::String(key));
+                } else {
+                    required.push(Value::String(key));
+                }
+            }
+        }
+        let by_key = !required.is_empty() || !optional.is_empty();
+        if by_key {
+            draft.set("secrets.required", Value::Array(required));
+            draft.set("secrets.optional", Value::Array(optional));
+        }
+        // Reloader restarts the workload that reads the Secret (rendered on it, if at all).
+        if by_key || from_secret {
+            let reloads = d["metadata"]["annotations"]
+                .get("secret.reloader.stakater.com/reload")
+                .is_some();
+            draft.set("secrets.reloader", Value::Boolean(reloads));
+        }
         draft.set(
             &format!("{which}.env_from_config"),
             Value::Boolean(from_config),
         );
-        draft.set(&format!("{which}.all_secrets"), Value::Boolean(from_secret));
+        draft.set(
+            &format!("{which}.all_secrets"),
+            Value::Boolean(from_secret || by_key),
+        );
         if from_secret {
             draft.differences.push(format!(
                 "{which}: envFrom of the whole Secret becomes one secretKeyRef per declared key, so a missing required key stops the pod with an event naming it"
@@ -156,4 +191,27 @@ pub(super) fn deployments(draft: &mut Draft, objects: &[(String, Json)]) {
         draft.set("app.name", Value::String(n.clone()));
     }
     draft.app_name = app_name;
+}
+
+/// The HorizontalPodAutoscaler: `[autoscaling]` (magnetiq-gen scales the frontend only).
+pub(super) fn autoscaling(draft: &mut Draft, objects: &[(String, Json)]) {
+    for (_, hpa) in of_kind(objects, "HorizontalPodAutoscaler") {
+        let spec = &hpa["spec"];
+        draft.found.insert("autoscaling");
+        draft.set("autoscaling.enabled", Value::Boolean(true));
+        if let Some(n) = i(spec, &["minReplicas"]) {
+            draft.set("autoscaling.min_replicas", Value::Integer(n));
+        }
+        if let Some(n) = i(spec, &["maxReplicas"]) {
+            draft.set("autoscaling.max_replicas", Value::Integer(n));
+        }
+        let cpu = spec["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| s(m, &["resource", "name"]).as_deref() == Some("cpu"));
+        if let Some(u) = cpu.and_then(|m| i(m, &["resource", "target", "averageUtilization"])) {
+            draft.set("autoscaling.target_cpu_utilization", Value::Integer(u));
+        }
+    }
 }

@@ -346,7 +346,7 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         id: Rule::AlwaysPullVersioned,
         severity: Severity::Warning,
         title: "imagePullPolicy Always on a versioned image",
-        explanation: "With imagePullPolicy: Always the kubelet contacts the registry for every container start, even when the versioned image is already on the node. A registry outage or expired pull credentials then stop pods from restarting or rescheduling, for no benefit when the tag is never overwritten.",
+        explanation: "With imagePullPolicy: Always the kubelet contacts the registry for every container start, even when the versioned image is already on the node. A registry outage or expired pull credentials then stop pods from restarting or rescheduling, for no benefit when the tag is never overwritten. A tag counts as versioned when it starts with a version number (2.0.0, v2.0.0, 1.25-alpine) or is a commit hash (3f2a9c1, sha-3f2a9c1), and so does a digest; other tags (dev, main, nightly) are taken as moving, and Always is right for them.",
         link: LINK_IMAGES,
         fix: "set imagePullPolicy: IfNotPresent for versioned tags and digests",
     },

@@ -13,6 +13,23 @@ enum ImageTag<'a> {
     None,
 }
 
+/// Whether a tag names one release, so that it is never overwritten: a version number
+/// (`2.0.0`, `v2.0.0`, `1.25-alpine`, `20240101`) or a commit hash (`3f2a9c1`, `sha-3f2a9c1`).
+/// Anything else (`dev`, `main`, `edge`, `nightly`, `pr-12`) is taken as a moving tag that a
+/// build overwrites, for which `imagePullPolicy: Always` is what fetches the new build.
+fn is_version_tag(tag: &str) -> bool {
+    let digit_first = |t: &str| t.starts_with(|c: char| c.is_ascii_digit());
+    let hash = |t: &str| {
+        (7..=40).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && t.bytes().any(|b| b.is_ascii_digit())
+    };
+    digit_first(tag)
+        || tag.strip_prefix(['v', 'V']).is_some_and(digit_first)
+        || hash(tag.strip_prefix("sha-").unwrap_or(tag))
+}
+
 fn image_tag(image: &str) -> ImageTag<'_> {
     if image.contains('@') {
         return ImageTag::Digest;
@@ -91,6 +108,8 @@ fn check_image(c: &Value, name: &str, out: &mut Out) {
                 Rule::LatestImage,
                 format!("container {name} image {image} uses the moving tag latest"),
             )),
+            // A moving tag (dev, main): Always is how a rebuilt image reaches the node.
+            ImageTag::Tag(tag) if !is_version_tag(tag) => {}
             ImageTag::Tag(_) | ImageTag::Digest => {
                 if get_str(c, &["imagePullPolicy"]) == Some("Always") {
                     out.push((

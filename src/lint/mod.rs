@@ -37,6 +37,8 @@ pub use secrets::decode_secret_data;
 
 use value::{CLUSTER_SCOPED, Obj, get_str, same_ns};
 
+use crate::manifest::{Manifest, OutOfBand};
+
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -74,6 +76,9 @@ type Out = Vec<(Rule, String)>;
 /// The linted set; the family modules add their checks to it.
 struct Linter<'a> {
     objs: Vec<Obj<'a>>,
+    /// Objects not in the set that are known to be created out of band (a profile's
+    /// `secrets.mode = "existing"`): references to them are not findings.
+    out_of_band: &'a [OutOfBand],
 }
 
 impl<'a> Linter<'a> {
@@ -152,6 +157,16 @@ impl<'a> Linter<'a> {
 ///
 /// Findings come sorted by source, then object, then rule.
 pub fn lint(objects: &[(String, Value)]) -> Vec<Finding> {
+    lint_with(objects, &[])
+}
+
+/// Lints what a profile renders (`lint --profile`): the objects of `manifest`, taking the
+/// objects its profile leaves to be created out of band as present.
+pub fn lint_rendered(manifest: &Manifest) -> Vec<Finding> {
+    lint_with(&manifest_objects(manifest), &manifest.out_of_band)
+}
+
+fn lint_with(objects: &[(String, Value)], out_of_band: &[OutOfBand]) -> Vec<Finding> {
     let objs = objects
         .iter()
         .filter(|(_, v)| v.is_object())
@@ -163,7 +178,7 @@ pub fn lint(objects: &[(String, Value)]) -> Vec<Finding> {
             name: get_str(v, &["metadata", "name"]).unwrap_or(""),
         })
         .collect();
-    let mut findings = Linter { objs }.run();
+    let mut findings = Linter { objs, out_of_band }.run();
     findings.sort_by(|a, b| {
         (a.source.as_str(), a.object.as_str(), a.rule.id).cmp(&(
             b.source.as_str(),

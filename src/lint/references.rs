@@ -9,8 +9,15 @@ use super::{Linter, Out, Rule};
 
 impl<'a> Linter<'a> {
     /// Whether an object of this kind and name is in the set (a Secret also when something
-    /// in the set writes it).
+    /// in the set writes it), or known to be created out of band.
     pub(super) fn has(&self, kind: &str, ns: &str, name: &str) -> bool {
+        if self
+            .out_of_band
+            .iter()
+            .any(|o| o.kind == kind && o.name == name && same_ns(&o.namespace, ns))
+        {
+            return true;
+        }
         if kind == "Secret" {
             return self.has_secret(ns, name);
         }

@@ -60,6 +60,24 @@ impl Value {
     }
 }
 
+impl Node {
+    /// The value as plain TOML, positions dropped.
+    pub fn to_toml(&self) -> toml::Value {
+        match &self.value {
+            Value::Str(s) => toml::Value::String(s.clone()),
+            Value::Int(i) => toml::Value::Integer(*i),
+            Value::Float(f) => toml::Value::Float(*f),
+            Value::Bool(b) => toml::Value::Boolean(*b),
+            Value::Array(items) => toml::Value::Array(items.iter().map(Node::to_toml).collect()),
+            Value::Table(t) => toml::Value::Table(
+                t.iter()
+                    .map(|(k, e)| (k.clone(), e.node.to_toml()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// A problem found while building the tree (a value TOML allows but profiles do not).
 #[derive(Debug, Clone)]
 pub struct TreeError {

@@ -113,11 +113,7 @@ pub struct Findings {
 /// Checks `root` against the profile schema.
 pub fn check(root: &Node) -> Findings {
     let schema = check_schema();
-    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
-    let defs = schema
-        .get("$defs")
-        .and_then(Json::as_object)
-        .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+    let defs = defs_of(schema);
     let mut walker = Walker {
         defs,
         findings: Findings {
@@ -171,6 +167,36 @@ pub fn type_at(path: &[&str]) -> Option<&'static str> {
         Json::Array(ts) => ts.iter().filter_map(Json::as_str).find(|t| *t != "null"),
         _ => None,
     }
+}
+
+/// The schema of the key at `path` (`["backend", "replicas"]`; `[]` for the whole profile),
+/// with `description` and `default` as the property states them, if the format has the key.
+pub fn property(path: &[&str]) -> Option<&'static Json> {
+    let root = profile_schema();
+    let defs = defs_of(root);
+    let mut at = root;
+    for key in path {
+        at = resolve_in(defs, at).get("properties")?.get(*key)?;
+    }
+    Some(at)
+}
+
+/// The keys of the table at `path`, in the order of the format (the order of `model.rs`).
+pub fn keys(path: &[&str]) -> Vec<&'static str> {
+    property(path)
+        .map(|p| resolve_in(defs_of(profile_schema()), p))
+        .and_then(|p| p.get("properties")?.as_object())
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A schema's `$defs` (empty if it has none).
+fn defs_of(schema: &'static Json) -> &'static Map<String, Json> {
+    static EMPTY: OnceLock<Map<String, Json>> = OnceLock::new();
+    schema
+        .get("$defs")
+        .and_then(Json::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 struct Walker {

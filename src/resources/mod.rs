@@ -160,5 +160,27 @@ pub fn all(p: &Profile) -> Manifest {
     Manifest {
         profile: p.name.clone(),
         files,
+        out_of_band: out_of_band(p, &names),
     }
+}
+
+/// What the rendered objects refer to but leave out on purpose: the application's Secret
+/// with `secrets.mode = "existing"` and the registry's pull secret. Stated next to [`all`],
+/// which decides what is rendered.
+fn out_of_band(p: &Profile, names: &Names) -> Vec<crate::manifest::OutOfBand> {
+    use crate::manifest::OutOfBand;
+    let secret = |name: &str, because| OutOfBand {
+        kind: "Secret",
+        namespace: names.namespace.clone(),
+        name: name.to_string(),
+        because,
+    };
+    let mut out = Vec::new();
+    if matches!(p.secrets.source, crate::profile::SecretSource::Existing) {
+        out.push(secret(&names.secrets, "secrets.mode = \"existing\""));
+    }
+    if let Some(pull) = &p.pull_secret {
+        out.push(secret(pull, "registry.pull_secret"));
+    }
+    out
 }

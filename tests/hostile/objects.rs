@@ -366,12 +366,12 @@ metadata:
   namespace: magnetiq-v2
 type: Opaque
 data:
-  ALGORITHM: SFMyNTY=
+  ALGORITHM: SFM1MTI=
   SECRET_KEY: aHVudGVyMi12ZXJ5LXNlY3JldC1rZXk=
   SMTP_PASSWORD: '%%%not-base64'
   OPENAI_API_KEY: ''
 stringData:
-  REFRESH_TOKEN_EXPIRE_DAYS: '7'
+  REFRESH_TOKEN_EXPIRE_DAYS: '30'
 ---
 apiVersion: v1
 kind: Secret
@@ -389,11 +389,12 @@ fn import_decodes_base64_secret_data_and_never_copies_secret_values() {
     let out = run_within(&repo(), &["import", t.path().to_str().unwrap()], 20);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let profile: toml::Table = out.stdout.parse().expect("the import is TOML");
-    // Not secret: moves to the ConfigMap, decoded.
-    assert_eq!(profile["config"]["ALGORITHM"].as_str(), Some("HS256"));
+    // Not secret: moves to the ConfigMap, decoded (values other than base's, so the
+    // profile, which extends base, must set them).
+    assert_eq!(profile["config"]["ALGORITHM"].as_str(), Some("HS512"));
     assert_eq!(
         profile["config"]["REFRESH_TOKEN_EXPIRE_DAYS"].as_str(),
-        Some("7")
+        Some("30")
     );
     // Secret: declared by name, its value nowhere, neither encoded nor decoded.
     let required: Vec<&str> = profile["secrets"]["required"]
@@ -411,7 +412,7 @@ fn import_decodes_base64_secret_data_and_never_copies_secret_values() {
         "hunter2",
         "aHVudGVyMi",
         "%%%not-base64",
-        "SFMyNTY=",
+        "SFM1MTI=",
         "eyJhdXRocyI6e319",
     ] {
         assert!(!out.stdout.contains(leak), "{leak} is in the profile");
