@@ -119,6 +119,10 @@ impl RenderCommand<'_> {
         if !self.force && old.profile.as_deref().is_some_and(|p| p != name) {
             return None;
         }
+        // Creating objects is never refused: a new tree needs no plan.
+        if old.files.is_empty() {
+            return None;
+        }
         // The common case, a tree already up to date (or only the ownership list differs),
         // needs no plan.
         let manifests = files.iter().filter(|(p, _)| p != output::OWNED_LIST);

@@ -186,6 +186,16 @@ impl<'a> Request<'a> {
             plaintext_secrets: resources::secrets::holds_plaintext(&p),
         })
     }
+
+    /// Validates and renders a profile already loaded from this request's store, name and
+    /// overrides (for a caller that also reads its raw values, such as the names it claims).
+    pub fn render_loaded(&self, loaded: profile::load::Loaded) -> Result<Rendered> {
+        let p = profile::validate_loaded(loaded, self.env)?;
+        Ok(Rendered {
+            manifest: resources::all(&p),
+            plaintext_secrets: resources::secrets::holds_plaintext(&p),
+        })
+    }
 }
 
 /// Loads, validates and renders a profile from a store: `Request::new(store, name).render()`

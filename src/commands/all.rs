@@ -16,7 +16,7 @@ use super::{Outcome, RenderCommand, refuse_plaintext};
 use crate::crds::argocd::Application;
 use crate::manifest::GITOPS_DIR;
 use crate::output::{self, Drift, gitops};
-use crate::profile::{DirStore, ProfileStore, load::deployable};
+use crate::profile::{DirStore, ProfileStore, environments, load, load::deployable};
 use crate::resources::argocd::PluginSettings;
 use crate::{Request, Result};
 
@@ -43,6 +43,8 @@ struct Done {
     blocked: Option<(String, Vec<&'static str>)>,
     /// Comparing or staging failed.
     error: Option<crate::Error>,
+    /// The names it claims on the cluster (see [`environments::collisions`]).
+    claims: Vec<(environments::Named, environments::Claim)>,
 }
 
 /// Runs `render --all --out-dir out_dir` (with or without `--check`).
@@ -56,7 +58,6 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
             cmd.profiles_dir.display()
         );
     }
-    crate::profile::environments::check(&store, cmd.overrides, None)?;
     let settings = gitops::plugin_settings(None, cmd.profiles_dir, cmd.overrides)?;
     let sink = if cmd.check {
         Sink::Check(output::Check::open(out_dir)?)
@@ -86,6 +87,9 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     done.sort_by(|a, b| a.name.cmp(&b.name));
+    // Two environments claiming one name: an error before anything is committed (the batch
+    // is dropped, so what was staged goes).
+    environments::collisions(done.iter_mut().flat_map(|d| std::mem::take(&mut d.claims)))?;
 
     let failed: Vec<String> = done
         .iter()
@@ -174,12 +178,20 @@ fn one(
     let request = Request::new(store as &dyn ProfileStore, name)
         .overrides(cmd.overrides)
         .env(cmd.env);
-    let mut rendered = match request.render() {
+    // Loaded once: for the names it claims (checked against every other profile's before
+    // anything is committed) and for the render.
+    let mut claims = Vec::new();
+    let rendered = load::load_with(store, name, cmd.overrides).and_then(|loaded| {
+        claims = environments::claims_of(name, &loaded);
+        request.render_loaded(loaded)
+    });
+    let mut rendered = match rendered {
         Ok(r) => r,
         Err(e) => {
             return Done {
                 name: name.to_string(),
                 failed: Some(e.to_string()),
+                claims,
                 ..Done::default()
             };
         }
@@ -192,6 +204,7 @@ fn one(
         return Done {
             name: name.to_string(),
             plaintext: true,
+            claims,
             ..Done::default()
         };
     }
@@ -199,6 +212,7 @@ fn one(
     drop(rendered);
     Done {
         application,
+        claims,
         ..one_tree(cmd, sink, name, &files)
     }
 }

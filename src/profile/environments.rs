@@ -10,7 +10,7 @@ use super::node::{self, Node};
 use crate::source::Sources;
 
 /// One name an environment claims, with where it was set.
-struct Claim {
+pub struct Claim {
     profile: String,
     file: String,
     key: &'static str,
@@ -75,6 +75,29 @@ fn set_at(root: &Node, sources: &Sources, key: &str) -> String {
     sources.position(&n.loc).to_string()
 }
 
+/// The names profile `name` (loaded as `loaded`) claims, each with where it was set: what
+/// [`collisions`] compares across profiles.
+pub fn claims_of(name: &str, loaded: &load::Loaded) -> Vec<(Named, Claim)> {
+    let file = loaded.sources.file(0).name.clone();
+    claims(&loaded.raw)
+        .into_iter()
+        .map(|(what, value, key)| {
+            (
+                (what, value),
+                Claim {
+                    profile: name.to_string(),
+                    file: file.clone(),
+                    key,
+                    set_at: set_at(&loaded.root, &loaded.sources, key),
+                },
+            )
+        })
+        .collect()
+}
+
+/// A claimed name: what kind of name, and the name.
+pub type Named = (&'static str, String);
+
 /// Checks that no two deployable profiles in `store` claim the same namespace, ArgoCD
 /// Application or path, host, StorageClass, Longhorn job or group, or secret-store key.
 /// Profiles that do not load are left to the command that renders them. `overrides` apply to
@@ -85,24 +108,24 @@ pub fn check(
     overrides: &[String],
     to: Option<&str>,
 ) -> crate::Result<()> {
-    let mut by_name: BTreeMap<(&'static str, String), Vec<Claim>> = BTreeMap::new();
+    let mut all = Vec::new();
     for name in deployable(store) {
         let applied = match to {
             Some(one) if one != name => &[][..],
             _ => overrides,
         };
-        let Ok(loaded) = load::load_with(store, &name, applied) else {
-            continue;
-        };
-        let file = loaded.sources.file(0).name.clone();
-        for (what, value, key) in claims(&loaded.raw) {
-            by_name.entry((what, value)).or_default().push(Claim {
-                profile: name.clone(),
-                file: file.clone(),
-                key,
-                set_at: set_at(&loaded.root, &loaded.sources, key),
-            });
+        if let Ok(loaded) = load::load_with(store, &name, applied) {
+            all.extend(claims_of(&name, &loaded));
         }
+    }
+    collisions(all)
+}
+
+/// Fails when two profiles claim one name, naming both and where each set it.
+pub fn collisions(all: impl IntoIterator<Item = (Named, Claim)>) -> crate::Result<()> {
+    let mut by_name: BTreeMap<Named, Vec<Claim>> = BTreeMap::new();
+    for (named, claim) in all {
+        by_name.entry(named).or_default().push(claim);
     }
     let mut report = String::new();
     let mut count = 0;

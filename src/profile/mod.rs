@@ -350,6 +350,15 @@ pub fn load_full(
     validate::validate(loaded, env)
 }
 
+/// Validates a profile read by [`load::load_with`], with the environment `inline` secrets are
+/// read from.
+pub fn validate_loaded(
+    loaded: load::Loaded,
+    env: &BTreeMap<String, String>,
+) -> crate::Result<Profile> {
+    validate::validate(loaded, env)
+}
+
 /// Scheduled backups, validated.
 #[derive(Debug, Clone)]
 pub struct Backup {
