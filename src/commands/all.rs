@@ -13,7 +13,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Outcome, RenderCommand, refuse_plaintext};
-use crate::crds::argocd::Application;
 use crate::manifest::GITOPS_DIR;
 use crate::output::{self, Drift, gitops};
 use crate::profile::{DirStore, ProfileStore, environments, load, load::deployable};
@@ -36,7 +35,7 @@ struct Done {
     /// `--allow-plaintext-secrets`.
     plaintext: bool,
     /// Its Application, for the `_argocd` tree.
-    application: Option<Application>,
+    application: Option<gitops::Child>,
     /// With `--check`: how the tree differs from the rendered one.
     drift: Option<Drift>,
     /// Refused without `--accept`: the plan excerpt and the flags needed.
@@ -114,13 +113,12 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
     }
 
     // The app-of-apps tree, from every environment's Application.
-    let children: Vec<(String, Application)> = done
+    let children: Vec<(String, gitops::Child)> = done
         .iter_mut()
         .filter_map(|d| Some((d.name.clone(), d.application.take()?)))
         .collect();
     let mut rendered: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    if let Some((name, files)) = gitops::root_tree(out_dir, &children)? {
-        drop(children);
+    if let Some((name, files)) = gitops::root_tree(out_dir, children)? {
         done.push(one_tree(cmd, &sink, &name, &files));
         rendered.insert(GITOPS_DIR);
     }
@@ -224,7 +222,10 @@ fn one_tree(cmd: &RenderCommand<'_>, sink: &Sink, name: &str, files: &[(String, 
         ..Done::default()
     };
     let result = match sink {
-        Sink::Check(check) => check.tree(name, files).map(|d| done.drift = Some(d)),
+        // Only a drift is kept: a thousand up-to-date trees cost nothing until the report.
+        Sink::Check(check) => check
+            .tree(name, files)
+            .map(|d| done.drift = (!d.is_empty()).then_some(d)),
         Sink::Write(batch) => batch.read_old(name).and_then(|old| {
             done.blocked = cmd.blocked(name, &old, files);
             // A blocked tree is not staged: the render fails anyway, with every refusal.

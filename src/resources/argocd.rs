@@ -115,6 +115,31 @@ pub fn carry_plugin_settings(app: &mut Application, settings: &PluginSettings) {
     }
 }
 
+/// What the app-of-apps root must share with one environment's Application: kept instead of
+/// the whole Application while `render --all` renders the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootChild {
+    /// The ArgoCD namespace the Application lives in.
+    pub namespace: String,
+    /// Its repository.
+    pub repo_url: String,
+    /// Its revision.
+    pub target_revision: String,
+    /// Its project.
+    pub project: String,
+}
+
+impl From<&Application> for RootChild {
+    fn from(a: &Application) -> Self {
+        RootChild {
+            namespace: a.metadata.namespace.clone().unwrap_or_default(),
+            repo_url: a.spec.source.repo_url.clone(),
+            target_revision: a.spec.source.target_revision.clone(),
+            project: a.spec.project.clone(),
+        }
+    }
+}
+
 /// The app-of-apps root: an Application whose source is the directory holding every
 /// environment's Application (`apps_path`, relative to the repository). Its own file lies
 /// outside that directory and it reads no subdirectory, so it never manages, and never
@@ -124,14 +149,14 @@ pub fn carry_plugin_settings(app: &mut Application, settings: &PluginSettings) {
 /// `out_dir` is the directory `render --all` wrote, relative to the repository: with the
 /// repository it names the root (see [`crate::names::root_application`]).
 pub fn root(
-    children: &[&Application],
+    children: &[&RootChild],
     apps_path: &str,
     out_dir: &str,
 ) -> Result<Application, String> {
     fn common<'a>(
-        children: &[&'a Application],
+        children: &[&'a RootChild],
         what: &str,
-        f: impl Fn(&'a Application) -> &'a str,
+        f: impl Fn(&'a RootChild) -> &'a str,
     ) -> Result<Option<&'a str>, String> {
         let mut values: Vec<&str> = children.iter().map(|a| f(a)).collect();
         values.sort_unstable();
@@ -145,20 +170,15 @@ pub fn root(
             )),
         }
     }
-    let namespace = common(children, "the ArgoCD namespace", |a| {
-        a.metadata.namespace.as_deref().unwrap_or_default()
-    })?
-    .unwrap_or("argocd");
-    let repo_url = common(children, "repo_url", |a| &a.spec.source.repo_url)?.unwrap_or_default();
+    let namespace = common(children, "the ArgoCD namespace", |a| &a.namespace)?.unwrap_or("argocd");
+    let repo_url = common(children, "repo_url", |a| &a.repo_url)?.unwrap_or_default();
     // Environments may follow different branches; the root then follows the repository's
     // default branch, where `render --all` output is committed.
-    let target_revision = common(children, "target_revision", |a| {
-        &a.spec.source.target_revision
-    })
-    .ok()
-    .flatten()
-    .unwrap_or("HEAD");
-    let project = common(children, "project", |a| &a.spec.project)
+    let target_revision = common(children, "target_revision", |a| &a.target_revision)
+        .ok()
+        .flatten()
+        .unwrap_or("HEAD");
+    let project = common(children, "project", |a| &a.project)
         .ok()
         .flatten()
         .unwrap_or("default");
