@@ -420,8 +420,63 @@ pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence>
             ),
             None,
         )],
+        // The end of a migration to the Gateway API (README: Migrating to the Gateway API):
+        // the hosts stay reachable only where DNS already points at the Gateway.
+        ("networking.k8s.io", "Ingress") => vec![ingress_deleted(key, old, trees)],
         _ => Vec::new(),
     }
+}
+
+/// The hosts of an Ingress or HTTPRoute (`spec.rules[].host`, `spec.hostnames`).
+fn hosts(v: &Value) -> Vec<&str> {
+    let rules = v.pointer("/spec/rules").and_then(Value::as_array);
+    let from_rules = rules
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("host").and_then(Value::as_str));
+    let names = v.pointer("/spec/hostnames").and_then(Value::as_array);
+    from_rules
+        .chain(names.into_iter().flatten().filter_map(Value::as_str))
+        .collect()
+}
+
+/// An Ingress that leaves the tree: its hosts go unrouted when it is pruned, unless an
+/// HTTPRoute of the new tree serves them and DNS already sends clients to its Gateway.
+/// Gateway API objects themselves have no immutable fields (HTTPRoute: none; Gateway:
+/// `gatewayClassName` is mutable, §Gateway API), so no update of theirs is classified.
+fn ingress_deleted(key: &Key, old: &Value, trees: &Trees) -> Consequence {
+    let lost = hosts(old);
+    let routes: Vec<String> = trees
+        .new
+        .iter()
+        .filter(|(k, p)| {
+            k.group == "gateway.networking.k8s.io"
+                && k.kind == "HTTPRoute"
+                && hosts(&p.value).iter().any(|h| lost.contains(h))
+        })
+        .map(|(k, _)| k.name.clone())
+        .collect();
+    let message = if routes.is_empty() {
+        format!(
+            "Ingress {} is no longer rendered: {} lose their route when it is pruned",
+            key.name,
+            lost.join(", ")
+        )
+    } else {
+        format!(
+            "Ingress {} is no longer rendered: {} stay reachable through HTTPRoute {} only if DNS already points at its Gateway",
+            key.name,
+            lost.join(", "),
+            routes.join(", ")
+        )
+    };
+    // Downtime carries no `instead` (README: rejected and data changes only); the way out is
+    // in the message.
+    consequence(
+        Class::Downtime,
+        format!("{message}; keep it until DNS resolves to the Gateway everywhere"),
+        None,
+    )
 }
 
 /// What ArgoCD does with a data-holding object that left the tree.
