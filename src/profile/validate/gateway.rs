@@ -11,6 +11,34 @@ pub(super) fn check_gateway(
     c: &mut Checker<'_>,
     g: &model::Gateway,
 ) -> Option<(GatewayAttach, Option<String>)> {
+    // Each table's own keys first, so that every problem is reported at once.
+    let parent = g.parent.as_ref().and_then(|p| {
+        let name = c.check("gateway.parent.name", types::check_subdomain(&p.name));
+        let namespace = c.check(
+            "gateway.parent.namespace",
+            DnsLabel::parse(&p.namespace).map(|_| ()),
+        );
+        let section = c.check(
+            "gateway.parent.section_name",
+            types::check_subdomain(&p.section_name),
+        );
+        name.zip(namespace)
+            .zip(section)
+            .map(|_| GatewayAttach::Parent {
+                name: p.name.clone(),
+                namespace: p.namespace.clone(),
+                section_name: p.section_name.clone(),
+            })
+    });
+    let own = g.own.as_ref().and_then(|o| {
+        c.check(
+            "gateway.own.class_name",
+            types::check_subdomain(&o.class_name),
+        )
+        .map(|_| GatewayAttach::Own {
+            class_name: o.class_name.clone(),
+        })
+    });
     let attach = match (&g.parent, &g.own) {
         (Some(_), Some(_)) => {
             c.err_help(
@@ -28,32 +56,7 @@ pub(super) fn check_gateway(
             );
             None
         }
-        (Some(p), None) => {
-            let name = c.check("gateway.parent.name", types::check_subdomain(&p.name));
-            let namespace = c.check(
-                "gateway.parent.namespace",
-                DnsLabel::parse(&p.namespace).map(|_| ()),
-            );
-            let section = c.check(
-                "gateway.parent.section_name",
-                types::check_subdomain(&p.section_name),
-            );
-            name.zip(namespace)
-                .zip(section)
-                .map(|_| GatewayAttach::Parent {
-                    name: p.name.clone(),
-                    namespace: p.namespace.clone(),
-                    section_name: p.section_name.clone(),
-                })
-        }
-        (None, Some(o)) => c
-            .check(
-                "gateway.own.class_name",
-                types::check_subdomain(&o.class_name),
-            )
-            .map(|_| GatewayAttach::Own {
-                class_name: o.class_name.clone(),
-            }),
+        _ => parent.or(own),
     };
     let by = g.body_size_enforced_by.trim();
     Some((attach?, (!by.is_empty()).then(|| by.to_string())))
