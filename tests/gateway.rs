@@ -72,8 +72,8 @@ fn a_platform_gateway_gets_the_ingress_routing_attached_by_parent_ref() {
         json!([ingress[0]["spec"]["rules"][0]["host"]])
     );
     // The same paths as the Ingress, to the same Services and ports.
-    let ingress_paths: Vec<(String, String, String, i64)> = ingress[0]["spec"]["rules"][0]
-        ["http"]["paths"]
+    let ingress_paths: Vec<(String, String, String, i64)> = ingress[0]["spec"]["rules"][0]["http"]
+        ["paths"]
         .as_array()
         .unwrap()
         .iter()
@@ -85,7 +85,10 @@ fn a_platform_gateway_gets_the_ingress_routing_attached_by_parent_ref() {
             (
                 p["path"].as_str().unwrap().to_string(),
                 kind.to_string(),
-                p["backend"]["service"]["name"].as_str().unwrap().to_string(),
+                p["backend"]["service"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
                 p["backend"]["service"]["port"]["number"].as_i64().unwrap(),
             )
         })
@@ -205,22 +208,34 @@ fn plan_shows_each_step_of_the_migration() {
     // Step 1, both routes live: the HTTPRoute is created, nothing else changes.
     let (code, out) = plan(&k8s, "production", &PARENT);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.starts_with("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete."), "{out}");
-    assert!(out.contains("HTTPRoute magnetiq-v2/magnetiq-route"), "{out}");
+    assert!(
+        out.starts_with("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete."),
+        "{out}"
+    );
+    assert!(
+        out.contains("HTTPRoute magnetiq-v2/magnetiq-route"),
+        "{out}"
+    );
     tree(&k8s, "production", &PARENT);
     // Step 3, the Ingress goes: downtime unless DNS already points at the Gateway.
     let mut last = PARENT.to_vec();
     last.extend_from_slice(&["--set", "ingress.enabled=false"]);
     let (code, out) = plan(&k8s, "production", &last);
     assert_eq!(code, Some(0), "downtime does not block: {out}");
-    assert!(out.contains("Ingress magnetiq-v2/magnetiq-ingress"), "{out}");
     assert!(
-        out.contains("stay reachable through HTTPRoute magnetiq-route only if DNS already points at its Gateway"),
+        out.contains("Ingress magnetiq-v2/magnetiq-ingress"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stays reachable through HTTPRoute magnetiq-route only if DNS already points at its Gateway"),
         "{out}"
     );
     // Without an HTTPRoute for the host, the Ingress's removal just loses the route.
     let bare = dir.path().join("bare");
     tree(&bare, "production", &[]);
     let (_, out) = plan(&bare, "production", &["--set", "ingress.enabled=false"]);
-    assert!(out.contains("lose their route when it is pruned"), "{out}");
+    assert!(
+        out.contains("magnetiq.voltaic.systems loses its route when it is pruned"),
+        "{out}"
+    );
 }

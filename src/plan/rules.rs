@@ -456,17 +456,18 @@ fn ingress_deleted(key: &Key, old: &Value, trees: &Trees) -> Consequence {
         })
         .map(|(k, _)| k.name.clone())
         .collect();
+    let (hosts, one) = (lost.join(", "), lost.len() == 1);
     let message = if routes.is_empty() {
+        let lose = if one { "loses its" } else { "lose their" };
         format!(
-            "Ingress {} is no longer rendered: {} lose their route when it is pruned",
-            key.name,
-            lost.join(", ")
+            "Ingress {} is no longer rendered: {hosts} {lose} route when it is pruned",
+            key.name
         )
     } else {
+        let stay = if one { "stays" } else { "stay" };
         format!(
-            "Ingress {} is no longer rendered: {} stay reachable through HTTPRoute {} only if DNS already points at its Gateway",
+            "Ingress {} is no longer rendered: {hosts} {stay} reachable through HTTPRoute {} only if DNS already points at its Gateway",
             key.name,
-            lost.join(", "),
             routes.join(", ")
         )
     };
