@@ -239,3 +239,48 @@ fn plan_shows_each_step_of_the_migration() {
         "{out}"
     );
 }
+
+#[test]
+fn importing_a_tree_attached_to_a_platform_gateway_gives_a_profile_that_renders_it_again() {
+    use magnetiq_gen::profile::{DirStore, MemStore};
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s");
+    // Routed by the HTTPRoute alone, its Ingress gone.
+    let mut extra = PARENT.to_vec();
+    extra.extend_from_slice(&["--set", "ingress.enabled=false"]);
+    tree(&k8s, "production", &extra);
+    let objects = magnetiq_gen::lint::load_dir(&k8s).unwrap();
+    let imported =
+        magnetiq_gen::import::import(&objects, &DirStore::new(repo().join("profiles")), "base")
+            .unwrap();
+    for line in [
+        "[gateway.parent]",
+        "name = \"shared\"",
+        "namespace = \"gateway-system\"",
+        "section_name = \"https\"",
+    ] {
+        assert!(
+            imported.profile.lines().any(|l| l == line),
+            "no {line:?} in\n{}",
+            imported.profile
+        );
+    }
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        "base".into(),
+        std::fs::read(repo().join("profiles/base.toml")).unwrap(),
+    )];
+    files.push(("imported".into(), imported.profile.clone().into_bytes()));
+    let manifest = magnetiq_gen::render(&MemStore { files }, "imported")
+        .unwrap_or_else(|e| panic!("{e}\n{}", imported.profile));
+    let again: Vec<Value> = magnetiq_gen::lint::manifest_objects(&manifest)
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| v["kind"] == "HTTPRoute" || v["kind"] == "Ingress")
+        .collect();
+    let before: Vec<Value> = objects
+        .into_iter()
+        .map(|(_, v)| v)
+        .filter(|v| v["kind"] == "HTTPRoute" || v["kind"] == "Ingress")
+        .collect();
+    assert_eq!(again, before, "{}", imported.profile);
+}

@@ -33,7 +33,10 @@ fn staging_s_diagram_routes_through_its_gateway_and_httproute() {
     ] {
         assert!(g.contains(edge), "missing {edge} in\n{g}");
     }
-    assert!(!g.contains("ingress_magnetiq"), "no Ingress in staging: {g}");
+    assert!(
+        !g.contains("ingress_magnetiq"),
+        "no Ingress in staging: {g}"
+    );
 }
 
 #[test]
