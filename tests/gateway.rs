@@ -284,3 +284,24 @@ fn importing_a_tree_attached_to_a_platform_gateway_gives_a_profile_that_renders_
         .collect();
     assert_eq!(again, before, "{}", imported.profile);
 }
+
+#[test]
+fn more_backend_paths_than_an_httproute_rule_takes_are_refused_with_the_key() {
+    let paths: Vec<String> = (0..65)
+        .map(|n| format!("{{path=\"/p{n}\",type=\"Exact\"}}"))
+        .collect();
+    let set = format!("ingress.backend_paths=[{}]", paths.join(","));
+    let mut args = vec!["render", "--profile", "production", "--set", &set];
+    args.extend_from_slice(&PARENT);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("ingress.backend_paths"), "{err}");
+    assert!(
+        err.contains("65 paths, but an HTTPRoute rule takes at most 64"),
+        "{err}"
+    );
+    // The Ingress alone has no such limit.
+    let out = run(&["render", "--profile", "production", "--set", &set]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

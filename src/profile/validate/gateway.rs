@@ -6,11 +6,26 @@ use crate::profile::model;
 use crate::profile::types::{self, DnsLabel};
 use crate::profile::*;
 
+/// `maxItems` of `HTTPRouteRule.matches` in the upstream CRD.
+const MAX_RULE_MATCHES: usize = 64;
+
 /// Checks `[gateway]`; the caller joins the result with the checked `[ingress]` routing.
 pub(super) fn check_gateway(
     c: &mut Checker<'_>,
     g: &model::Gateway,
+    i: &model::Ingress,
 ) -> Option<(GatewayAttach, Option<String>)> {
+    // The backend's paths are the matches of one HTTPRoute rule, and the Gateway API's CRD
+    // caps a rule's matches at 64 (the Ingress has no such limit).
+    if i.backend_paths.len() > MAX_RULE_MATCHES {
+        c.err(
+            "ingress.backend_paths",
+            format!(
+                "{} paths, but an HTTPRoute rule takes at most {MAX_RULE_MATCHES} matches (gateway.enabled routes them with one rule)",
+                i.backend_paths.len()
+            ),
+        );
+    }
     // Each table's own keys first, so that every problem is reported at once.
     let parent = g.parent.as_ref().and_then(|p| {
         let name = c.check("gateway.parent.name", types::check_subdomain(&p.name));

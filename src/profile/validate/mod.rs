@@ -178,7 +178,9 @@ fn check_profile(
     } else {
         Some(None)
     };
-    let gateway = when(raw.gateway.enabled, || check_gateway(c, &raw.gateway));
+    let gateway = when(raw.gateway.enabled, || {
+        check_gateway(c, &raw.gateway, &raw.ingress)
+    });
     let (ingress, gateway) = match (routing, gateway) {
         (Some(routing), Some(gateway)) => (
             Some(routing.clone().filter(|_| raw.ingress.enabled)),
