@@ -1,6 +1,6 @@
 //! A picture of what a profile deploys: Mermaid or Graphviz, from the rendered objects.
 //!
-//! Edges: Ingress routes to Services, Services select Deployments, autoscalers scale them,
+//! Edges: Ingress and HTTPRoute route to Services (Gateways to their HTTPRoutes), Services select Deployments, autoscalers scale them,
 //! Deployments mount claims and read ConfigMaps and Secrets, claims use StorageClasses, and
 //! NetworkPolicies allow traffic in and out.
 
@@ -86,6 +86,52 @@ fn build(manifest: &Manifest) -> Graph {
                     id("Ingress", &name(ing)),
                     id("Service", &svc),
                     &format!("{host} {}", paths.join(" ")),
+                );
+            }
+        }
+    }
+    // HTTPRoutes: to the Services they send to (with their hosts and paths), and to the
+    // Gateway of the set they attach to.
+    for route in by_kind("HTTPRoute") {
+        let hosts: Vec<&str> = route["spec"]["hostnames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .collect();
+        let host = if hosts.is_empty() {
+            "*".to_string()
+        } else {
+            hosts.join(",")
+        };
+        let mut routes: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for rule in route["spec"]["rules"].as_array().into_iter().flatten() {
+            let paths: Vec<String> = rule["matches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| str_at(m, &["path", "value"]).map(str::to_string))
+                .collect();
+            for b in rule["backendRefs"].as_array().into_iter().flatten() {
+                let svc = str_at(b, &["name"]).unwrap_or("").to_string();
+                routes.entry(svc).or_default().extend(paths.iter().cloned());
+            }
+        }
+        for (svc, paths) in routes {
+            edge(
+                id("HTTPRoute", &name(route)),
+                id("Service", &svc),
+                &format!("{host} {}", paths.join(" ")),
+            );
+        }
+        for parent in route["spec"]["parentRefs"].as_array().into_iter().flatten() {
+            let gw = str_at(parent, &["name"]).unwrap_or("");
+            if by_kind("Gateway").any(|g| name(g) == gw) {
+                let section = str_at(parent, &["sectionName"]).unwrap_or("");
+                edge(
+                    id("Gateway", gw),
+                    id("HTTPRoute", &name(route)),
+                    &format!("listener {section}"),
                 );
             }
         }

@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 
 use crate::crds::argocd::Application;
+use crate::crds::gateway::{Gateway, HttpRoute};
 use crate::crds::longhorn::RecurringJob;
 use crate::crds::monitoring::ServiceMonitor;
 use crate::crds::secrets::{ExternalSecret, SealedSecret};
@@ -59,6 +60,10 @@ pub enum Object {
     NetworkPolicy(NetworkPolicy),
     /// networking.k8s.io/v1 Ingress.
     Ingress(Ingress),
+    /// gateway.networking.k8s.io/v1 Gateway.
+    Gateway(Gateway),
+    /// gateway.networking.k8s.io/v1 HTTPRoute.
+    HttpRoute(HttpRoute),
     /// external-secrets.io/v1 ExternalSecret.
     ExternalSecret(ExternalSecret),
     /// bitnami.com/v1alpha1 SealedSecret.
@@ -88,6 +93,8 @@ macro_rules! dispatch {
             Object::PodDisruptionBudget($o) => $e,
             Object::NetworkPolicy($o) => $e,
             Object::Ingress($o) => $e,
+            Object::Gateway($o) => $e,
+            Object::HttpRoute($o) => $e,
             Object::ExternalSecret($o) => $e,
             Object::SealedSecret($o) => $e,
             Object::RecurringJob($o) => $e,
@@ -138,7 +145,9 @@ impl Object {
             Object::HorizontalPodAutoscaler(_) => 10,
             Object::PodDisruptionBudget(_) => 11,
             Object::NetworkPolicy(_) => 12,
-            Object::Ingress(_) => 13,
+            // A Gateway before the routes that attach to it.
+            Object::Ingress(_) | Object::Gateway(_) => 13,
+            Object::HttpRoute(_) => 14,
             Object::RecurringJob(_) => 7,
             Object::ServiceMonitor(_) => 14,
             Object::Application(_) => 15,
@@ -171,6 +180,8 @@ impl Object {
             "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(value)?),
             "NetworkPolicy" => Object::NetworkPolicy(typed(value)?),
             "Ingress" => Object::Ingress(typed(value)?),
+            "Gateway" => Object::Gateway(typed(value)?),
+            "HTTPRoute" => Object::HttpRoute(typed(value)?),
             "ExternalSecret" => Object::ExternalSecret(typed(value)?),
             "SealedSecret" => Object::SealedSecret(typed(value)?),
             "RecurringJob" => Object::RecurringJob(typed(value)?),

@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 9] = [
+const SUFFIXES: [&str; 13] = [
     "-config",
     "-secrets",
     "-backend",
@@ -15,6 +15,10 @@ const SUFFIXES: [&str; 9] = [
     "-ingress",
     "-tls",
     "-operator",
+    "-route",
+    "-redirect",
+    "-gateway",
+    "-gw-tls",
 ];
 
 const fn longest_suffix() -> usize {
@@ -108,6 +112,16 @@ pub struct Names {
     pub tls: String,
     /// Operator Role, RoleBinding and ServiceAccount.
     pub operator: String,
+    /// The HTTPRoute to the workloads.
+    pub route: String,
+    /// The HTTPRoute that redirects HTTP to HTTPS (with an own Gateway).
+    pub redirect: String,
+    /// The Gateway this deployment owns, if it owns one.
+    pub gateway: String,
+    /// The TLS Secret of that Gateway's HTTPS listener: not the Ingress's, since cert-manager
+    /// names the Certificate after the Secret, and the Ingress and the Gateway live side by
+    /// side during a migration.
+    pub gateway_tls: String,
 }
 
 impl Names {
@@ -132,6 +146,10 @@ impl Names {
             ingress: n("-ingress"),
             tls: n("-tls"),
             operator: n("-operator"),
+            route: n("-route"),
+            redirect: n("-redirect"),
+            gateway: n("-gateway"),
+            gateway_tls: n("-gw-tls"),
         }
     }
 }

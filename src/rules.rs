@@ -132,6 +132,20 @@ pub fn is_sqlite_url(url: &str) -> bool {
 /// `Delete=false`: the builders write it, and lint accepts it in place of the guard.
 pub const EPHEMERAL_ANNOTATION: (&str, &str) = ("magnetiq.voltaic.systems/ephemeral", "true");
 
+/// HTTPRoute annotation: the request body limit (`ingress.proxy_body_size`) the route does
+/// not enforce, since the Gateway API has no field for it. The builder writes it; lint warns
+/// on it unless [`BODY_SIZE_ENFORCED_BY`] names what enforces the limit instead.
+pub const BODY_SIZE_NOT_CARRIED_OVER: &str =
+    "magnetiq.voltaic.systems/request-body-size-not-carried-over";
+
+/// HTTPRoute annotation: what enforces the request body limit (`gateway.body_size_enforced_by`).
+pub const BODY_SIZE_ENFORCED_BY: &str = "magnetiq.voltaic.systems/request-body-size-enforced-by";
+
+/// The listener names of a Gateway magnetiq-gen renders (what routes' `sectionName` names).
+pub const HTTPS_LISTENER: &str = "https";
+/// See [`HTTPS_LISTENER`].
+pub const HTTP_LISTENER: &str = "http";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -704,7 +704,13 @@ fn import_extends_the_profile_asked_for_and_writes_only_what_differs_from_it() {
             "no line {line:?} in\n{over_base}"
         );
     }
-    for inherited in ["namespace =", "class_name =", "path =", "image ="] {
+    // (gateway.own.class_name is staging's own value; the Longhorn class is derived.)
+    for inherited in [
+        "namespace =",
+        "class_name = \"longhorn",
+        "path =",
+        "image =",
+    ] {
         assert!(
             !over_base.contains(inherited),
             "{inherited} is derived in base, yet written:\n{over_base}"
@@ -811,11 +817,9 @@ fn a_copy_of_staging_collides_until_it_has_its_own_environment_name() {
         app.contains("name: magnetiq-v2-qa") && app.contains("path: k8s-qa"),
         "{app}"
     );
-    let ingress = std::fs::read_to_string(tree.join("ingress.yaml")).unwrap();
-    assert!(
-        ingress.contains("host: qa.magnetiq.voltaic.systems"),
-        "{ingress}"
-    );
+    // Staging routes with the Gateway API: the host is the HTTPRoute's.
+    let route = std::fs::read_to_string(tree.join("httproute.yaml")).unwrap();
+    assert!(route.contains("- qa.magnetiq.voltaic.systems"), "{route}");
     let lint = run(ws.path(), &["lint", "--profile", "qa"]);
     assert_eq!(lint.status.code(), Some(0), "{}", text(&lint.stdout));
     assert_eq!(run(ws.path(), &["profiles"]).status.code(), Some(0));

@@ -221,8 +221,9 @@ fn a_preview_is_an_isolated_environment_that_its_application_deletes_whole() {
             }
         }
     }
+    // Staging, and so every preview, routes with the Gateway API: the host is the HTTPRoute's.
     let hosts = |docs: &[serde_json::Value]| {
-        docs.iter().find(|d| d["kind"] == "Ingress").unwrap()["spec"]["rules"][0]["host"]
+        docs.iter().find(|d| d["kind"] == "HTTPRoute").unwrap()["spec"]["hostnames"][0]
             .as_str()
             .unwrap()
             .to_string()

@@ -23,6 +23,23 @@ fn the_readme_embeds_the_current_production_diagram() {
 }
 
 #[test]
+fn staging_s_diagram_routes_through_its_gateway_and_httproute() {
+    let g = render(&manifest("staging"), Format::Mermaid);
+    for edge in [
+        "gateway_magnetiq_gateway -->|\"listener https\"| httproute_magnetiq_route",
+        "gateway_magnetiq_gateway -->|\"listener http\"| httproute_magnetiq_redirect",
+        "httproute_magnetiq_route -->|\"staging.magnetiq.voltaic.systems /api",
+        "httproute_magnetiq_route -->|\"staging.magnetiq.voltaic.systems /\"| service_magnetiq_frontend",
+    ] {
+        assert!(g.contains(edge), "missing {edge} in\n{g}");
+    }
+    assert!(
+        !g.contains("ingress_magnetiq"),
+        "no Ingress in staging: {g}"
+    );
+}
+
+#[test]
 fn the_diagram_shows_routes_storage_config_scaling_and_policy_edges() {
     let g = render(&manifest("production"), Format::Mermaid);
     for edge in [

@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 #[path = "lint/catalog.rs"]
 mod catalog;
+#[path = "lint/gateway.rs"]
+mod gateway;
 #[path = "lint/profiles.rs"]
 mod profiles;
 

@@ -38,6 +38,9 @@ struct Knobs {
     longhorn: bool,
     /// `None`: no Ingress; `Some(tls)`.
     ingress: Option<bool>,
+    /// `None`: no HTTPRoute; `Some(true)`: with a Gateway of its own; `Some(false)`: attached
+    /// to a platform Gateway.
+    gateway: Option<bool>,
     network_policy: bool,
     rbac: bool,
     argocd: bool,
@@ -111,6 +114,13 @@ impl Knobs {
             Some(true) => t += "\n[ingress]\nenabled = true\ntls = true\n",
             Some(false) => t += "\n[ingress]\nenabled = true\ntls = false\ncluster_issuer = \"\"\n",
         }
+        match self.gateway {
+            None => {}
+            Some(true) => t += "\n[gateway]\nenabled = true\n[gateway.own]\nclass_name = \"eg\"\n",
+            Some(false) => {
+                t += "\n[gateway]\nenabled = true\n[gateway.parent]\nname = \"shared\"\nnamespace = \"gateway-system\"\nsection_name = \"https\"\n"
+            }
+        }
         t += &format!(
             "\n[network_policy]\nenabled = {}\n\n[rbac]\noperator = {}\n\n[argocd]\nenabled = {}\n",
             self.network_policy, self.rbac, self.argocd
@@ -176,6 +186,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         (
             any::<bool>(),
             proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<bool>()),
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
@@ -186,7 +197,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
         .prop_map(
             |(
                 (name, namespace, display_name, backend_port, frontend_port, replicas, autoscaling),
-                (longhorn, ingress, network_policy, rbac, argocd, labels, config),
+                (longhorn, ingress, gateway, network_policy, rbac, argocd, labels, config),
             )| Knobs {
                 name,
                 namespace,
@@ -197,6 +208,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 autoscaling,
                 longhorn,
                 ingress,
+                gateway,
                 network_policy,
                 rbac,
                 argocd,
@@ -496,6 +508,19 @@ proptest! {
                     let ports: Vec<&Value> = service.unwrap()["spec"]["ports"].as_array().unwrap().iter().map(|p| &p["port"]).collect();
                     prop_assert!(ports.contains(&&svc["port"]["number"]), "Ingress uses a port Service {target} lacks");
                 }
+            }
+        }
+        for r in of_kind(&objs, "HTTPRoute") {
+            for b in r["spec"]["rules"].as_array().into_iter().flatten().flat_map(|x| x["backendRefs"].as_array().into_iter().flatten()) {
+                let target = b["name"].as_str().unwrap_or("");
+                let service = of_kind(&objs, "Service").find(|s| namespace(s) == namespace(r) && name(s) == target);
+                prop_assert!(service.is_some(), "HTTPRoute routes to missing Service {target}");
+                let ports: Vec<&Value> = service.unwrap()["spec"]["ports"].as_array().unwrap().iter().map(|p| &p["port"]).collect();
+                prop_assert!(ports.contains(&&b["port"]), "HTTPRoute uses a port Service {target} lacks");
+            }
+            for parent in r["spec"]["parentRefs"].as_array().into_iter().flatten().filter(|p| p.get("namespace").is_none()) {
+                // A parentRef without namespace names a Gateway of the route's own namespace: ours.
+                prop_assert!(exists("Gateway", namespace(r), parent["name"].as_str().unwrap_or("")), "HTTPRoute attaches to missing Gateway {parent}");
             }
         }
         for rb in of_kind(&objs, "RoleBinding") {

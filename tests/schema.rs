@@ -71,7 +71,7 @@ fn init_embeds_exactly_the_shipped_profiles() {
 
 /// Keys example.toml shows only as commented-out lines, each with why setting it would
 /// change what the reference renders.
-const COMMENTED_IN_EXAMPLE: [(&str, &str); 4] = [
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 8] = [
     (
         "extends",
         "the reference stands alone; a parent would be merged into it",
@@ -82,6 +82,13 @@ const COMMENTED_IN_EXAMPLE: [(&str, &str); 4] = [
     ),
     ("secrets.sealed.scope", "as secrets.sealed"),
     ("secrets.sealed.encrypted", "as secrets.sealed"),
+    (
+        "gateway.parent",
+        "the reference renders a Gateway of its own ([gateway.own]); a route attaches to one",
+    ),
+    ("gateway.parent.name", "as gateway.parent"),
+    ("gateway.parent.namespace", "as gateway.parent"),
+    ("gateway.parent.section_name", "as gateway.parent"),
 ];
 
 /// Every key path of the schema (`backend.probes.liveness.period_seconds`); array items

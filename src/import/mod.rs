@@ -7,7 +7,7 @@
 //! [`ProfileStore`]: the caller reads the tree (`lint::load_dir`) and prints the result.
 //!
 //! The steps: map each kind of object into profile keys, one file per family
-//! ([`workloads`], [`config`], [`storage`], [`ops`], [`network`], [`argocd`]), noting what does not
+//! ([`workloads`], [`config`], [`storage`], [`ops`], [`network`], [`gateway`], [`argocd`]), noting what does not
 //! map and what will render differently; note what the tree lacks ([`Draft::finish`]); keep
 //! what the parent does not give ([`extend`]); write the profile with the notes as comments
 //! ([`Draft::write`], [`emit`]). Derived names come from `names.rs`, derived config keys and
@@ -17,6 +17,7 @@ mod argocd;
 mod config;
 mod emit;
 mod extend;
+mod gateway;
 mod network;
 mod ops;
 mod storage;
@@ -80,7 +81,7 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 15] = [
+const MAPPED_KINDS: [&str; 17] = [
     "Namespace",
     "Deployment",
     "HorizontalPodAutoscaler",
@@ -93,6 +94,8 @@ const MAPPED_KINDS: [&str; 15] = [
     "StorageClass",
     "PersistentVolumeClaim",
     "Ingress",
+    "HTTPRoute",
+    "Gateway",
     "NetworkPolicy",
     "Role",
     "Application",
@@ -162,6 +165,7 @@ pub fn import(
     ops::recurring_job(&mut draft, objects);
     ops::service_monitor(&mut draft, objects);
     network::ingress(&mut draft, objects);
+    gateway::http_route(&mut draft, objects);
     network::network_policy(&mut draft, objects);
     argocd::rbac(&mut draft, objects);
     argocd::application(&mut draft, objects);
@@ -198,6 +202,8 @@ impl Draft {
         ]
         .into_iter()
         .filter(|x| !draft.found.contains(x))
+        // An HTTPRoute gives the routing keys of [ingress].
+        .filter(|x| *x != "ingress" || !draft.found.contains("gateway"))
         .collect();
         if !defaults.is_empty() {
             draft.unmapped.push(format!(
@@ -221,6 +227,12 @@ impl Draft {
         }
         if draft.found.contains("ingress") {
             draft.set("ingress.enabled", Value::Boolean(true));
+        } else if draft.found.contains("gateway") {
+            // Routed by the Gateway API alone.
+            draft.set("ingress.enabled", Value::Boolean(false));
+        }
+        if !draft.found.contains("gateway") {
+            draft.set("gateway.enabled", Value::Boolean(false));
         }
         // Pods that read a Secret the tree does not deliver: it is created out of band.
         if !draft.found.contains("secrets") {

@@ -117,6 +117,16 @@ rule_ids! {
     VolumeInGroupWithoutJob = "MG038",
     /// Secret declared in the set is also written by an ExternalSecret or SealedSecret.
     SecretWithTwoOwners = "MG039",
+    /// HTTPRoute says a request body limit is not carried over.
+    RouteBodySizeNotCarriedOver = "MG040",
+    /// HTTPRoute sends to a Service or port that is not in the set.
+    RouteToMissingBackend = "MG041",
+    /// HTTPRoute host that no listener of its Gateway serves.
+    RouteHostNotOnListener = "MG042",
+    /// Gateway listener without TLS for a host it serves over HTTPS.
+    ListenerWithoutTls = "MG043",
+    /// HTTPRoute that its Gateway's listener does not accept.
+    RouteNotAllowed = "MG044",
 }
 
 impl Rule {
@@ -485,5 +495,45 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "An ExternalSecret writes the Secret named by spec.target.name (by default its own name); a SealedSecret writes the Secret named by spec.template.metadata.name (by default its own name). With the default creationPolicy Owner the External Secrets Operator refuses to take over a Secret it does not own, and the sealed-secrets controller refuses to overwrite a Secret it did not create, so the synced values never arrive. Where a controller does take over, every GitOps sync re-applies the plain Secret over the values it wrote.",
         link: "https://external-secrets.io/latest/guides/ownership-deletion-policy/",
         fix: "remove the plain Secret from the set and let the ExternalSecret or SealedSecret create it, or give the target another name",
+    },
+    RuleDoc {
+        id: Rule::RouteBodySizeNotCarriedOver,
+        severity: Severity::Warning,
+        title: "HTTPRoute does not enforce the request body limit the Ingress did",
+        explanation: "ingress-nginx limits request bodies (proxy-body-size; 1m unless set). The Gateway API has no standard field for a body limit, so an HTTPRoute rendered from the same profile carries none: the Gateway implementation's own default applies, which may be far larger (uploads the backend never expected) or smaller (media uploads refused). magnetiq-gen marks such a route with the annotation magnetiq.voltaic.systems/request-body-size-not-carried-over.",
+        link: "https://gateway-api.sigs.k8s.io/guides/migrating-from-ingress/",
+        fix: "enforce the limit with your implementation's policy resource (e.g. Envoy Gateway's ClientTrafficPolicy) and name it in gateway.body_size_enforced_by",
+    },
+    RuleDoc {
+        id: Rule::RouteToMissingBackend,
+        severity: Severity::Error,
+        title: "HTTPRoute sends to a Service or port that is not in the set",
+        explanation: "An HTTPRoute backendRef names a Service (in the route's namespace unless it says otherwise) and one of its ports (spec.ports[].port, not the targetPort). When the Service does not exist or has no such port, the Gateway marks the reference unresolved (ResolvedRefs False) and answers the matching requests with a 500 error.",
+        link: "https://gateway-api.sigs.k8s.io/api-types/httproute/#backendrefs-optional",
+        fix: "name an existing Service and one of its spec.ports[].port values in backendRefs",
+    },
+    RuleDoc {
+        id: Rule::RouteHostNotOnListener,
+        severity: Severity::Error,
+        title: "HTTPRoute host that no listener of its Gateway serves",
+        explanation: "A route attaches to a Gateway listener only for the host names both accept: the route's spec.hostnames intersected with the listener's hostname (a listener without hostname accepts every host, a wildcard such as *.example.com the hosts below it). When none of the route's hosts matches the listener its parentRef names, the route is not accepted (Accepted False, NoMatchingListenerHostname) and the host is served by nothing.",
+        link: "https://gateway-api.sigs.k8s.io/api-types/httproute/#hostnames",
+        fix: "make the route's spec.hostnames and the listener's hostname name the same host",
+    },
+    RuleDoc {
+        id: Rule::ListenerWithoutTls,
+        severity: Severity::Error,
+        title: "Gateway listener without TLS for a host it serves over HTTPS",
+        explanation: "An HTTPS listener terminates TLS only with tls.certificateRefs naming the Secret that holds the certificate (cert-manager fills it from the Gateway's annotation); without it the listener is invalid and the host is not served. And when a Gateway has an HTTPS listener for a host, a route that sends that host's requests to the application from a plain HTTP listener serves the site unencrypted beside it, instead of redirecting to HTTPS.",
+        link: "https://gateway-api.sigs.k8s.io/guides/tls/",
+        fix: "give the HTTPS listener tls.mode Terminate and tls.certificateRefs, and let only a RequestRedirect route (scheme https) attach to the HTTP listener",
+    },
+    RuleDoc {
+        id: Rule::RouteNotAllowed,
+        severity: Severity::Error,
+        title: "HTTPRoute that its Gateway's listener does not accept",
+        explanation: "A listener accepts routes only from the namespaces its allowedRoutes.namespaces.from allows (Same, the default: only the Gateway's own namespace; All; Selector) and of the kinds allowedRoutes.kinds lists; a parentRef's sectionName must name one of its listeners. A route the listener does not accept is never attached (Accepted False, NotAllowedByListeners or NoMatchingParent), and its host is served by nothing.",
+        link: "https://gateway-api.sigs.k8s.io/guides/multiple-ns/",
+        fix: "attach the route to a listener whose allowedRoutes admits its namespace and kind (or widen allowedRoutes), and name an existing listener in sectionName",
     },
 ];

@@ -9,7 +9,7 @@
 //! The rooms: [`catalog`] (every rule's typed id and documentation), `value` (reading JSON
 //! safely), `load` (input), and one module per family of checks: `workloads`
 //! (single-writer, selectors, tokens), `containers`, `autoscaling`, `storage`, `backups`
-//! (Longhorn), `secrets`, `network` (Service, Ingress, NetworkPolicy), `monitoring`
+//! (Longhorn), `secrets`, `network` (Service, Ingress, NetworkPolicy), `gateway` (HTTPRoute, Gateway), `monitoring`
 //! (ServiceMonitor), `gitops` (ArgoCD) and `references` (objects that name others).
 
 use std::fmt;
@@ -20,6 +20,7 @@ mod autoscaling;
 mod backups;
 pub mod catalog;
 mod containers;
+mod gateway;
 mod gitops;
 mod glob;
 mod load;
@@ -127,6 +128,8 @@ impl<'a> Linter<'a> {
         }
         match o.kind {
             "Ingress" => self.check_ingress(o, out),
+            "HTTPRoute" => self.check_http_route(o, out),
+            "Gateway" => self.check_gateway(o, out),
             "NetworkPolicy" => network::check_network_policy(o, out),
             "Application" => self.check_application(o, tree_has_subdirs, out),
             "Role" => self.check_role(o, out),

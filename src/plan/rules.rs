@@ -420,8 +420,63 @@ pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence>
             ),
             None,
         )],
+        // The end of a migration to the Gateway API (README: Migrating to the Gateway API):
+        // the hosts stay reachable only where DNS already points at the Gateway.
+        ("networking.k8s.io", "Ingress") => ingress_deleted(key, old, trees),
         _ => Vec::new(),
     }
+}
+
+/// The hosts of an Ingress or HTTPRoute (`spec.rules[].host`, `spec.hostnames`).
+fn hosts(v: &Value) -> Vec<&str> {
+    let rules = v.pointer("/spec/rules").and_then(Value::as_array);
+    let from_rules = rules
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("host").and_then(Value::as_str));
+    let names = v.pointer("/spec/hostnames").and_then(Value::as_array);
+    from_rules
+        .chain(names.into_iter().flatten().filter_map(Value::as_str))
+        .collect()
+}
+
+/// An Ingress that leaves the tree: its hosts go unrouted when it is pruned, unless another
+/// Ingress of the new tree serves them (a rename: nothing to say), or an HTTPRoute does and
+/// DNS already sends clients to its Gateway. Gateway API objects themselves have no
+/// immutable fields (HTTPRoute: none; Gateway: `gatewayClassName` is mutable, §Gateway API),
+/// so no update of theirs is classified.
+fn ingress_deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence> {
+    let lost = hosts(old);
+    let serving = |kind: &str| -> Vec<String> {
+        trees
+            .new
+            .iter()
+            .filter(|(k, p)| k.kind == kind && hosts(&p.value).iter().any(|h| lost.contains(h)))
+            .map(|(k, _)| k.name.clone())
+            .collect()
+    };
+    if lost.is_empty() || !serving("Ingress").is_empty() {
+        return Vec::new();
+    }
+    let routes = serving("HTTPRoute");
+    let (hosts, one) = (lost.join(", "), lost.len() == 1);
+    // Downtime carries no `instead` (README: rejected and data changes only); the way out is
+    // in the message.
+    let message = if routes.is_empty() {
+        let lose = if one { "loses its" } else { "lose their" };
+        format!(
+            "Ingress {} is no longer rendered: {hosts} {lose} route when it is pruned",
+            key.name
+        )
+    } else {
+        let stay = if one { "stays" } else { "stay" };
+        format!(
+            "Ingress {} is no longer rendered: {hosts} {stay} reachable through HTTPRoute {} only if DNS already points at its Gateway; keep it until DNS resolves to the Gateway everywhere",
+            key.name,
+            routes.join(", ")
+        )
+    };
+    vec![consequence(Class::Downtime, message, None)]
 }
 
 /// What ArgoCD does with a data-holding object that left the tree.

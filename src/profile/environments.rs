@@ -35,7 +35,8 @@ fn claims(raw: &RawProfile) -> Vec<(&'static str, String, &'static str)> {
         ));
         out.push(("ArgoCD path", raw.argocd.path.clone(), "argocd.path"));
     }
-    if raw.ingress.enabled {
+    // The host is claimed by whatever routes it: the Ingress, the HTTPRoute, or both.
+    if raw.ingress.enabled || raw.gateway.enabled {
         out.push(("host", raw.ingress.host.clone(), "ingress.host"));
     }
     if raw.storage.provider == StorageProvider::Longhorn

@@ -43,6 +43,8 @@ pub struct Profile {
     pub secrets: Secrets,
     /// Ingress, when enabled.
     pub ingress: Option<Ingress>,
+    /// Gateway API routing, when enabled.
+    pub gateway: Option<GatewayRouting>,
     /// Frontend autoscaling, when enabled.
     pub autoscaling: Option<Autoscaling>,
     /// Scheduled backups, when enabled.
@@ -263,6 +265,37 @@ pub struct Ingress {
     pub backend_paths: Vec<(HttpPath, PathType)>,
     /// Extra annotations.
     pub annotations: BTreeMap<String, String>,
+}
+
+/// Gateway API routing, validated. Host, TLS, paths and timeout are `[ingress]`'s, stated
+/// once there and validated by the same checks.
+#[derive(Debug, Clone)]
+pub struct GatewayRouting {
+    /// Host, TLS issuer, paths, timeout, body size.
+    pub routing: Ingress,
+    /// Where the HTTPRoute attaches.
+    pub attach: GatewayAttach,
+    /// What enforces the body size limit, if anything.
+    pub body_size_enforced_by: Option<String>,
+}
+
+/// Where the HTTPRoute attaches.
+#[derive(Debug, Clone)]
+pub enum GatewayAttach {
+    /// A Gateway the platform team owns.
+    Parent {
+        /// Gateway name.
+        name: String,
+        /// Gateway namespace.
+        namespace: String,
+        /// Listener name.
+        section_name: String,
+    },
+    /// A Gateway this deployment renders, of this GatewayClass.
+    Own {
+        /// GatewayClass name.
+        class_name: String,
+    },
 }
 
 /// Autoscaling, validated.

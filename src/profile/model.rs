@@ -41,8 +41,13 @@ pub struct RawProfile {
     pub config: IndexMap<String, String>,
     /// Which secret keys exist (never their values).
     pub secrets: Secrets,
-    /// Public HTTP(S) routing.
+    /// Public HTTP(S) routing: the host, TLS, backend paths and limits every route uses,
+    /// and the Ingress.
     pub ingress: Ingress,
+    /// Routing with the Gateway API (an HTTPRoute, and optionally a Gateway) from the host,
+    /// TLS, paths and timeout of `[ingress]`.
+    #[serde(default)]
+    pub gateway: Gateway,
     /// Horizontal Pod Autoscaler for the frontend.
     #[serde(default)]
     pub autoscaling: Autoscaling,
@@ -536,6 +541,48 @@ pub struct Ingress {
     /// Extra annotations.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+}
+
+/// `[gateway]`: an HTTPRoute built from `[ingress]`'s host, TLS, backend paths and timeout.
+/// Independent of `ingress.enabled`, so both routes can be live during a migration.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gateway {
+    /// Render an HTTPRoute (gateway.networking.k8s.io/v1) for the host.
+    #[serde(default)]
+    pub enabled: bool,
+    /// A Gateway the platform team owns, for the route to attach to. Set this or `own`.
+    #[serde(default)]
+    pub parent: Option<GatewayParent>,
+    /// A Gateway owned by this deployment: an HTTPS listener for the host (certificate from
+    /// cert-manager) and an HTTP listener that only redirects to HTTPS. Set this or `parent`.
+    #[serde(default)]
+    pub own: Option<OwnGateway>,
+    /// What enforces `ingress.proxy_body_size` (the Gateway API has no field for a request
+    /// body limit), e.g. your implementation's policy resource. Left empty, the route says
+    /// the limit is not carried over and `lint` warns.
+    #[serde(default)]
+    pub body_size_enforced_by: String,
+}
+
+/// `[gateway.parent]`: the `parentRefs` entry of the HTTPRoute.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayParent {
+    /// The Gateway's name.
+    pub name: String,
+    /// The Gateway's namespace.
+    pub namespace: String,
+    /// The listener the route attaches to (its `sectionName`), e.g. `https`.
+    pub section_name: String,
+}
+
+/// `[gateway.own]`: the Gateway this deployment renders.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnGateway {
+    /// The GatewayClass (the implementation: `eg` for Envoy Gateway, `nginx`, `cilium`...).
+    pub class_name: String,
 }
 
 /// One routed path.

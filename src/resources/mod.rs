@@ -5,6 +5,7 @@
 
 pub mod argocd;
 mod config;
+pub mod gateway;
 mod namespace;
 pub mod network;
 pub mod ops;
@@ -148,6 +149,20 @@ pub fn all(p: &Profile) -> Manifest {
         network::ingress(p, &names)
             .map(Object::Ingress)
             .into_iter()
+            .collect(),
+    );
+    add(
+        "gateway.yaml",
+        gateway::gateway(p, &names)
+            .map(Object::Gateway)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "httproute.yaml",
+        gateway::http_routes(p, &names)
+            .into_iter()
+            .map(Object::HttpRoute)
             .collect(),
     );
     add(

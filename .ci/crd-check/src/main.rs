@@ -50,6 +50,8 @@ fn kinds() -> Vec<(String, String, &'static str, Check)> {
         entry::<kcr_argoproj_io::v1alpha1::applications::Application>(),
         entry::<kcr_bitnami_com::v1alpha1::sealedsecrets::SealedSecret>(),
         entry::<kcr_external_secrets_io::v1::externalsecrets::ExternalSecret>(),
+        entry::<kcr_gateway_networking_k8s_io::v1::gateways::Gateway>(),
+        entry::<kcr_gateway_networking_k8s_io::v1::httproutes::HttpRoute>(),
         entry::<kcr_longhorn_io::v1beta2::recurringjobs::RecurringJob>(),
         entry::<kcr_monitoring_coreos_com::v1::servicemonitors::ServiceMonitor>(),
     ]

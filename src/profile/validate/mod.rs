@@ -10,6 +10,7 @@ mod argocd;
 mod autoscaling;
 mod backup;
 mod config;
+mod gateway;
 mod ingress;
 mod monitoring;
 mod network_policy;
@@ -30,6 +31,7 @@ use argocd::check_argocd;
 use autoscaling::check_autoscaling;
 use backup::check_backup;
 use config::check_config;
+use gateway::check_gateway;
 use ingress::check_ingress;
 use monitoring::check_monitoring;
 use network_policy::check_network_policy;
@@ -170,10 +172,29 @@ fn check_profile(
     let database_url = check_database(c, &raw.database, &raw.storage.data.mount_path);
     let secrets = check_secrets(c, &raw.secrets, &config_keys, raw.app.environment, env);
     let config = check_config(c, &raw, database_url);
-    let ingress = if raw.ingress.enabled {
+    // `[ingress]` holds the routing both the Ingress and the HTTPRoute use.
+    let routing = if raw.ingress.enabled || raw.gateway.enabled {
         check_ingress(c, &raw.ingress)
     } else {
         Some(None)
+    };
+    let gateway = when(raw.gateway.enabled, || {
+        check_gateway(c, &raw.gateway, &raw.ingress)
+    });
+    let (ingress, gateway) = match (routing, gateway) {
+        (Some(routing), Some(gateway)) => (
+            Some(routing.clone().filter(|_| raw.ingress.enabled)),
+            Some(
+                gateway
+                    .zip(routing)
+                    .map(|((attach, by), routing)| GatewayRouting {
+                        routing,
+                        attach,
+                        body_size_enforced_by: by,
+                    }),
+            ),
+        ),
+        _ => (None, None),
     };
     let autoscaling = when(raw.autoscaling.enabled, || {
         check_autoscaling(c, &raw.autoscaling)
@@ -213,6 +234,7 @@ fn check_profile(
         config: config?,
         secrets: secrets?,
         ingress: ingress?,
+        gateway: gateway?,
         autoscaling: autoscaling?,
         backup: backup?,
         monitoring: monitoring?,
