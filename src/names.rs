@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 9] = [
+const SUFFIXES: [&str; 11] = [
     "-config",
     "-secrets",
     "-backend",
@@ -15,6 +15,8 @@ const SUFFIXES: [&str; 9] = [
     "-ingress",
     "-tls",
     "-operator",
+    "-body-size",
+    "-redirect",
 ];
 
 const fn longest_suffix() -> usize {
@@ -108,6 +110,10 @@ pub struct Names {
     pub tls: String,
     /// Operator Role, RoleBinding and ServiceAccount.
     pub operator: String,
+    /// Traefik: the body-size Middleware.
+    pub body_size: String,
+    /// Traefik: the HTTPS-redirect Middleware and the plain-HTTP Ingress that uses it.
+    pub redirect: String,
 }
 
 impl Names {
@@ -132,6 +138,8 @@ impl Names {
             ingress: n("-ingress"),
             tls: n("-tls"),
             operator: n("-operator"),
+            body_size: n("-body-size"),
+            redirect: n("-redirect"),
         }
     }
 }

@@ -32,3 +32,4 @@ pub mod argocd;
 pub mod longhorn;
 pub mod monitoring;
 pub mod secrets;
+pub mod traefik;

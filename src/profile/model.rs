@@ -518,7 +518,14 @@ pub enum SealScope {
 pub struct Ingress {
     /// Render an Ingress at all.
     pub enabled: bool,
-    /// IngressClass to use (`nginx`).
+    /// The controller that serves the Ingress, which decides how `proxy_body_size`,
+    /// `proxy_timeout_seconds` and the HTTPS redirect are expressed: `ingress-nginx`
+    /// (annotations; retired by Kubernetes SIG Network in March 2026) or `traefik` (Traefik v3
+    /// Middlewares and router annotations). Not set means `ingress-nginx`, and `lint` warns
+    /// that it is retired; set `ingress-nginx` explicitly to acknowledge that.
+    #[serde(default)]
+    pub controller: Option<IngressController>,
+    /// IngressClass to use (`nginx`, `traefik`).
     pub class_name: String,
     /// Host name to route.
     pub host: String,
@@ -536,6 +543,28 @@ pub struct Ingress {
     /// Extra annotations.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
+}
+
+/// The Ingress controller whose dialect the Ingress speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IngressController {
+    /// The community ingress-nginx controller (`nginx.ingress.kubernetes.io/*` annotations).
+    /// Retired by Kubernetes SIG Network in March 2026: no further releases or security fixes.
+    IngressNginx,
+    /// Traefik v3 (`traefik.ingress.kubernetes.io/*` annotations and `traefik.io/v1alpha1`
+    /// Middlewares).
+    Traefik,
+}
+
+impl IngressController {
+    /// The profile's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IngressController::IngressNginx => "ingress-nginx",
+            IngressController::Traefik => "traefik",
+        }
+    }
 }
 
 /// One routed path.
@@ -592,8 +621,20 @@ pub struct Autoscaling {
 pub struct NetworkPolicy {
     /// Render NetworkPolicies at all.
     pub enabled: bool,
-    /// Namespace of the ingress controller's pods.
+    /// Namespace of the edge's pods (the ingress controller or the Gateway's proxy): traffic
+    /// to both workloads is admitted from there.
     pub ingress_controller_namespace: String,
+    /// Labels of the edge's pods in that namespace (`app.kubernetes.io/name =
+    /// "ingress-nginx"`): when set, only those pods are admitted, not every pod of the
+    /// namespace. Empty (the default): the whole namespace.
+    #[serde(default)]
+    pub edge_pod_labels: IndexMap<String, String>,
+    /// CIDRs of the nodes (`10.0.0.0/24`), for an edge controller that runs with
+    /// `hostNetwork: true`: its traffic comes from the node's address, which no namespace or
+    /// pod selector matches. Each is admitted by an `ipBlock` next to the namespace.
+    /// Empty (the default): none.
+    #[serde(default)]
+    pub edge_node_cidrs: Vec<String>,
     /// Namespace of the cluster DNS.
     pub dns_namespace: String,
     /// TCP ports the backend may reach outside the cluster (HTTPS APIs, SMTP).
