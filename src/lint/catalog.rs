@@ -117,6 +117,8 @@ rule_ids! {
     VolumeInGroupWithoutJob = "MG038",
     /// Secret declared in the set is also written by an ExternalSecret or SealedSecret.
     SecretWithTwoOwners = "MG039",
+    /// Ingress is written for ingress-nginx, retired since March 2026.
+    RetiredIngressNginx = "MG040",
 }
 
 impl Rule {
@@ -485,5 +487,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "An ExternalSecret writes the Secret named by spec.target.name (by default its own name); a SealedSecret writes the Secret named by spec.template.metadata.name (by default its own name). With the default creationPolicy Owner the External Secrets Operator refuses to take over a Secret it does not own, and the sealed-secrets controller refuses to overwrite a Secret it did not create, so the synced values never arrive. Where a controller does take over, every GitOps sync re-applies the plain Secret over the values it wrote.",
         link: "https://external-secrets.io/latest/guides/ownership-deletion-policy/",
         fix: "remove the plain Secret from the set and let the ExternalSecret or SealedSecret create it, or give the target another name",
+    },
+    RuleDoc {
+        id: Rule::RetiredIngressNginx,
+        severity: Severity::Warning,
+        title: "Ingress is written for ingress-nginx, retired since March 2026",
+        explanation: "Kubernetes SIG Network retired the community ingress-nginx controller in March 2026: no further releases, bug fixes or security fixes. An Ingress of class nginx, or one carrying nginx.ingress.kubernetes.io/ annotations, keeps the deployment's public edge on a proxy nobody patches any more. It works today; every future CVE in it stays open.",
+        link: "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/",
+        fix: "move to the Gateway API (README.md#migrating-from-ingress-nginx-to-the-gateway-api, \"Migrating from ingress-nginx to the Gateway API\") or to another maintained controller (ingress.controller = \"traefik\"); to keep ingress-nginx knowingly for now, set ingress.controller = \"ingress-nginx\" in the profile, which lint --profile takes as the acknowledgement",
     },
 ];

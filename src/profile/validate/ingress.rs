@@ -18,6 +18,15 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         "ingress.class_name",
         DnsLabel::parse(&i.class_name).map(|_| ()),
     );
+    if i.controller == Some(IngressController::Traefik)
+        && crate::rules::is_ingress_nginx(Some(&i.class_name), std::iter::empty())
+    {
+        c.err_help(
+            "ingress.class_name",
+            "\"nginx\" is the IngressClass ingress-nginx installs, but ingress.controller is \"traefik\": Traefik would not serve this Ingress, and ingress-nginx would ignore its Traefik annotations",
+            "set ingress.class_name to the IngressClass of your Traefik installation (its Helm chart names it \"traefik\")",
+        );
+    }
     let host = c.check("ingress.host", Host::parse(&i.host));
     let tls_issuer = if i.tls {
         if i.cluster_issuer.is_empty() {
