@@ -80,7 +80,7 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 15] = [
+const MAPPED_KINDS: [&str; 16] = [
     "Namespace",
     "Deployment",
     "HorizontalPodAutoscaler",
@@ -93,6 +93,7 @@ const MAPPED_KINDS: [&str; 15] = [
     "StorageClass",
     "PersistentVolumeClaim",
     "Ingress",
+    "Middleware",
     "NetworkPolicy",
     "Role",
     "Application",
