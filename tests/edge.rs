@@ -424,3 +424,39 @@ fn lint_profile_notes_the_acknowledged_controller_and_exits_clean() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn render_all_names_the_profile_whose_timeout_traefik_does_not_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), profiles.join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        profiles.join("qa.toml"),
+        "extends = \"base\"\n[ingress]\ncontroller = \"traefik\"\nclass_name = \"traefik\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
+        .args(["render", "--all", "--out-dir", "out"])
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("not carried over"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(
+        notes[0].starts_with("qa: not carried over: ingress.proxy_timeout_seconds = 600"),
+        "{stderr}"
+    );
+    assert!(dir.path().join("out/qa/ingress.yaml").is_file());
+}

@@ -321,7 +321,11 @@ fn a_traefik_tree_with_edge_pods_and_node_cidrs_imports_and_renders_again() {
         "proxy_body_size = \"8m\"",
         "edge_node_cidrs = [\"10.0.0.0/24\"]",
     ] {
-        assert!(imported.profile.contains(line), "{line}:\n{}", imported.profile);
+        assert!(
+            imported.profile.contains(line),
+            "{line}:\n{}",
+            imported.profile
+        );
     }
     assert!(
         imported
