@@ -144,64 +144,51 @@ fn traefik(p: &Profile, i: &Settings, names: &Names) -> Vec<Object> {
         ));
         annotations.insert(TRAEFIK_MIDDLEWARES.into(), reference(&names.body_size));
     }
-    let Some(issuer) = &i.tls_issuer else {
-        annotations.insert(TRAEFIK_ENTRYPOINTS.into(), TRAEFIK_WEB.into());
-        let main = ingress(
-            p,
-            i,
-            names,
-            &names.ingress,
-            annotations,
-            all_paths(p, i, names),
-            false,
-        );
-        objects.push(Object::Ingress(main));
-        return objects;
-    };
-    annotations.insert(TRAEFIK_ENTRYPOINTS.into(), TRAEFIK_WEBSECURE.into());
-    annotations.insert(TRAEFIK_TLS.into(), "true".into());
-    annotations.insert(CLUSTER_ISSUER.into(), issuer.clone());
-    let main = ingress(
-        p,
-        i,
-        names,
-        &names.ingress,
-        annotations,
-        all_paths(p, i, names),
-        true,
-    );
-    objects.push(middleware(
-        &names.redirect,
-        MiddlewareSpec {
-            redirect_scheme: Some(RedirectScheme {
-                scheme: "https".into(),
-                permanent: true,
-            }),
-            ..Default::default()
-        },
-    ));
-    // The redirect answers before any backend is called; `/` to the frontend only makes the
-    // rule complete. No cert-manager annotation and no `tls`: the HTTPS Ingress owns the
-    // certificate. The profile's own annotations stay on the Ingress that serves.
-    let redirect = BTreeMap::from([
-        (TRAEFIK_ENTRYPOINTS.to_string(), TRAEFIK_WEB.to_string()),
-        (TRAEFIK_MIDDLEWARES.to_string(), reference(&names.redirect)),
-    ]);
-    let frontend = vec![route(
-        "/",
-        PathType::Prefix,
-        &names.frontend,
-        p.frontend.port,
-    )];
-    objects.push(Object::Ingress(ingress(
-        p,
-        i,
-        names,
-        &names.redirect,
-        redirect,
-        frontend,
-        false,
-    )));
+    match &i.tls_issuer {
+        None => {
+            annotations.insert(TRAEFIK_ENTRYPOINTS.into(), TRAEFIK_WEB.into());
+        }
+        Some(issuer) => {
+            annotations.insert(TRAEFIK_ENTRYPOINTS.into(), TRAEFIK_WEBSECURE.into());
+            annotations.insert(TRAEFIK_TLS.into(), "true".into());
+            annotations.insert(CLUSTER_ISSUER.into(), issuer.clone());
+            objects.push(middleware(
+                &names.redirect,
+                MiddlewareSpec {
+                    redirect_scheme: Some(RedirectScheme {
+                        scheme: "https".into(),
+                        permanent: true,
+                    }),
+                    ..Default::default()
+                },
+            ));
+            // The redirect answers before any backend is called; `/` to the frontend only
+            // makes the rule complete. No cert-manager annotation and no `tls`: the HTTPS
+            // Ingress owns the certificate. The profile's own annotations stay on the
+            // Ingress that serves.
+            let redirect = BTreeMap::from([
+                (TRAEFIK_ENTRYPOINTS.to_string(), TRAEFIK_WEB.to_string()),
+                (TRAEFIK_MIDDLEWARES.to_string(), reference(&names.redirect)),
+            ]);
+            let frontend = vec![route(
+                "/",
+                PathType::Prefix,
+                &names.frontend,
+                p.frontend.port,
+            )];
+            objects.push(Object::Ingress(ingress(
+                p,
+                i,
+                names,
+                &names.redirect,
+                redirect,
+                frontend,
+                false,
+            )));
+        }
+    }
+    let paths = all_paths(p, i, names);
+    let main = ingress(p, i, names, &names.ingress, annotations, paths, true);
     objects.push(Object::Ingress(main));
     objects
 }
