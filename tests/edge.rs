@@ -310,6 +310,27 @@ fn edge_pod_labels_narrow_the_namespace_to_those_pods_in_one_peer() {
     assert_eq!(backend[0], edge);
     assert_eq!(backend.len(), 2);
     assert!(backend[1]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "frontend");
+    // No NetworkPolicy rule mistakes the narrowed peer for something else.
+    let findings = lint::lint_rendered(&m);
+    assert!(findings.is_empty(), "{}", lint::report(&findings));
+}
+
+#[test]
+fn the_diagram_shows_the_node_addresses_a_host_network_edge_comes_from() {
+    use magnetiq_gen::graph::{Format, render as graph};
+    let m = render_with(
+        "[network_policy]\nedge_node_cidrs = [\"10.0.0.0/24\"]\n",
+        &[],
+    );
+    let g = graph(&m, Format::Mermaid);
+    for needle in [
+        "nodes[\"node addresses (host network)\"]",
+        "nodes -->|\"allowed in :4036\"| deployment_magnetiq_backend",
+        "nodes -->|\"allowed in :9036\"| deployment_magnetiq_frontend",
+    ] {
+        assert!(g.contains(needle), "missing {needle} in\n{g}");
+    }
+    assert!(!graph(&render_with("", &[]), Format::Mermaid).contains("nodes"));
 }
 
 #[test]
