@@ -80,8 +80,18 @@ impl RenderCommand<'_> {
             self.profiles_dir,
             self.overrides,
         )?;
+        // Settings the objects cannot carry are said on every render, never dropped quietly.
+        let not_carried: Vec<String> = rendered
+            .manifest
+            .not_carried_over
+            .iter()
+            .map(|n| n.note())
+            .collect();
         let Some(out_dir) = self.out_dir else {
-            return Ok(Outcome::print(output::stream(&rendered.manifest)));
+            return Ok(Outcome {
+                notes: not_carried,
+                ..Outcome::print(output::stream(&rendered.manifest))
+            });
         };
         if !self.check && !self.allow_plaintext_secrets && rendered.plaintext_secrets {
             refuse_plaintext(&[rendered.manifest.profile.as_str()])?;
@@ -96,7 +106,9 @@ impl RenderCommand<'_> {
         }
         let r = output::write_tree(out_dir, &files, self.force, self.quiet)?;
         Ok(Outcome {
-            notes: std::iter::once(r.summary())
+            notes: not_carried
+                .into_iter()
+                .chain(std::iter::once(r.summary()))
                 .chain(output::gitops::ignored_by_git(out_dir))
                 .collect(),
             ..Outcome::default()
@@ -433,6 +445,8 @@ impl LintCommand<'_> {
                         o.kind, o.namespace, o.name, o.because
                     )
                 }));
+                notes.extend(m.acknowledged.iter().map(|a| a.note().to_string()));
+                notes.extend(m.not_carried_over.iter().map(|n| n.note()));
                 lint::lint_rendered(&m)
             }
             (None, None) => crate::fail!(

@@ -198,6 +198,7 @@ fn build(manifest: &Manifest) -> Graph {
         }
     }
     let mut external = false;
+    let mut nodes = false;
     for np in by_kind("NetworkPolicy") {
         let Some(target) = deployments
             .iter()
@@ -220,7 +221,15 @@ fn build(manifest: &Manifest) -> Graph {
         };
         for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
             for peer in rule["from"].as_array().into_iter().flatten() {
-                if let Some(ns) = str_at(
+                // Node addresses admitted for a host-network edge controller.
+                if peer.get("ipBlock").is_some() {
+                    nodes = true;
+                    edge(
+                        "nodes".into(),
+                        to.clone(),
+                        &format!("allowed in :{}", ports(rule)),
+                    );
+                } else if let Some(ns) = str_at(
                     peer,
                     &[
                         "namespaceSelector",
@@ -315,6 +324,9 @@ fn build(manifest: &Manifest) -> Graph {
                 extra.insert((n.clone(), format!("namespace {}", ns.replace('_', "-"))));
             }
         }
+    }
+    if nodes {
+        extra.insert(("nodes".into(), "node addresses (host network)".into()));
     }
     if external {
         extra.insert(("internet".into(), "outside the cluster".into()));

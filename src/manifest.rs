@@ -19,6 +19,7 @@ use crate::crds::gateway::{Gateway, HttpRoute};
 use crate::crds::longhorn::RecurringJob;
 use crate::crds::monitoring::ServiceMonitor;
 use crate::crds::secrets::{ExternalSecret, SealedSecret};
+use crate::crds::traefik::Middleware;
 
 /// The kustomization file of a written tree (not an object: generated from the file list).
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
@@ -74,6 +75,8 @@ pub enum Object {
     ServiceMonitor(ServiceMonitor),
     /// argoproj.io/v1alpha1 Application.
     Application(Application),
+    /// traefik.io/v1alpha1 Middleware (Ingress with `ingress.controller = "traefik"`).
+    Middleware(Middleware),
 }
 
 macro_rules! dispatch {
@@ -100,6 +103,7 @@ macro_rules! dispatch {
             Object::RecurringJob($o) => $e,
             Object::ServiceMonitor($o) => $e,
             Object::Application($o) => $e,
+            Object::Middleware($o) => $e,
         }
     };
 }
@@ -146,7 +150,10 @@ impl Object {
             Object::PodDisruptionBudget(_) => 11,
             Object::NetworkPolicy(_) => 12,
             // A Gateway before the routes that attach to it.
-            Object::Ingress(_) | Object::Gateway(_) => 13,
+            // A router whose middleware does not exist yet answers errors, so the
+            // Middlewares go first (file order within the rank); a Gateway before the routes
+            // that attach to it.
+            Object::Middleware(_) | Object::Ingress(_) | Object::Gateway(_) => 13,
             Object::HttpRoute(_) => 14,
             Object::RecurringJob(_) => 7,
             Object::ServiceMonitor(_) => 14,
@@ -187,6 +194,7 @@ impl Object {
             "RecurringJob" => Object::RecurringJob(typed(value)?),
             "ServiceMonitor" => Object::ServiceMonitor(typed(value)?),
             "Application" => Object::Application(typed(value)?),
+            "Middleware" => Object::Middleware(typed(value)?),
             other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
         })
     }
@@ -222,6 +230,47 @@ pub struct Manifest {
     /// Objects the rendered ones refer to that are created out of band on purpose, so they
     /// are not in any file (`lint --profile` takes them as present).
     pub out_of_band: Vec<OutOfBand>,
+    /// What the profile accepts on purpose that `lint` would otherwise report.
+    pub acknowledged: Vec<Acknowledged>,
+    /// Profile settings the rendered objects cannot express (a Traefik Ingress has no
+    /// per-route timeout): reported by `render` and `lint`, never dropped in silence.
+    pub not_carried_over: Vec<NotCarriedOver>,
+}
+
+/// A finding the profile accepts on purpose, and the setting that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// The Ingress is for ingress-nginx, retired in March 2026, and the profile says
+    /// `ingress.controller = "ingress-nginx"` itself rather than taking the default.
+    RetiredIngressNginx,
+}
+
+impl Acknowledged {
+    /// The note `lint --profile` prints instead of the finding.
+    pub fn note(self) -> &'static str {
+        match self {
+            Acknowledged::RetiredIngressNginx => {
+                "acknowledged: the Ingress is for ingress-nginx, retired in March 2026 (ingress.controller = \"ingress-nginx\" is set); see the README, \"Migrating from ingress-nginx to the Gateway API\""
+            }
+        }
+    }
+}
+
+/// A profile setting that the rendered objects do not carry, with why and where it goes
+/// instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotCarriedOver {
+    /// The setting and its value (`ingress.proxy_timeout_seconds = 600`).
+    pub setting: String,
+    /// Why it is not rendered, and what to configure instead.
+    pub why: &'static str,
+}
+
+impl NotCarriedOver {
+    /// The note `render` and `lint --profile` print.
+    pub fn note(&self) -> String {
+        format!("not carried over: {}: {}", self.setting, self.why)
+    }
 }
 
 /// An object the rendered set refers to but leaves to someone else, and the setting that

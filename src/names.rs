@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 13] = [
+const SUFFIXES: [&str; 14] = [
     "-config",
     "-secrets",
     "-backend",
@@ -19,6 +19,7 @@ const SUFFIXES: [&str; 13] = [
     "-redirect",
     "-gateway",
     "-gw-tls",
+    "-body-size",
 ];
 
 const fn longest_suffix() -> usize {
@@ -114,7 +115,9 @@ pub struct Names {
     pub operator: String,
     /// The HTTPRoute to the workloads.
     pub route: String,
-    /// The HTTPRoute that redirects HTTP to HTTPS (with an own Gateway).
+    /// The redirect from HTTP to HTTPS: the HTTPRoute that does it (with an own Gateway), or
+    /// with Traefik the Middleware and the plain-HTTP Ingress that uses it (other kinds, so
+    /// one name serves).
     pub redirect: String,
     /// The Gateway this deployment owns, if it owns one.
     pub gateway: String,
@@ -122,6 +125,8 @@ pub struct Names {
     /// names the Certificate after the Secret, and the Ingress and the Gateway live side by
     /// side during a migration.
     pub gateway_tls: String,
+    /// Traefik: the body-size Middleware.
+    pub body_size: String,
 }
 
 impl Names {
@@ -150,6 +155,7 @@ impl Names {
             redirect: n("-redirect"),
             gateway: n("-gateway"),
             gateway_tls: n("-gw-tls"),
+            body_size: n("-body-size"),
         }
     }
 }

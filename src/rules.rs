@@ -74,14 +74,36 @@ pub const PROXY_READ_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-read-tim
 pub const PROXY_SEND_TIMEOUT: &str = "nginx.ingress.kubernetes.io/proxy-send-timeout";
 pub const CLUSTER_ISSUER: &str = "cert-manager.io/cluster-issuer";
 pub const SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/ssl-redirect";
+/// Traefik's Ingress annotations (Traefik v3, "Traefik & Kubernetes with Ingress",
+/// doc.traefik.io/traefik/v3.8/reference/routing-configuration/kubernetes/ingress/).
+pub const TRAEFIK_ENTRYPOINTS: &str = "traefik.ingress.kubernetes.io/router.entrypoints";
+pub const TRAEFIK_TLS: &str = "traefik.ingress.kubernetes.io/router.tls";
+pub const TRAEFIK_MIDDLEWARES: &str = "traefik.ingress.kubernetes.io/router.middlewares";
+
+/// The prefix of every ingress-nginx annotation: an Ingress carrying one is written for the
+/// retired ingress-nginx controller.
+pub const INGRESS_NGINX_ANNOTATION_PREFIX: &str = "nginx.ingress.kubernetes.io/";
+
+/// Whether an Ingress is written for ingress-nginx, which Kubernetes SIG Network retired in
+/// March 2026: its class is `nginx` (the class ingress-nginx's chart installs) or it carries
+/// an ingress-nginx annotation. The one rule for lint (MG045) and the builders' tests.
+pub fn is_ingress_nginx<'a>(
+    class_name: Option<&str>,
+    mut annotation_keys: impl Iterator<Item = &'a str>,
+) -> bool {
+    class_name == Some("nginx")
+        || annotation_keys.any(|k| k.starts_with(INGRESS_NGINX_ANNOTATION_PREFIX))
+}
 
 /// Ingress annotation keys a profile's `ingress.annotations` may not set, each with the
 /// profile setting that controls it: the ones magnetiq-gen writes itself (a user value would
 /// be replaced), `kubernetes.io/ingress.class`, which the API server refuses unless it
 /// equals `spec.ingressClassName` (always set, from `ingress.class_name`), and
 /// `cert-manager.io/issuer`, since cert-manager issues nothing for an Ingress that names
-/// both an Issuer and a ClusterIssuer.
-pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
+/// both an Issuer and a ClusterIssuer. Traefik's router annotations are reserved whatever
+/// the controller: with Traefik magnetiq-gen writes them, and with ingress-nginx they do
+/// nothing.
+pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 10] = [
     (PROXY_BODY_SIZE, "ingress.proxy_body_size"),
     (PROXY_READ_TIMEOUT, "ingress.proxy_timeout_seconds"),
     (PROXY_SEND_TIMEOUT, "ingress.proxy_timeout_seconds"),
@@ -94,6 +116,18 @@ pub const RESERVED_INGRESS_ANNOTATIONS: [(&str, &str); 7] = [
     (
         "cert-manager.io/issuer",
         "ingress.cluster_issuer (with ingress.tls = true)",
+    ),
+    (
+        TRAEFIK_ENTRYPOINTS,
+        "ingress.controller = \"traefik\" and ingress.tls",
+    ),
+    (
+        TRAEFIK_TLS,
+        "ingress.controller = \"traefik\" and ingress.tls",
+    ),
+    (
+        TRAEFIK_MIDDLEWARES,
+        "ingress.controller = \"traefik\", ingress.proxy_body_size and ingress.tls",
     ),
 ];
 

@@ -296,6 +296,51 @@ fn importing_a_rendered_tree_gives_a_profile_that_renders_it_again() {
 }
 
 #[test]
+fn a_traefik_tree_with_edge_pods_and_node_cidrs_imports_and_renders_again() {
+    let store = DirStore::new(repo().join("profiles"));
+    let overrides: Vec<String> = [
+        "ingress.controller=traefik",
+        "ingress.class_name=traefik",
+        "ingress.proxy_body_size=8m",
+        "network_policy.ingress_controller_namespace=traefik",
+        "network_policy.edge_node_cidrs=[\"10.0.0.0/24\"]",
+        "network_policy.edge_pod_labels={ \"app.kubernetes.io/name\" = \"traefik\" }",
+    ]
+    .map(String::from)
+    .to_vec();
+    let manifest = magnetiq_gen::Request::new(&store, "production")
+        .overrides(&overrides)
+        .render()
+        .unwrap()
+        .manifest;
+    let original: Vec<(String, Value)> = magnetiq_gen::lint::manifest_objects(&manifest);
+    let objects: Vec<Value> = original.iter().map(|(_, o)| o.clone()).collect();
+    let imported = import_extending(&original, "production");
+    for line in [
+        "controller = \"traefik\"",
+        "proxy_body_size = \"8m\"",
+        "edge_node_cidrs = [\"10.0.0.0/24\"]",
+    ] {
+        assert!(
+            imported.profile.contains(line),
+            "{line}:\n{}",
+            imported.profile
+        );
+    }
+    assert!(
+        imported
+            .differences
+            .iter()
+            .any(|d| d.contains("no per-route timeout")),
+        "{:?}",
+        imported.differences
+    );
+    let rendered = as_values(&render_imported(&imported));
+    let changed = differing(&objects, &rendered);
+    assert!(changed.is_empty(), "{changed:#?}\n{}", imported.profile);
+}
+
+#[test]
 fn a_value_that_reads_as_a_reference_is_written_as_it_is_with_a_note() {
     // `{{ name }}` in a ConfigMap would be a reference in a profile: the draft cannot be
     // compared with base, so nothing is left out or rewritten, and the note says why.

@@ -1301,6 +1301,53 @@ fn report_gives_each_finding_a_block_and_a_summary() {
     assert_eq!(lint::report(&[]), "0 errors, 0 warnings\n");
 }
 
+#[test]
+fn mg045_flags_an_ingress_of_the_nginx_class() {
+    let set = with(|s| {
+        put(
+            obj(s, "Ingress", "web"),
+            "/spec/ingressClassName",
+            json!("nginx"),
+        );
+    });
+    let f = assert_fires(&set, "MG045");
+    assert!(of(&f, "MG045")[0].message.contains("class is nginx"));
+}
+
+#[test]
+fn mg045_flags_ingress_nginx_annotations_whatever_the_class() {
+    let set = with(|s| {
+        obj(s, "Ingress", "web")["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] =
+            json!("50m");
+    });
+    let f = assert_fires(&set, "MG045");
+    assert!(
+        of(&f, "MG045")[0]
+            .message
+            .contains("nginx.ingress.kubernetes.io/")
+    );
+    // The deprecated class annotation counts as the class.
+    let set = with(|s| {
+        let ing = obj(s, "Ingress", "web");
+        remove(ing, "/spec/ingressClassName");
+        ing["metadata"]["annotations"]["kubernetes.io/ingress.class"] = json!("nginx");
+    });
+    assert_fires(&set, "MG045");
+}
+
+#[test]
+fn mg045_leaves_other_controllers_alone() {
+    assert_quiet(&clean(), "MG045");
+    let set = with(|s| {
+        put(
+            obj(s, "Ingress", "web"),
+            "/spec/ingressClassName",
+            json!("nginx-gateway"),
+        );
+    });
+    assert_quiet(&set, "MG045");
+}
+
 // --- the design document and the rendered tree ------------------------------------------
 
 #[test]
@@ -1322,6 +1369,7 @@ fn the_design_documents_yaml_trips_the_rules_magnetiq_gen_fixes() {
         ("MG013", "placeholder Secret values"),
         ("MG024", "PVCs deleted with the Application"),
         ("MG032", "proxy-connect-timeout 600"),
+        ("MG045", "Ingress for the retired ingress-nginx"),
     ] {
         assert!(
             !of(&findings, id).is_empty(),

@@ -44,6 +44,8 @@ struct Done {
     error: Option<crate::Error>,
     /// The names it claims on the cluster (see [`environments::collisions`]).
     claims: Vec<(environments::Named, environments::Claim)>,
+    /// Profile settings its objects cannot carry, as notes naming the profile.
+    not_carried: Vec<String>,
 }
 
 /// Runs `render --all --out-dir out_dir` (with or without `--check`).
@@ -155,7 +157,12 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
             if !excerpt.is_empty() {
                 return Err(cmd.refusal(out_dir, &excerpt, &needed));
             }
-            let mut notes = notes(out_dir, &batch.commit(&rendered)?);
+            let not_carried: Vec<String> = done
+                .iter_mut()
+                .flat_map(|d| std::mem::take(&mut d.not_carried))
+                .collect();
+            let mut notes = not_carried;
+            notes.extend(notes_of(out_dir, &batch.commit(&rendered)?));
             notes.extend(gitops::ignored_by_git(out_dir));
             Ok(Outcome {
                 notes,
@@ -198,6 +205,12 @@ fn one(
         gitops::apply_plugin_settings(&mut rendered, s);
     }
     let application = gitops::application(&rendered);
+    let not_carried: Vec<String> = rendered
+        .manifest
+        .not_carried_over
+        .iter()
+        .map(|n| format!("{name}: {}", n.note()))
+        .collect();
     if rendered.plaintext_secrets && !cmd.check && !cmd.allow_plaintext_secrets {
         return Done {
             name: name.to_string(),
@@ -211,6 +224,7 @@ fn one(
     Done {
         application,
         claims,
+        not_carried,
         ..one_tree(cmd, sink, name, &files)
     }
 }
@@ -243,7 +257,7 @@ fn one_tree(cmd: &RenderCommand<'_>, sink: &Sink, name: &str, files: &[(String, 
 
 /// What `render --all` tells the user: a line for each tree that changed (or holds files it
 /// did not write), then one line for all of them, so a thousand unchanged trees are one line.
-fn notes(out_dir: &Path, reports: &[output::Report]) -> Vec<String> {
+fn notes_of(out_dir: &Path, reports: &[output::Report]) -> Vec<String> {
     let changed = |r: &&output::Report| {
         !r.written.is_empty() || !r.removed.is_empty() || !r.foreign.is_empty() || r.tree_removed
     };

@@ -33,3 +33,4 @@ pub mod gateway;
 pub mod longhorn;
 pub mod monitoring;
 pub mod secrets;
+pub mod traefik;

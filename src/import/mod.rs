@@ -81,7 +81,7 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 17] = [
+const MAPPED_KINDS: [&str; 18] = [
     "Namespace",
     "Deployment",
     "HorizontalPodAutoscaler",
@@ -96,6 +96,7 @@ const MAPPED_KINDS: [&str; 17] = [
     "Ingress",
     "HTTPRoute",
     "Gateway",
+    "Middleware",
     "NetworkPolicy",
     "Role",
     "Application",

@@ -5,12 +5,71 @@ use toml::{Table, Value};
 
 use super::{Draft, i, of_kind, s};
 use crate::names::Names;
+use crate::rules::TRAEFIK_MIDDLEWARES;
 
-/// The Ingress: `[ingress]` and `app.domain`.
+/// A Traefik Middleware reference (`<namespace>-<name>@kubernetescrd`) for each Middleware
+/// of the tree, with the Middleware.
+fn middlewares(objects: &[(String, Json)]) -> Vec<(String, &Json)> {
+    of_kind(objects, "Middleware")
+        .filter_map(|(_, m)| {
+            let ns = s(m, &["metadata", "namespace"]).unwrap_or_default();
+            let name = s(m, &["metadata", "name"])?;
+            Some((format!("{ns}-{name}@kubernetescrd"), m))
+        })
+        .collect()
+}
+
+/// Bytes as an nginx size, in the largest unit that divides them (`52428800` is `50m`).
+fn nginx_size(bytes: i64) -> String {
+    for (unit, suffix) in [(1 << 30, "g"), (1 << 20, "m"), (1 << 10, "k")] {
+        if bytes % unit == 0 && bytes != 0 {
+            return format!("{}{suffix}", bytes / unit);
+        }
+    }
+    bytes.to_string()
+}
+
+/// The Ingress: `[ingress]` and `app.domain`. A Traefik tree's Ingress that only redirects
+/// plain HTTP (its middleware is a `redirectScheme`) comes from `ingress.tls` and is skipped;
+/// its body-size Middleware gives `proxy_body_size`.
 pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
+    let middlewares = middlewares(objects);
+    let used = |ing: &Json| -> Vec<&Json> {
+        s(ing, &["metadata", "annotations", TRAEFIK_MIDDLEWARES])
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|r| middlewares.iter().find(|(m, _)| m == r.trim()))
+            .map(|(_, m)| *m)
+            .collect()
+    };
     for (_, ing) in of_kind(objects, "Ingress") {
+        let used = used(ing);
+        if used
+            .iter()
+            .any(|m| m["spec"].get("redirectScheme").is_some())
+        {
+            continue;
+        }
         draft.found.insert("ingress");
         let ann = &ing["metadata"]["annotations"];
+        let traefik = ann.as_object().is_some_and(|a| {
+            a.keys()
+                .any(|k| k.starts_with("traefik.ingress.kubernetes.io/"))
+        });
+        if traefik {
+            draft.set("ingress.controller", Value::String("traefik".into()));
+            let bytes = used
+                .iter()
+                .find_map(|m| m["spec"]["buffering"]["maxRequestBodyBytes"].as_i64());
+            draft.set(
+                "ingress.proxy_body_size",
+                Value::String(nginx_size(bytes.unwrap_or(0))),
+            );
+            draft.differences.push(format!(
+                "Ingress: Traefik carries no per-route timeout; ingress.proxy_timeout_seconds is not rendered for it ({})",
+                "set the entry points' and ServersTransport's timeouts in Traefik"
+            ));
+        }
         // TLS and its certificate issuer as the tree has them, also when it has none.
         let issuer = s(ann, &["cert-manager.io/cluster-issuer"]);
         let tls = issuer.is_some() || ing["spec"]["tls"].as_array().is_some_and(|t| !t.is_empty());
@@ -78,6 +137,8 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
     // Namespaces allowed in, in order: the ingress controller's first, then Prometheus'.
     let mut namespaces: Vec<String> = Vec::new();
     let mut ports = Vec::new();
+    let mut node_cidrs = Vec::new();
+    let mut edge_pods = Table::new();
     for (_, np) in of_kind(objects, "NetworkPolicy") {
         draft.found.insert("network_policy");
         // The frontend's policy (rendered trees have one) holds the frontend's egress to
@@ -102,11 +163,27 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
         }
         for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
             for peer in rule["from"].as_array().into_iter().flatten() {
+                if let Some(cidr) = s(peer, &["ipBlock", "cidr"])
+                    && !node_cidrs.contains(&Value::String(cidr.clone()))
+                {
+                    node_cidrs.push(Value::String(cidr));
+                }
                 let labels = &peer["namespaceSelector"]["matchLabels"];
                 if let Some(ns) =
                     s(labels, &["kubernetes.io/metadata.name"]).or_else(|| s(labels, &["name"]))
                     && !namespaces.contains(&ns)
                 {
+                    // The edge's pods, when its peer narrows the namespace to them.
+                    if namespaces.is_empty()
+                        && let Some(pods) = peer["podSelector"]["matchLabels"].as_object()
+                    {
+                        edge_pods = pods
+                            .iter()
+                            .filter_map(|(k, v)| {
+                                Some((k.clone(), Value::String(v.as_str()?.into())))
+                            })
+                            .collect();
+                    }
                     namespaces.push(ns);
                 }
             }
@@ -114,6 +191,8 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
     }
     if draft.found.contains("network_policy") {
         draft.set("network_policy.backend_egress_ports", Value::Array(ports));
+        draft.set("network_policy.edge_node_cidrs", Value::Array(node_cidrs));
+        draft.set("network_policy.edge_pod_labels", Value::Table(edge_pods));
         let mut namespaces = namespaces.into_iter();
         if let Some(ns) = namespaces.next() {
             draft.set(

@@ -127,6 +127,8 @@ rule_ids! {
     ListenerWithoutTls = "MG043",
     /// HTTPRoute that its Gateway's listener does not accept.
     RouteNotAllowed = "MG044",
+    /// Ingress is written for ingress-nginx, retired since March 2026.
+    RetiredIngressNginx = "MG045",
 }
 
 impl Rule {
@@ -535,5 +537,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "A listener accepts routes only from the namespaces its allowedRoutes.namespaces.from allows (Same, the default: only the Gateway's own namespace; All; Selector) and of the kinds allowedRoutes.kinds lists; a parentRef's sectionName must name one of its listeners. A route the listener does not accept is never attached (Accepted False, NotAllowedByListeners or NoMatchingParent), and its host is served by nothing.",
         link: "https://gateway-api.sigs.k8s.io/guides/multiple-ns/",
         fix: "attach the route to a listener whose allowedRoutes admits its namespace and kind (or widen allowedRoutes), and name an existing listener in sectionName",
+    },
+    RuleDoc {
+        id: Rule::RetiredIngressNginx,
+        severity: Severity::Warning,
+        title: "Ingress is written for ingress-nginx, retired since March 2026",
+        explanation: "Kubernetes SIG Network retired the community ingress-nginx controller in March 2026: no further releases, bug fixes or security fixes. An Ingress of class nginx, or one carrying nginx.ingress.kubernetes.io/ annotations, keeps the deployment's public edge on a proxy nobody patches any more. It works today; every future CVE in it stays open.",
+        link: "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/",
+        fix: "move to the Gateway API (README.md#migrating-from-ingress-nginx-to-the-gateway-api, \"Migrating from ingress-nginx to the Gateway API\") or to another maintained controller (ingress.controller = \"traefik\"); to keep ingress-nginx knowingly for now, set ingress.controller = \"ingress-nginx\" in the profile, which lint --profile takes as the acknowledgement",
     },
 ];

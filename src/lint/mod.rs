@@ -38,7 +38,7 @@ pub use secrets::decode_secret_data;
 
 use value::{CLUSTER_SCOPED, Obj, get_str, same_ns};
 
-use crate::manifest::{Manifest, OutOfBand};
+use crate::manifest::{Acknowledged, Manifest, OutOfBand};
 
 /// How bad a finding is: errors break the deployment or lose data; warnings weaken it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,6 +80,8 @@ struct Linter<'a> {
     /// Objects not in the set that are known to be created out of band (a profile's
     /// `secrets.mode = "existing"`): references to them are not findings.
     out_of_band: &'a [OutOfBand],
+    /// What the profile accepts on purpose (`lint --profile` only): not findings.
+    acknowledged: &'a [Acknowledged],
 }
 
 impl<'a> Linter<'a> {
@@ -160,16 +162,25 @@ impl<'a> Linter<'a> {
 ///
 /// Findings come sorted by source, then object, then rule.
 pub fn lint(objects: &[(String, Value)]) -> Vec<Finding> {
-    lint_with(objects, &[])
+    lint_with(objects, &[], &[])
 }
 
 /// Lints what a profile renders (`lint --profile`): the objects of `manifest`, taking the
-/// objects its profile leaves to be created out of band as present.
+/// objects its profile leaves to be created out of band as present, and what it
+/// acknowledges as accepted.
 pub fn lint_rendered(manifest: &Manifest) -> Vec<Finding> {
-    lint_with(&manifest_objects(manifest), &manifest.out_of_band)
+    lint_with(
+        &manifest_objects(manifest),
+        &manifest.out_of_band,
+        &manifest.acknowledged,
+    )
 }
 
-fn lint_with(objects: &[(String, Value)], out_of_band: &[OutOfBand]) -> Vec<Finding> {
+fn lint_with(
+    objects: &[(String, Value)],
+    out_of_band: &[OutOfBand],
+    acknowledged: &[Acknowledged],
+) -> Vec<Finding> {
     let objs = objects
         .iter()
         .filter(|(_, v)| v.is_object())
@@ -181,7 +192,12 @@ fn lint_with(objects: &[(String, Value)], out_of_band: &[OutOfBand]) -> Vec<Find
             name: get_str(v, &["metadata", "name"]).unwrap_or(""),
         })
         .collect();
-    let mut findings = Linter { objs, out_of_band }.run();
+    let mut findings = Linter {
+        objs,
+        out_of_band,
+        acknowledged,
+    }
+    .run();
     findings.sort_by(|a, b| {
         (a.source.as_str(), a.object.as_str(), a.rule.id).cmp(&(
             b.source.as_str(),

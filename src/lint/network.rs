@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 
 use super::value::{Obj, as_int, containers, get, get_arr, get_map, get_str, map_selects, same_ns};
 use super::{Linter, Out, Rule};
+use crate::manifest::Acknowledged;
+use crate::rules::is_ingress_nginx;
 
 fn rule_ports(rule: &Value) -> Vec<i64> {
     get_arr(rule, &["ports"])
@@ -86,7 +88,7 @@ pub(super) fn check_network_policy(o: &Obj<'_>, out: &mut Out) {
 }
 
 impl<'a> Linter<'a> {
-    /// MG002, MG011, MG032 and MG028 (backends).
+    /// MG002, MG011, MG032, MG045 and MG028 (backends).
     pub(super) fn check_ingress(&self, o: &Obj<'a>, out: &mut Out) {
         let paths: Vec<&str> = get_arr(o.v, &["spec", "rules"])
             .iter()
@@ -112,6 +114,27 @@ impl<'a> Linter<'a> {
                 None => "no spec.ingressClassName: the Ingress is served only if the cluster has a default IngressClass".to_string(),
             };
             out.push((Rule::IngressWithoutClass, msg));
+        }
+        let annotations = get_map(o.v, &["metadata", "annotations"]);
+        let class = get_str(o.v, &["spec", "ingressClassName"])
+            .or_else(|| o.annotation("kubernetes.io/ingress.class"));
+        if is_ingress_nginx(
+            class,
+            annotations
+                .into_iter()
+                .flat_map(|m| m.keys().map(String::as_str)),
+        ) && !self
+            .acknowledged
+            .contains(&Acknowledged::RetiredIngressNginx)
+        {
+            let why = match class {
+                Some("nginx") => "its class is nginx",
+                _ => "it carries nginx.ingress.kubernetes.io/ annotations",
+            };
+            out.push((
+                Rule::RetiredIngressNginx,
+                format!("{why}: it is served by ingress-nginx, which gets no releases or security fixes since March 2026"),
+            ));
         }
         if let Some(t) = o.annotation("nginx.ingress.kubernetes.io/proxy-connect-timeout")
             && let Ok(n) = t.trim().parse::<u64>()

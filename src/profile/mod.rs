@@ -9,6 +9,7 @@ pub mod environments;
 pub mod load;
 pub mod model;
 pub mod node;
+mod routing;
 pub mod schema;
 pub mod template;
 pub mod types;
@@ -18,7 +19,8 @@ use std::collections::BTreeMap;
 
 pub use load::{DirStore, MemStore, ProfileStore};
 pub use model::{
-    AccessMode, ArgocdMode, Environment, PathType, PullPolicy, ReclaimPolicy, VolumeBindingMode,
+    AccessMode, ArgocdMode, Environment, IngressController, PathType, PullPolicy, ReclaimPolicy,
+    VolumeBindingMode,
 };
 pub use types::{DnsLabel, HttpPath, Image, Quantity};
 
@@ -251,14 +253,21 @@ pub const SECRET_ENV_PREFIX: &str = "MAGNETIQ_SECRET_";
 /// Ingress, validated.
 #[derive(Debug, Clone)]
 pub struct Ingress {
+    /// The controller whose dialect the Ingress speaks.
+    pub controller: IngressController,
+    /// Whether the profile names the controller itself (`ingress.controller` set), rather
+    /// than taking the default: for ingress-nginx, the acknowledgement that it is retired.
+    pub controller_chosen: bool,
     /// IngressClass.
     pub class_name: String,
     /// Host.
     pub host: types::Host,
     /// cert-manager ClusterIssuer when TLS is on.
     pub tls_issuer: Option<String>,
-    /// Body size.
+    /// Body size, as written (nginx syntax).
     pub proxy_body_size: String,
+    /// The same size in bytes (nginx's k, m and g are powers of 1024); 0 means no limit.
+    pub proxy_body_bytes: i64,
     /// Timeout in seconds.
     pub proxy_timeout_seconds: i32,
     /// Backend paths.
@@ -312,8 +321,12 @@ pub struct Autoscaling {
 /// NetworkPolicy settings, validated.
 #[derive(Debug, Clone)]
 pub struct NetworkPolicy {
-    /// Ingress controller namespace.
+    /// The edge's namespace (ingress controller or Gateway proxy).
     pub ingress_controller_namespace: String,
+    /// Labels of the edge's pods there; empty admits the whole namespace.
+    pub edge_pod_labels: BTreeMap<String, String>,
+    /// Node CIDRs admitted for a host-network edge controller.
+    pub edge_node_cidrs: Vec<String>,
     /// DNS namespace.
     pub dns_namespace: String,
     /// External TCP ports for the backend.

@@ -4,6 +4,7 @@
 //! quantities, cross-field rules) is checked in `validate.rs`, which turns a
 //! [`RawProfile`] into a [`crate::profile::Profile`].
 
+pub use super::routing::{Gateway, GatewayParent, IngressController, OwnGateway};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -523,7 +524,14 @@ pub enum SealScope {
 pub struct Ingress {
     /// Render an Ingress at all.
     pub enabled: bool,
-    /// IngressClass to use (`nginx`).
+    /// The controller that serves the Ingress, which decides how `proxy_body_size`,
+    /// `proxy_timeout_seconds` and the HTTPS redirect are expressed: `ingress-nginx`
+    /// (annotations; retired by Kubernetes SIG Network in March 2026) or `traefik` (Traefik v3
+    /// Middlewares and router annotations). Not set means `ingress-nginx`, and `lint` warns
+    /// that it is retired; set `ingress-nginx` explicitly to acknowledge that.
+    #[serde(default)]
+    pub controller: Option<IngressController>,
+    /// IngressClass to use (`nginx`, `traefik`).
     pub class_name: String,
     /// Host name to route.
     pub host: String,
@@ -541,48 +549,6 @@ pub struct Ingress {
     /// Extra annotations.
     #[serde(default)]
     pub annotations: IndexMap<String, String>,
-}
-
-/// `[gateway]`: an HTTPRoute built from `[ingress]`'s host, TLS, backend paths and timeout.
-/// Independent of `ingress.enabled`, so both routes can be live during a migration.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Gateway {
-    /// Render an HTTPRoute (gateway.networking.k8s.io/v1) for the host.
-    #[serde(default)]
-    pub enabled: bool,
-    /// A Gateway the platform team owns, for the route to attach to. Set this or `own`.
-    #[serde(default)]
-    pub parent: Option<GatewayParent>,
-    /// A Gateway owned by this deployment: an HTTPS listener for the host (certificate from
-    /// cert-manager) and an HTTP listener that only redirects to HTTPS. Set this or `parent`.
-    #[serde(default)]
-    pub own: Option<OwnGateway>,
-    /// What enforces `ingress.proxy_body_size` (the Gateway API has no field for a request
-    /// body limit), e.g. your implementation's policy resource. Left empty, the route says
-    /// the limit is not carried over and `lint` warns.
-    #[serde(default)]
-    pub body_size_enforced_by: String,
-}
-
-/// `[gateway.parent]`: the `parentRefs` entry of the HTTPRoute.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GatewayParent {
-    /// The Gateway's name.
-    pub name: String,
-    /// The Gateway's namespace.
-    pub namespace: String,
-    /// The listener the route attaches to (its `sectionName`), e.g. `https`.
-    pub section_name: String,
-}
-
-/// `[gateway.own]`: the Gateway this deployment renders.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OwnGateway {
-    /// The GatewayClass (the implementation: `eg` for Envoy Gateway, `nginx`, `cilium`...).
-    pub class_name: String,
 }
 
 /// One routed path.
@@ -639,8 +605,20 @@ pub struct Autoscaling {
 pub struct NetworkPolicy {
     /// Render NetworkPolicies at all.
     pub enabled: bool,
-    /// Namespace of the ingress controller's pods.
+    /// Namespace of the edge's pods (the ingress controller or the Gateway's proxy): traffic
+    /// to both workloads is admitted from there.
     pub ingress_controller_namespace: String,
+    /// Labels of the edge's pods in that namespace (`app.kubernetes.io/name =
+    /// "ingress-nginx"`): when set, only those pods are admitted, not every pod of the
+    /// namespace. Empty (the default): the whole namespace.
+    #[serde(default)]
+    pub edge_pod_labels: IndexMap<String, String>,
+    /// CIDRs of the nodes (`10.0.0.0/24`), for an edge controller that runs with
+    /// `hostNetwork: true`: its traffic comes from the node's address, which no namespace or
+    /// pod selector matches. Each is admitted by an `ipBlock` next to the namespace.
+    /// Empty (the default): none.
+    #[serde(default)]
+    pub edge_node_cidrs: Vec<String>,
     /// Namespace of the cluster DNS.
     pub dns_namespace: String,
     /// TCP ports the backend may reach outside the cluster (HTTPS APIs, SMTP).

@@ -137,6 +137,40 @@ pub fn check_env_name(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks an IPv4 or IPv6 CIDR as a NetworkPolicy `ipBlock` takes it: an address, `/`, a
+/// prefix length within the family's bits, and no host bits set (`10.0.0.0/24`, not
+/// `10.0.0.7/24`, which the API server warns about and readers misread as one host).
+pub fn check_cidr(s: &str) -> Result<(), String> {
+    use std::net::IpAddr;
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err(format!(
+            "{s:?} is not a CIDR; write an address and a prefix length, like 10.0.0.0/24"
+        ));
+    };
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("{s:?} is not a CIDR: {addr:?} is not an IPv4 or IPv6 address"))?;
+    let bits: u32 = if addr.is_ipv4() { 32 } else { 128 };
+    let len: u32 = match len.parse() {
+        Ok(n) if n <= bits && !len.starts_with('+') => n,
+        _ => {
+            return Err(format!(
+                "{s:?} is not a CIDR: the prefix length must be 0 to {bits}"
+            ));
+        }
+    };
+    let host_bits = match addr {
+        IpAddr::V4(a) => u128::from(u32::from(a)) & ((1u128 << (32 - len)) - 1),
+        IpAddr::V6(a) => u128::from(a) & u128::MAX.checked_shr(len).unwrap_or(0),
+    };
+    if host_bits != 0 {
+        return Err(format!(
+            "{s:?} has host bits set after the /{len} prefix; write the network address"
+        ));
+    }
+    Ok(())
+}
+
 /// A TCP port, 1 to 65535.
 pub fn parse_port(n: i64) -> Result<i32, String> {
     if (1..=65535).contains(&n) {

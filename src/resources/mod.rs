@@ -6,6 +6,7 @@
 pub mod argocd;
 mod config;
 pub mod gateway;
+pub mod ingress;
 mod namespace;
 pub mod network;
 pub mod ops;
@@ -144,13 +145,7 @@ pub fn all(p: &Profile) -> Manifest {
             .map(Object::NetworkPolicy)
             .collect(),
     );
-    add(
-        "ingress.yaml",
-        network::ingress(p, &names)
-            .map(Object::Ingress)
-            .into_iter()
-            .collect(),
-    );
+    add("ingress.yaml", ingress::objects(p, &names));
     add(
         "gateway.yaml",
         gateway::gateway(p, &names)
@@ -176,6 +171,8 @@ pub fn all(p: &Profile) -> Manifest {
         profile: p.name.clone(),
         files,
         out_of_band: out_of_band(p, &names),
+        acknowledged: ingress::acknowledged(p),
+        not_carried_over: ingress::not_carried_over(p),
     }
 }
 

@@ -1,12 +1,10 @@
-//! The Ingress and the NetworkPolicies.
+//! The NetworkPolicies (the Ingress is in `ingress.rs`).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
-    IngressServiceBackend, IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyEgressRule,
-    NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
-    ServiceBackendPort,
+    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -14,79 +12,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::meta;
 use crate::labels::{self, Component};
 use crate::names::Names;
-use crate::profile::{PathType, Profile};
-
-use crate::rules::{
-    CLUSTER_ISSUER, PROXY_BODY_SIZE, PROXY_READ_TIMEOUT, PROXY_SEND_TIMEOUT, SSL_REDIRECT,
-};
-
-/// The Ingress: the backend's paths to the backend, everything else to the frontend.
-///
-/// No `rewrite-target`: in ingress-nginx it applies to every path of the Ingress, so the
-/// design document's `rewrite-target: /` would send every API call (and every frontend
-/// asset) to `/`. The backend serves its routes under their own paths. No
-/// `proxy-connect-timeout` either: nginx caps connect timeouts at 75 seconds.
-pub fn ingress(p: &Profile, names: &Names) -> Option<Ingress> {
-    let i = p.ingress.as_ref()?;
-    let mut annotations = i.annotations.clone();
-    // Validation refuses a profile annotation under any of these keys, so nothing the
-    // profile asked for is replaced here.
-    annotations.insert(PROXY_BODY_SIZE.into(), i.proxy_body_size.clone());
-    let timeout = i.proxy_timeout_seconds.to_string();
-    annotations.insert(PROXY_READ_TIMEOUT.into(), timeout.clone());
-    annotations.insert(PROXY_SEND_TIMEOUT.into(), timeout);
-    if let Some(issuer) = &i.tls_issuer {
-        annotations.insert(CLUSTER_ISSUER.into(), issuer.clone());
-        annotations.insert(SSL_REDIRECT.into(), "true".into());
-    }
-    let route = |path: &str, path_type: PathType, service: &str, port: i32| HTTPIngressPath {
-        path: Some(path.into()),
-        path_type: path_type.as_str().into(),
-        backend: IngressBackend {
-            service: Some(IngressServiceBackend {
-                name: service.into(),
-                port: Some(ServiceBackendPort {
-                    number: Some(port),
-                    ..Default::default()
-                }),
-            }),
-            ..Default::default()
-        },
-    };
-    let mut paths: Vec<HTTPIngressPath> = i
-        .backend_paths
-        .iter()
-        .map(|(path, t)| route(path, *t, &names.backend, p.backend.port))
-        .collect();
-    paths.push(route(
-        "/",
-        PathType::Prefix,
-        &names.frontend,
-        p.frontend.port,
-    ));
-    let mut metadata = meta(&names.ingress, Some(&names.namespace), labels::common(p));
-    metadata.annotations = Some(annotations);
-    Some(Ingress {
-        metadata,
-        spec: Some(IngressSpec {
-            // The design document names no class; without one the Ingress is served only if
-            // the cluster has a default IngressClass.
-            ingress_class_name: Some(i.class_name.clone()),
-            tls: i.tls_issuer.as_ref().map(|_| {
-                vec![IngressTLS {
-                    hosts: Some(vec![i.host.to_string()]),
-                    secret_name: Some(names.tls.clone()),
-                }]
-            }),
-            rules: Some(vec![IngressRule {
-                host: Some(i.host.to_string()),
-                http: Some(HTTPIngressRuleValue { paths }),
-            }]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-}
+use crate::profile::{NetworkPolicy as Settings, Profile};
 
 fn namespace_peer(namespace: &str) -> NetworkPolicyPeer {
     // `kubernetes.io/metadata.name` is set on every namespace by the API server (GA in
@@ -101,6 +27,29 @@ fn namespace_peer(namespace: &str) -> NetworkPolicyPeer {
         }),
         ..Default::default()
     }
+}
+
+/// The peers traffic from the edge comes from: the edge's namespace, narrowed to its pods
+/// when `edge_pod_labels` is set (one peer with both selectors: pods with those labels in
+/// that namespace, not either), and an `ipBlock` per node CIDR for a controller on the host
+/// network, whose traffic carries the node's address and matches no selector.
+fn edge_peers(n: &Settings) -> Vec<NetworkPolicyPeer> {
+    let mut edge = namespace_peer(&n.ingress_controller_namespace);
+    if !n.edge_pod_labels.is_empty() {
+        edge.pod_selector = Some(LabelSelector {
+            match_labels: Some(n.edge_pod_labels.clone()),
+            ..Default::default()
+        });
+    }
+    std::iter::once(edge)
+        .chain(n.edge_node_cidrs.iter().map(|cidr| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.clone(),
+                except: None,
+            }),
+            ..Default::default()
+        }))
+        .collect()
 }
 
 fn pod_peer(p: &Profile, c: Component) -> NetworkPolicyPeer {
@@ -130,13 +79,14 @@ fn dns_egress(dns_namespace: &str) -> NetworkPolicyEgressRule {
     }
 }
 
-/// One policy per workload: only the ingress controller (and, for the backend, the frontend)
-/// may connect in; out, only DNS and what each needs.
+/// One policy per workload: only the edge (the ingress controller or Gateway proxy: its
+/// namespace and pods, or its nodes; for the backend also the frontend) may connect in; out,
+/// only DNS and what each needs.
 pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
     let Some(n) = &p.network_policy else {
         return Vec::new();
     };
-    let controller = namespace_peer(&n.ingress_controller_namespace);
+    let edge = edge_peers(n);
     let mut backend_egress = vec![dns_egress(&n.dns_namespace)];
     if !n.backend_egress_ports.is_empty() {
         // External services (SMTP relay, HTTPS APIs) are outside the cluster; only an
@@ -185,7 +135,12 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
         }
     };
     let mut backend_ingress = vec![NetworkPolicyIngressRule {
-        from: Some(vec![controller.clone(), pod_peer(p, Component::Frontend)]),
+        from: Some(
+            edge.iter()
+                .cloned()
+                .chain([pod_peer(p, Component::Frontend)])
+                .collect(),
+        ),
         ports: Some(vec![port("TCP", p.backend.port)]),
     }];
     if let Some(m) = &p.monitoring {
@@ -209,7 +164,7 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             &names.frontend,
             Component::Frontend,
             vec![NetworkPolicyIngressRule {
-                from: Some(vec![controller]),
+                from: Some(edge),
                 ports: Some(vec![port("TCP", p.frontend.port)]),
             }],
             vec![

@@ -18,6 +18,15 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         "ingress.class_name",
         DnsLabel::parse(&i.class_name).map(|_| ()),
     );
+    if i.controller == Some(IngressController::Traefik)
+        && crate::rules::is_ingress_nginx(Some(&i.class_name), std::iter::empty())
+    {
+        c.err_help(
+            "ingress.class_name",
+            "\"nginx\" is the IngressClass ingress-nginx installs, but ingress.controller is \"traefik\": Traefik would not serve this Ingress, and ingress-nginx would ignore its Traefik annotations",
+            "set ingress.class_name to the IngressClass of your Traefik installation (its Helm chart names it \"traefik\")",
+        );
+    }
     let host = c.check("ingress.host", Host::parse(&i.host));
     let tls_issuer = if i.tls {
         if i.cluster_issuer.is_empty() {
@@ -35,15 +44,8 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
     } else {
         None
     };
-    let size_ok = {
-        let digits = i
-            .proxy_body_size
-            .trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
-        !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && i.proxy_body_size.len() - digits.len() <= 1
-    };
-    if !size_ok {
+    let body_bytes = body_size_bytes(&i.proxy_body_size);
+    if body_bytes.is_none() {
         c.err("ingress.proxy_body_size", format!("{:?} is not an nginx size; write a number with an optional k, m or g suffix, like 50m", i.proxy_body_size));
     }
     let timeout = c.check(
@@ -120,12 +122,50 @@ pub(super) fn check_ingress(c: &mut Checker<'_>, i: &model::Ingress) -> Option<O
         );
     }
     Some(Some(Ingress {
+        controller: i.controller.unwrap_or(IngressController::IngressNginx),
+        controller_chosen: i.controller.is_some(),
         class_name: i.class_name.clone(),
         host: host?,
         tls_issuer,
         proxy_body_size: i.proxy_body_size.clone(),
+        proxy_body_bytes: body_bytes?,
         proxy_timeout_seconds: timeout?,
         backend_paths,
         annotations,
     }))
+}
+
+/// An nginx size (`50m`: digits and an optional k, m or g, any case; nginx's units are
+/// powers of 1024) in bytes, the unit Traefik's buffering middleware takes. `None` when it is
+/// not such a size or does not fit in 64 bits.
+fn body_size_bytes(size: &str) -> Option<i64> {
+    let digits = size.trim_end_matches(['k', 'K', 'm', 'M', 'g', 'G']);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let unit: i64 = match &size[digits.len()..] {
+        "" => 1,
+        "k" | "K" => 1 << 10,
+        "m" | "M" => 1 << 20,
+        "g" | "G" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<i64>().ok()?.checked_mul(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_size_bytes;
+
+    #[test]
+    fn nginx_sizes_become_bytes_in_powers_of_1024() {
+        assert_eq!(body_size_bytes("50m"), Some(50 * 1024 * 1024));
+        assert_eq!(body_size_bytes("8K"), Some(8192));
+        assert_eq!(body_size_bytes("1g"), Some(1 << 30));
+        assert_eq!(body_size_bytes("0"), Some(0));
+        assert_eq!(body_size_bytes("512"), Some(512));
+        for bad in ["", "m", "5mb", "-1m", "1.5m", "99999999999999999999g"] {
+            assert_eq!(body_size_bytes(bad), None, "{bad}");
+        }
+    }
 }
