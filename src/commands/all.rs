@@ -42,8 +42,8 @@ struct Done {
     blocked: Option<(String, Vec<&'static str>)>,
     /// Comparing or staging failed.
     error: Option<crate::Error>,
-    /// The names it claims on the cluster (see [`environments::collisions`]).
-    claims: Vec<(environments::Named, environments::Claim)>,
+    /// The names it claims on the cluster (see [`environments::check`]).
+    claims: Vec<environments::Named>,
     /// Profile settings its objects cannot carry, as notes naming the profile.
     not_carried: Vec<String>,
 }
@@ -90,7 +90,17 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
     done.sort_by(|a, b| a.name.cmp(&b.name));
     // Two environments claiming one name: an error before anything is committed (the batch
     // is dropped, so what was staged goes).
-    environments::collisions(done.iter_mut().flat_map(|d| std::mem::take(&mut d.claims)))?;
+    let claims = done
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| d.claims.iter().map(move |c| (i, c)));
+    if environments::any_collision(claims) {
+        // The rare path: load every profile again for the report of who set what where.
+        environments::check(&store, cmd.overrides, None)?;
+    }
+    for d in &mut done {
+        d.claims = Vec::new();
+    }
 
     let failed: Vec<String> = done
         .iter()
@@ -187,7 +197,7 @@ fn one(
     // anything is committed) and for the render.
     let mut claims = Vec::new();
     let rendered = load::load_with(store, name, cmd.overrides).and_then(|loaded| {
-        claims = environments::claims_of(name, &loaded);
+        claims = environments::claimed(&loaded);
         request.render_loaded(loaded)
     });
     let mut rendered = match rendered {

@@ -99,6 +99,24 @@ pub fn claims_of(name: &str, loaded: &load::Loaded) -> Vec<(Named, Claim)> {
 /// A claimed name: what kind of name, and the name.
 pub type Named = (&'static str, String);
 
+/// The names profile `loaded` claims, without where each was set: what `render --all` keeps
+/// per profile while it renders the others (a few bytes a name). When two profiles share one,
+/// [`check`] reloads them all to say where each set it.
+pub fn claimed(loaded: &load::Loaded) -> Vec<Named> {
+    claims(&loaded.raw)
+        .into_iter()
+        .map(|(what, value, _)| (what, value))
+        .collect()
+}
+
+/// Whether two different profiles (by index) claim one name.
+pub fn any_collision<'a>(claims: impl IntoIterator<Item = (usize, &'a Named)>) -> bool {
+    let mut first: std::collections::HashMap<&Named, usize> = std::collections::HashMap::new();
+    claims
+        .into_iter()
+        .any(|(profile, named)| *first.entry(named).or_insert(profile) != profile)
+}
+
 /// Checks that no two deployable profiles in `store` claim the same namespace, ArgoCD
 /// Application or path, host, StorageClass, Longhorn job or group, or secret-store key.
 /// Profiles that do not load are left to the command that renders them. `overrides` apply to
