@@ -205,7 +205,7 @@ fn check_dir(
         }
     }
     let rendered: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    for found in root.walk()? {
+    for found in root.walk_except(skip)? {
         let path = found.path.as_str();
         let top = path.split('/').next().unwrap_or(path);
         if rendered.contains(path)

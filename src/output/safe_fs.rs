@@ -408,6 +408,16 @@ impl Dir {
     /// Every file, link and special file below this directory (directories are walked, never
     /// through a link), sorted by path.
     pub fn walk(&self) -> crate::Result<Vec<Found>> {
+        self.walk_except(&std::collections::BTreeSet::new())
+    }
+
+    /// [`Dir::walk`], not descending into the top-level directories named in `skip` (the
+    /// trees of `render --all`, each checked on its own: walking them again from the top
+    /// would hold every file name of every tree at once).
+    pub fn walk_except(
+        &self,
+        skip: &std::collections::BTreeSet<String>,
+    ) -> crate::Result<Vec<Found>> {
         let mut out = Vec::new();
         let mut stack: Vec<String> = vec![String::new()];
         while let Some(rel) = stack.pop() {
@@ -437,6 +447,7 @@ impl Dir {
                     t => t,
                 };
                 match file_type {
+                    FileType::Directory if rel.is_empty() && skip.contains(name.as_ref()) => {}
                     FileType::Directory => stack.push(path),
                     FileType::RegularFile => out.push(Found {
                         path,
