@@ -31,6 +31,8 @@ struct Done {
     name: String,
     /// The render failed: why (the profile's own error, with its file and line).
     failed: Option<String>,
+    /// It failed for want of file descriptors.
+    out_of_descriptors: bool,
     /// It renders `inline` secret values, which a tree refuses without
     /// `--allow-plaintext-secrets`.
     plaintext: bool,
@@ -107,9 +109,16 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
         .filter_map(|d| Some(format!("{}: {}", d.name, d.failed.as_ref()?)))
         .collect();
     if !failed.is_empty() {
+        let hint = if done.iter().any(|d| d.out_of_descriptors) {
+            "\n\nrender --all keeps each profile's directory open, and locked, until it commits them \
+             all; it raised its open-file limit as far as the hard limit allows: raise the hard \
+             limit (ulimit -Hn, or LimitNOFILE for a service) or render fewer profiles per directory"
+        } else {
+            ""
+        };
         crate::fail!(
             Input,
-            "{} of {} profiles cannot be rendered:\n\n{}",
+            "{} of {} profiles cannot be rendered:\n\n{}{hint}",
             failed.len(),
             names.len(),
             failed.join("\n")
@@ -205,7 +214,8 @@ fn one(
         Err(e) => {
             return Done {
                 name: name.to_string(),
-                failed: Some(e.to_string()),
+                failed: Some(with_causes(&e)),
+                out_of_descriptors: out_of_descriptors(&e),
                 claims,
                 ..Done::default()
             };
@@ -294,4 +304,31 @@ fn notes_of(out_dir: &Path, reports: &[output::Report]) -> Vec<String> {
         )
     });
     notes
+}
+
+/// Whether `e` (or a cause) is the operating system's "too many open files".
+fn out_of_descriptors(e: &crate::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+            == Some(rustix::io::Errno::MFILE.raw_os_error())
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// An error with the causes `main` would print below it (such as the operating system's
+/// "Too many open files"), on one line: it is one entry of a list of failing profiles.
+fn with_causes(e: &crate::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }

@@ -670,11 +670,24 @@ impl Drop for Batch {
 /// runtime, take what the hard limit allows, so thousands of profiles do not fail with "too
 /// many open files". A failure leaves the limit as it was.
 fn raise_open_file_limit() {
-    use rustix::process::{Resource, getrlimit, setrlimit};
-    let mut limit = getrlimit(Resource::Nofile);
-    if limit.current != limit.maximum {
-        limit.current = limit.maximum;
-        let _ = setrlimit(Resource::Nofile, limit);
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current == limit.maximum {
+        return;
+    }
+    // An unlimited hard limit is refused for open files (the kernel caps them at
+    // fs.nr_open, 1,048,576 by default): then try that, and a modest fallback.
+    for current in [limit.maximum, Some(1 << 20), Some(1 << 16)] {
+        if current.is_some_and(|c| limit.current.is_some_and(|now| c <= now)) {
+            return;
+        }
+        let wanted = Rlimit {
+            current,
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, wanted).is_ok() {
+            return;
+        }
     }
 }
 

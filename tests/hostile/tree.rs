@@ -5,7 +5,7 @@
 use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::Path;
 
-use super::{cmd, run, run_with_timeout, snapshot, text, workspace};
+use super::{bin, cmd, run, run_with_timeout, snapshot, text, workspace};
 
 fn ok(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = run(dir, args);
@@ -635,4 +635,40 @@ fn a_file_hard_linked_from_outside_is_replaced_not_changed_in_place() {
     assert_eq!(std::fs::read(&outside).unwrap(), before);
     let mode = std::fs::metadata(&outside).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o664, "the outside file's mode is untouched");
+}
+
+/// `render --all` under a shell's open-file limits (`ulimit`), as a CI runner or a systemd
+/// service may set them.
+fn render_all_with_limits(ws: &Path, soft: u32, hard: u32) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -Sn {soft} && ulimit -Hn {hard} && exec \"$0\" render --all -o out"
+        ))
+        .arg(bin())
+        .current_dir(ws)
+        .env_remove("CI")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn render_all_raises_a_low_open_file_limit_and_explains_a_hard_one_writing_nothing() {
+    let ws = workspace();
+    // Far more profiles than a soft limit of 64 descriptors: each staged tree keeps its
+    // directory open until the commit.
+    many_profiles(ws.path(), 120, "1.0.0");
+    let o = render_all_with_limits(ws.path(), 64, 4096);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(ws.path().join("out/env119/namespace.yaml").is_file());
+
+    let ws = workspace();
+    many_profiles(ws.path(), 120, "1.0.0");
+    let o = render_all_with_limits(ws.path(), 64, 64);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("Too many open files"), "{err}");
+    assert!(err.contains("raise the hard limit (ulimit -Hn"), "{err}");
+    // All or nothing: no tree, not even the top directory.
+    assert!(!ws.path().join("out").exists(), "{err}");
 }
