@@ -50,8 +50,19 @@ struct Done {
     not_carried: Vec<String>,
 }
 
-/// Runs `render --all --out-dir out_dir` (with or without `--check`).
+/// Runs `render --all --out-dir out_dir` (with or without `--check`). Running out of file
+/// descriptors anywhere (a staged tree holds one until the commit) says what to do about it.
 pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
+    run_all(cmd, out_dir).map_err(|e| {
+        if out_of_descriptors(&e) {
+            crate::Error::Input(format!("{}{DESCRIPTORS_HINT}", with_causes(&e)))
+        } else {
+            e
+        }
+    })
+}
+
+fn run_all(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
     let store = DirStore::new(cmd.profiles_dir);
     let names = deployable(&store);
     if names.is_empty() {
@@ -110,9 +121,7 @@ pub(super) fn run(cmd: &RenderCommand<'_>, out_dir: &Path) -> Result<Outcome> {
         .collect();
     if !failed.is_empty() {
         let hint = if done.iter().any(|d| d.out_of_descriptors) {
-            "\n\nrender --all keeps each profile's directory open, and locked, until it commits them \
-             all; it raised its open-file limit as far as the hard limit allows: raise the hard \
-             limit (ulimit -Hn, or LimitNOFILE for a service) or render fewer profiles per directory"
+            DESCRIPTORS_HINT
         } else {
             ""
         };
@@ -305,6 +314,11 @@ fn notes_of(out_dir: &Path, reports: &[output::Report]) -> Vec<String> {
     });
     notes
 }
+
+/// What to do when the open files run out.
+const DESCRIPTORS_HINT: &str = "\n\nrender --all keeps each profile's directory open, and locked, until it commits them \
+     all; it raised its open-file limit as far as the hard limit allows: raise the hard limit \
+     (ulimit -Hn, or LimitNOFILE for a service) or render fewer profiles per directory";
 
 /// Whether `e` (or a cause) is the operating system's "too many open files".
 fn out_of_descriptors(e: &crate::Error) -> bool {
