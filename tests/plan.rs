@@ -227,6 +227,47 @@ fn each_transition_plans_its_consequences_and_the_json_agrees() {
     }
 }
 
+/// `argocd.keep_on_delete` true → false changes only annotations, but the claims, the
+/// namespace and their data then go with the Application: a data change that needs
+/// `--accept data-loss`. The way back (guards added) puts nothing at risk.
+#[test]
+fn dropping_argocd_delete_guards_is_a_data_change_and_adding_them_is_not() {
+    let store = DirStore::new(repo().join("profiles"));
+    let kept = tree_of(&store, "staging", &[]);
+    let thrown = tree_of(&store, "staging", &["argocd.keep_on_delete=false"]);
+    let p = plan::plan(&kept, &thrown);
+    let text = plan::to_text(&p, false);
+    assert!(p.is_blocking(), "{text}");
+    assert_eq!(actions(&p), BTreeSet::from([Action::Update]), "{text}");
+    let at_risk: BTreeSet<(&str, &str)> = p
+        .changes
+        .iter()
+        .filter(|c| c.consequences.iter().any(|k| k.class == Class::Data))
+        .map(|c| (c.key.kind.as_str(), c.key.name.as_str()))
+        .collect();
+    assert_eq!(
+        at_risk,
+        BTreeSet::from([
+            ("Namespace", "magnetiq-v2-staging"),
+            ("PersistentVolumeClaim", "magnetiq-data-pvc"),
+            ("PersistentVolumeClaim", "magnetiq-media-pvc"),
+        ]),
+        "{text}"
+    );
+    assert!(
+        text.contains("loses ArgoCD's Prune=false and Delete=false"),
+        "{text}"
+    );
+    check_json(&p);
+    insta::with_settings!({ snapshot_path => "snapshots/plan", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("keep_on_delete_dropped", text);
+    });
+
+    let back = plan::plan(&thrown, &kept);
+    assert!(!back.is_blocking(), "{}", plan::to_text(&back, false));
+    assert_eq!(classes(&back), BTreeSet::new());
+}
+
 #[test]
 fn a_changed_deployment_selector_is_rejected() {
     // The design document's Deployments select by `app:`; magnetiq-gen's by name and

@@ -46,6 +46,7 @@ pub(super) fn updated(
     trees: &Trees,
 ) -> Vec<Consequence> {
     let mut out = Vec::new();
+    guard_dropped(key, old, new, trees, &mut out);
     match (key.group.as_str(), key.kind.as_str()) {
         ("", "PersistentVolumeClaim") => claim(key, old, new, fields, &mut out),
         ("storage.k8s.io", "StorageClass") => storage_class(fields, &mut out),
@@ -64,6 +65,73 @@ pub(super) fn updated(
         _ => {}
     }
     out
+}
+
+/// ArgoCD's guards on one object: which of `Prune=false` and `Delete=false` its sync-options
+/// annotation carries (options are comma-separated, argo-cd `docs/user-guide/sync-options.md`).
+fn guards(v: &Value) -> Vec<&'static str> {
+    let options = v
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(SYNC_OPTIONS))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    ["Prune=false", "Delete=false"]
+        .into_iter()
+        .filter(|g| options.split(',').any(|o| o.trim() == *g))
+        .collect()
+}
+
+/// §Changes that strand data, 5: deleting an Application cascades to every object it manages
+/// unless the object carries `Delete=false`, and pruning spares only `Prune=false`. An object
+/// that loses a guard (`argocd.keep_on_delete` true → false) changes nothing on the cluster
+/// today, but the next Application deletion (or prune) takes it with it: for a claim, a
+/// namespace or a Secret that is the data itself, so it is a data change, not a plain update.
+fn guard_dropped(key: &Key, old: &Value, new: &Value, trees: &Trees, out: &mut Vec<Consequence>) {
+    let kept = guards(new);
+    let lost: Vec<&str> = guards(old)
+        .into_iter()
+        .filter(|g| !kept.contains(g))
+        .collect();
+    if lost.is_empty() {
+        return;
+    }
+    // An ExternalSecret or SealedSecret that goes is re-created from its store or from Git;
+    // a claim, the namespace or a plain Secret is the data itself.
+    let what = match key.kind.as_str() {
+        "PersistentVolumeClaim" => {
+            " with its volume (reclaimPolicy Delete, the default, destroys the data)".to_string()
+        }
+        "Namespace" => {
+            let claims = trees.old_claims(|k, _| k.namespace.as_deref() == Some(&key.name));
+            if claims.is_empty() {
+                " with everything in it".to_string()
+            } else {
+                format!(
+                    " with everything in it, the claims {} and their data included",
+                    claims.join(", ")
+                )
+            }
+        }
+        "Secret" if key.group.is_empty() => " with its values".to_string(),
+        _ => return,
+    };
+    let when = match (
+        lost.contains(&"Delete=false"),
+        lost.contains(&"Prune=false"),
+    ) {
+        (true, true) => "deleting the Application, or removing it from the tree, now deletes it",
+        (true, false) => "deleting the Application now deletes it",
+        _ => "removing it from the tree now deletes it",
+    };
+    out.push(data(
+        format!(
+            "{} {} loses ArgoCD's {}: {when}{what}",
+            key.kind,
+            key.name,
+            lost.join(" and ")
+        ),
+        "keep argocd.keep_on_delete = true for an environment whose data must outlive its Application; accept only for a throwaway environment",
+    ));
 }
 
 /// §PersistentVolumeClaim: the spec is immutable after creation except
