@@ -1,49 +1,10 @@
 //! The binary as a user runs it: exit codes, stdout/stderr separation, the output tree.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-/// Runs the binary and requires success, showing stderr otherwise.
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = run(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A scratch copy of the profiles directory, as a user's repository would have.
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("profiles")).unwrap();
-    for e in std::fs::read_dir(repo().join("profiles"))
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(e.path(), dir.path().join("profiles").join(e.file_name())).unwrap();
-    }
-    dir
-}
+use common::{drift_report, ok, repo, run, stdout_of, text, workspace};
 
 #[test]
 fn render_to_stdout_prints_the_stream_and_nothing_on_stderr() {
@@ -228,12 +189,7 @@ fn check_exits_0_when_up_to_date_1_on_drift_and_writes_nothing() {
     std::fs::write(ws.path().join("k8s/ingress.yaml"), "edited\n").unwrap();
     std::fs::remove_file(ws.path().join("k8s/namespace.yaml")).unwrap();
     let before = std::fs::read_to_string(ws.path().join("k8s/ingress.yaml")).unwrap();
-    let out = run(
-        ws.path(),
-        &["render", "-p", "production", "-o", "k8s", "--check"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let report = text(&out.stdout);
+    let report = drift_report(ws.path(), "production");
     assert!(report.contains("changed: ingress.yaml"), "{report}");
     assert!(report.contains("missing: namespace.yaml"), "{report}");
     assert!(
@@ -473,7 +429,7 @@ fn rerendering_leaves_unchanged_files_untouched() {
 fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
     let ws = workspace();
     let first = ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
-    let files = std::fs::read_to_string(ws.path().join("k8s/.magnetiq-gen-owned"))
+    let files = std::fs::read_to_string(ws.path().join("k8s").join(common::OWNED))
         .unwrap()
         .lines()
         .filter(|l| !l.starts_with('#'))
@@ -590,11 +546,6 @@ fn lint_without_arguments_names_profile_dir_and_rules() {
     );
 }
 
-/// stdout of a successful run in `ws`.
-fn stdout_of(ws: &tempfile::TempDir, args: &[&str]) -> String {
-    text(&ok(ws.path(), args).stdout)
-}
-
 /// A user's repository: the shipped profiles, and the design document's tree moved to
 /// another registry, version and domain, with one setting of its own that names the domain.
 fn shop_workspace() -> tempfile::TempDir {
@@ -622,7 +573,7 @@ fn shop_workspace() -> tempfile::TempDir {
 #[test]
 fn import_writes_references_so_a_version_bump_moves_the_images() {
     let ws = shop_workspace();
-    let profile = stdout_of(&ws, &["import", "k8s"]);
+    let profile = stdout_of(ws.path(), &["import", "k8s"]);
     for line in [
         "extends = \"base\"",
         "version = \"2.3.1\"",
@@ -650,7 +601,7 @@ fn import_writes_references_so_a_version_bump_moves_the_images() {
     std::fs::write(ws.path().join("profiles/shop.toml"), &profile).unwrap();
 
     let bumped = stdout_of(
-        &ws,
+        ws.path(),
         &["render", "--profile", "shop", "--set", "app.version=2.4.0"],
     );
     for image in [
@@ -665,7 +616,7 @@ fn import_writes_references_so_a_version_bump_moves_the_images() {
     );
 
     let moved = stdout_of(
-        &ws,
+        ws.path(),
         &[
             "render",
             "--profile",
@@ -685,14 +636,14 @@ fn import_extends_the_profile_asked_for_and_writes_only_what_differs_from_it() {
     let staging = repo().join("golden/staging");
     let staging = staging.to_str().unwrap();
     // Over staging itself there is nothing left to say.
-    let over_staging = stdout_of(&ws, &["import", staging, "--extends", "staging"]);
+    let over_staging = stdout_of(ws.path(), &["import", staging, "--extends", "staging"]);
     let body: Vec<&str> = over_staging
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .collect();
     assert_eq!(body, ["extends = \"staging\""], "{over_staging}");
     // Over base: staging's own values, and the identity its names derive from.
-    let over_base = stdout_of(&ws, &["import", staging]);
+    let over_base = stdout_of(ws.path(), &["import", staging]);
     for line in [
         "extends = \"base\"",
         "environment_name = \"staging\"",

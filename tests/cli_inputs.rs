@@ -2,76 +2,9 @@
 //! `extends` (`--profiles-dir` in every command), what `show` prints (every effective value,
 //! usable as a profile), and `--set` on keys the profile does not have yet.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .envs(envs.iter().copied())
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    run_env(dir, args, &[])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Runs the binary, requires success and returns stdout.
-fn stdout_of(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-/// Runs the binary, requires exit 2 and returns stderr.
-fn error_of(dir: &Path, args: &[&str]) -> String {
-    error_of_env(dir, args, &[])
-}
-
-fn error_of_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
-    let out = run_env(dir, args, envs);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{args:?} should fail with 2; stdout: {}",
-        text(&out.stdout)
-    );
-    text(&out.stderr)
-}
-
-/// A scratch copy of the profiles directory, as a user's repository would have.
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("profiles")).unwrap();
-    for e in std::fs::read_dir(repo().join("profiles"))
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(e.path(), dir.path().join("profiles").join(e.file_name())).unwrap();
-    }
-    dir
-}
-
-/// Writes `text` into the file at `rel` of a workspace.
-fn put(ws: &tempfile::TempDir, rel: &str, text: &str) {
-    std::fs::write(ws.path().join(rel), text).unwrap();
-}
+use common::{error_of, error_of_env, put, repo, run, run_env, stdout_of, text, workspace};
 
 /// The shipped profiles, by name.
 fn shipped() -> Vec<String> {
@@ -214,7 +147,7 @@ fn a_missing_parent_says_where_extends_looked() {
     // A profile outside the profiles directory extends a name that only exists there:
     // extends is looked up next to the file, not in --profiles-dir.
     put(
-        &ws,
+        ws.path(),
         "ops/qa.toml",
         "extends = \"stagin\"\n[app]\nenvironment_name = \"qa\"\n",
     );
@@ -229,7 +162,7 @@ fn a_missing_parent_says_where_extends_looked() {
     );
     // In the profiles directory, the suggestion comes from the profiles next to it.
     put(
-        &ws,
+        ws.path(),
         "profiles/qa.toml",
         "extends = \"stagin\"\n[app]\nenvironment_name = \"qa\"\n",
     );
@@ -441,7 +374,7 @@ fn show_prints_the_keys_in_schema_order() {
 fn show_origin_names_files_defaults_and_the_file_name_identity() {
     let ws = workspace();
     put(
-        &ws,
+        ws.path(),
         "profiles/my_QA.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"{{ app.name }}-qa\"\n",
     );
@@ -454,7 +387,7 @@ fn show_origin_names_files_defaults_and_the_file_name_identity() {
     assert!(t.contains("port = 4036  # profiles/base.toml:"), "{t}");
     // A profile that does not name its environment gets the file name's, and says so.
     put(
-        &ws,
+        ws.path(),
         "profiles/my_QA.toml",
         "extends = \"base\"\n[app]\nenvironment = \"staging\"\n",
     );
@@ -469,12 +402,12 @@ fn show_origin_names_files_defaults_and_the_file_name_identity() {
 fn a_shown_profile_keeps_its_identity_under_another_file_name() {
     let ws = workspace();
     put(
-        &ws,
+        ws.path(),
         "profiles/qa.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"qa\"\n",
     );
     put(
-        &ws,
+        ws.path(),
         "profiles/nightly.toml",
         "extends = \"base\"\n[app]\nenvironment = \"staging\"\n",
     );
@@ -498,7 +431,7 @@ fn a_shown_profile_keeps_its_identity_under_another_file_name() {
 fn show_never_prints_a_secret_value() {
     let ws = workspace();
     put(
-        &ws,
+        ws.path(),
         "profiles/local.toml",
         "extends = \"dev\"\n[app]\nenvironment_name = \"local\"\n[secrets]\nmode = \"inline\"\n",
     );
@@ -534,7 +467,7 @@ fn show_never_prints_a_secret_value() {
 fn show_refuses_unknown_keys_rather_than_dropping_them() {
     let ws = workspace();
     put(
-        &ws,
+        ws.path(),
         "profiles/typo.toml",
         "extends = \"dev\"\n[app]\nenvironment_name = \"typo\"\n[backend]\nreplica = 1\n",
     );
@@ -609,7 +542,7 @@ fn a_config_key_the_containers_set_themselves_is_refused_in_a_profile_and_in_set
     );
     let ws = workspace();
     put(
-        &ws,
+        ws.path(),
         "profiles/qa.toml",
         "extends = \"staging\"\n[app]\nenvironment_name = \"qa\"\n\n[config]\nPORT = \"8000\"\n",
     );

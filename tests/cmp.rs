@@ -2,29 +2,22 @@
 //! temporary copy of the repository, with the working directory set to the application's
 //! path and the environment ArgoCD sets.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
+use std::process::Output;
+
+use common::{bin, copy_profiles, repo, text};
 
 /// A copy of the repository as ArgoCD checks it out, with the app at `deploy/magnetiq`.
 fn checkout() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let app = dir.path().join("deploy/magnetiq/profiles");
-    std::fs::create_dir_all(&app).unwrap();
-    for e in std::fs::read_dir(repo().join("profiles"))
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(e.path(), app.join(e.file_name())).unwrap();
-    }
+    copy_profiles(&dir.path().join("deploy/magnetiq/profiles"));
     dir
 }
 
 fn generate(app_dir: &Path, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"));
+    let mut cmd = std::process::Command::new(bin());
     cmd.args(["cmp", "generate"])
         .current_dir(app_dir)
         .env_clear();
@@ -42,10 +35,6 @@ fn generate(app_dir: &Path, env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn kinds(stream: &str) -> Vec<String> {

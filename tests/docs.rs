@@ -1,29 +1,15 @@
 //! What a newcomer reads besides the README: the manual pages, shell completion, `explain`
 //! and the JSON Schema, checked through the binary as a user runs it.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use clap::CommandFactory as _;
+use common::{bin, run, text};
 use serde_json::Value as Json;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_magnetiq-gen")
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 // ---------------------------------------------------------------- manual pages
 
@@ -286,7 +272,8 @@ fn bash_complete(dir: &Path, words: &[&str]) -> Vec<String> {
         current = words[words.len() - 1],
         previous = words[words.len() - 2],
     );
-    let bin_dir = Path::new(bin()).parent().unwrap();
+    let bin = bin();
+    let bin_dir = bin.parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),
@@ -495,10 +482,7 @@ fn explain_monitoring_port_says_what_the_number_is_for() {
 #[test]
 fn the_schema_is_titled_for_users_and_states_the_real_name_limit() {
     let committed: Json = serde_json::from_str(
-        &std::fs::read_to_string(
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles/schema.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(common::repo().join("profiles/schema.json")).unwrap(),
     )
     .unwrap();
     assert_eq!(committed["title"], "magnetiq-gen profile");

@@ -1,27 +1,18 @@
 //! Routing with the Gateway API, as a user runs it: what the HTTPRoute and the Gateway hold,
 //! what lint says about the body limit, and what plan shows for each step of a migration.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{repo, text};
 
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// Runs the binary in the repository, without colours.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::run_env(&repo(), args, &[("NO_COLOR", "1")])
 }
 
 /// Production attached to a platform team's Gateway, its Ingress kept.

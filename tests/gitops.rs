@@ -1,20 +1,19 @@
 //! GitOps: the app-of-apps root `render --all` writes, its drift check, and plugin-mode
 //! Applications.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use magnetiq_gen::Object;
 use magnetiq_gen::crds::argocd::Application;
 use magnetiq_gen::names::root_application;
 use magnetiq_gen::resources::argocd::{PluginSettings, carry_plugin_settings};
 
+/// Runs the binary in the repository.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("runs")
+    common::run(&common::repo(), args)
 }
 
 fn applications(text: &str) -> Vec<Application> {
@@ -97,7 +96,7 @@ fn render_all_writes_a_root_that_syncs_one_application_per_environment_and_never
     );
 
     // The writer owns every file it added, so stale ones are pruned.
-    let owned = std::fs::read_to_string(top.join(".magnetiq-gen-owned")).unwrap();
+    let owned = common::owned_list(&top);
     for f in [
         "apps/production.yaml",
         "apps/staging.yaml",

@@ -3,17 +3,17 @@
 //! checked against the JSON document; plans of a tree against itself and against nothing;
 //! the binary's exit codes; `render --out-dir` refusing what plan blocks.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+use common::{repo, text};
 
 use magnetiq_gen::plan::{self, Action, Class, Plan};
 use magnetiq_gen::profile::{DirStore, MemStore, ProfileStore};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 type Tree = Vec<(String, String)>;
 
@@ -387,18 +387,12 @@ fn secret_values_never_appear_in_a_plan() {
 
 // --- the binary ---
 
+/// Runs the binary in `dir`, with whatever `NO_COLOR` the test run has removed.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
+    common::cmd(dir, args)
         .env_remove("NO_COLOR")
         .output()
         .expect("run magnetiq-gen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn rendered_dir() -> tempfile::TempDir {

@@ -4,56 +4,20 @@
 //! Every run has a deadline, so that an attack that hangs the tool fails its test instead
 //! of hanging the suite.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Output;
 
-use super::workspace;
+use super::{cmd, repo, run_with_timeout, text, workspace};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary in `dir`, killing it and failing the test after `secs` seconds. Output
-/// goes to files, so that a large output cannot stall the child on a full pipe.
+/// Runs the binary in `dir` with `env` added, failing the test after `secs` seconds.
 fn run_within(secs: u64, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let out = tempfile::NamedTempFile::new().unwrap();
-    let err = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(out.reopen().unwrap())
-        .stderr(err.reopen().unwrap())
-        .spawn()
-        .expect("run magnetiq-gen");
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{args:?} still running after {secs} s: killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: std::fs::read(out.path()).unwrap(),
-        stderr: std::fs::read(err.path()).unwrap(),
-    }
+    let mut c = cmd(dir, args);
+    c.envs(env.iter().copied());
+    run_with_timeout(c, secs)
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_within(30, dir, args, &[])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Writes `profiles/NAME.toml` extending base with `body` (TOML after `extends`).
@@ -291,7 +255,7 @@ fn a_profile_path_given_on_the_command_line_may_not_link_outside_its_directory()
 /// Makes a FIFO with mkfifo(1); std has no call for it and libc is no dependency.
 #[cfg(unix)]
 fn mkfifo(path: &Path) {
-    let ok = Command::new("mkfifo")
+    let ok = std::process::Command::new("mkfifo")
         .arg(path)
         .status()
         .is_ok_and(|s| s.success());

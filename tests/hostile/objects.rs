@@ -5,10 +5,9 @@
 //! render objects that are applied unchanged; what would not be must be a validation error
 //! at the profile key's file and line.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+
+use super::{cmd, repo, run_with_timeout, text};
 
 struct Run {
     code: Option<i32>,
@@ -16,41 +15,14 @@ struct Run {
     stderr: String,
 }
 
-/// Runs the binary in `dir`, killing it (and failing the test) after `secs` seconds. Output
-/// goes to files, so a chatty child never blocks on a full pipe and passes for a hang.
+/// Runs the binary in `dir`, failing the test after `secs` seconds.
 fn run_within(dir: &Path, args: &[&str], secs: u64) -> Run {
-    let out = tempfile::tempdir().unwrap();
-    let (o, e) = (out.path().join("stdout"), out.path().join("stderr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CI")
-        .stdin(Stdio::null())
-        .stdout(File::create(&o).unwrap())
-        .stderr(File::create(&e).unwrap())
-        .spawn()
-        .expect("run magnetiq-gen");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(secs) {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("{args:?} did not finish within {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let out = run_with_timeout(cmd(dir, args), secs);
     Run {
-        code: status.code(),
-        stdout: std::fs::read_to_string(o).unwrap(),
-        stderr: std::fs::read_to_string(e).unwrap(),
+        code: out.status.code(),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
     }
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A scratch profiles directory holding the shipped base and one profile `name` that

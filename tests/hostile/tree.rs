@@ -5,18 +5,10 @@
 use std::os::unix::fs::{PermissionsExt as _, symlink};
 use std::path::Path;
 
-use super::{bin, cmd, run, run_with_timeout, snapshot, text, workspace};
-
-fn ok(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = run(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        text(&out.stderr)
-    );
-    out
-}
+use super::{
+    OWNED, bin, cmd, drift_report, ok, owned_list, run, run_with_timeout, snapshot, text,
+    workspace, write_owned_list,
+};
 
 #[test]
 fn a_symlinked_subdirectory_is_never_written_or_pruned_through() {
@@ -30,7 +22,7 @@ fn a_symlinked_subdirectory_is_never_written_or_pruned_through() {
     let k8s = ws.path().join("k8s");
     std::fs::remove_dir_all(k8s.join("backend")).unwrap();
     symlink(outside.path(), k8s.join("backend")).unwrap();
-    let owned = k8s.join(".magnetiq-gen-owned");
+    let owned = k8s.join(OWNED);
     let mut list = std::fs::read_to_string(&owned).unwrap();
     list.push_str("backend/precious.txt\n");
     std::fs::write(&owned, list).unwrap();
@@ -97,7 +89,7 @@ fn fresh(ws: &Path, profile: &str) -> std::path::PathBuf {
 fn an_owned_list_naming_paths_outside_the_tree_is_refused() {
     let ws = workspace();
     ok(ws.path(), &["render", "-p", "dev", "-o", "k8s"]);
-    let owned = ws.path().join("k8s/.magnetiq-gen-owned");
+    let owned = ws.path().join("k8s").join(OWNED);
     std::fs::write(ws.path().join("keep.txt"), "x").unwrap();
     for evil in ["../keep.txt", "/etc/passwd", "a/../../keep.txt"] {
         std::fs::write(
@@ -251,23 +243,18 @@ fn an_interrupted_commit_is_reported_by_check_and_finished_by_the_next_render() 
     let ws = workspace();
     ok(ws.path(), &["render", "-p", "production", "-o", "k8s"]);
     let k8s = ws.path().join("k8s");
-    let owned = std::fs::read_to_string(k8s.join(".magnetiq-gen-owned")).unwrap();
+    let owned = owned_list(&k8s);
     let mut lines: Vec<&str> = owned.lines().collect();
     lines.insert(
         1,
         "# INTERRUPTED: a render did not finish; the next render completes it.",
     );
     lines.push("backend/stale.yaml");
-    std::fs::write(k8s.join(".magnetiq-gen-owned"), lines.join("\n") + "\n").unwrap();
+    write_owned_list(&k8s, &lines);
     std::fs::write(k8s.join("backend/stale.yaml"), "kind: ConfigMap\n").unwrap();
     std::fs::write(k8s.join(".ingress.yaml.magnetiq-gen-tmp-1-0"), "half").unwrap();
 
-    let check = run(
-        ws.path(),
-        &["render", "-p", "production", "-o", "k8s", "--check"],
-    );
-    assert_eq!(check.status.code(), Some(1));
-    let report = text(&check.stdout);
+    let report = drift_report(ws.path(), "production");
     assert!(report.contains("interrupted"), "{report}");
     assert!(report.contains("backend/stale.yaml"), "{report}");
     assert!(
@@ -436,12 +423,7 @@ fn check_fails_on_yaml_that_argocd_would_sync_but_the_render_does_not_produce() 
     let backdoor = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: backdoor\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: magnetiq\n";
     std::fs::write(ws.path().join("k8s/backend/backdoor.yaml"), backdoor).unwrap();
     std::fs::write(ws.path().join("k8s/README.md"), "notes\n").unwrap();
-    let check = run(
-        ws.path(),
-        &["render", "-p", "production", "-o", "k8s", "--check"],
-    );
-    assert_eq!(check.status.code(), Some(1));
-    let report = text(&check.stdout);
+    let report = drift_report(ws.path(), "production");
     assert!(report.contains("backend/backdoor.yaml"), "{report}");
     assert!(
         !report.contains("README.md"),
@@ -606,9 +588,7 @@ fn a_planted_file_cannot_drive_the_terminal_through_a_drift_report() {
     )
     .unwrap();
     std::fs::write(ws.path().join("k8s/\x1b[31mred.yaml"), "kind: x\n").unwrap();
-    let check = run(ws.path(), &["render", "-p", "dev", "-o", "k8s", "--check"]);
-    assert_eq!(check.status.code(), Some(1));
-    let report = text(&check.stdout);
+    let report = drift_report(ws.path(), "dev");
     assert!(report.contains("namespace.yaml"), "{report}");
     assert!(
         !report.contains('\x1b') && !report.contains('\x07') && !report.contains('\r'),
