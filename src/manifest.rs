@@ -19,7 +19,7 @@ use crate::crds::gateway::{Gateway, HttpRoute};
 use crate::crds::longhorn::RecurringJob;
 use crate::crds::monitoring::ServiceMonitor;
 use crate::crds::secrets::{ExternalSecret, SealedSecret};
-use crate::crds::traefik::Middleware;
+use crate::crds::traefik::{Middleware, ServersTransport};
 
 /// The kustomization file of a written tree (not an object: generated from the file list).
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
@@ -77,6 +77,9 @@ pub enum Object {
     Application(Application),
     /// traefik.io/v1alpha1 Middleware (Ingress with `ingress.controller = "traefik"`).
     Middleware(Middleware),
+    /// traefik.io/v1alpha1 ServersTransport (the Services' forwarding timeouts with
+    /// `ingress.controller = "traefik"`).
+    ServersTransport(ServersTransport),
 }
 
 macro_rules! dispatch {
@@ -104,6 +107,7 @@ macro_rules! dispatch {
             Object::ServiceMonitor($o) => $e,
             Object::Application($o) => $e,
             Object::Middleware($o) => $e,
+            Object::ServersTransport($o) => $e,
         }
     };
 }
@@ -153,7 +157,12 @@ impl Object {
             // A router whose middleware does not exist yet answers errors, so the
             // Middlewares go first (file order within the rank); a Gateway before the routes
             // that attach to it.
-            Object::Middleware(_) | Object::Ingress(_) | Object::Gateway(_) => 13,
+            // A Service whose ServersTransport does not exist yet is served without it (no
+            // timeout), so it comes with the Middlewares.
+            Object::Middleware(_)
+            | Object::ServersTransport(_)
+            | Object::Ingress(_)
+            | Object::Gateway(_) => 13,
             Object::HttpRoute(_) => 14,
             Object::RecurringJob(_) => 7,
             Object::ServiceMonitor(_) => 14,
@@ -195,6 +204,7 @@ impl Object {
             "ServiceMonitor" => Object::ServiceMonitor(typed(value)?),
             "Application" => Object::Application(typed(value)?),
             "Middleware" => Object::Middleware(typed(value)?),
+            "ServersTransport" => Object::ServersTransport(typed(value)?),
             other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
         })
     }

@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 14] = [
+const SUFFIXES: [&str; 15] = [
     "-config",
     "-secrets",
     "-backend",
@@ -20,6 +20,7 @@ const SUFFIXES: [&str; 14] = [
     "-gateway",
     "-gw-tls",
     "-body-size",
+    "-timeouts",
 ];
 
 const fn longest_suffix() -> usize {
@@ -127,6 +128,8 @@ pub struct Names {
     pub gateway_tls: String,
     /// Traefik: the body-size Middleware.
     pub body_size: String,
+    /// Traefik: the ServersTransport with the Services' forwarding timeouts.
+    pub timeouts: String,
 }
 
 impl Names {
@@ -156,6 +159,7 @@ impl Names {
             gateway: n("-gateway"),
             gateway_tls: n("-gw-tls"),
             body_size: n("-body-size"),
+            timeouts: n("-timeouts"),
         }
     }
 }

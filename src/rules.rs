@@ -79,6 +79,9 @@ pub const SSL_REDIRECT: &str = "nginx.ingress.kubernetes.io/ssl-redirect";
 pub const TRAEFIK_ENTRYPOINTS: &str = "traefik.ingress.kubernetes.io/router.entrypoints";
 pub const TRAEFIK_TLS: &str = "traefik.ingress.kubernetes.io/router.tls";
 pub const TRAEFIK_MIDDLEWARES: &str = "traefik.ingress.kubernetes.io/router.middlewares";
+/// Service annotation: the ServersTransport Traefik uses for the Service's servers.
+pub const TRAEFIK_SERVERS_TRANSPORT: &str =
+    "traefik.ingress.kubernetes.io/service.serverstransport";
 
 /// The prefix of every ingress-nginx annotation: an Ingress carrying one is written for the
 /// retired ingress-nginx controller.

@@ -2,6 +2,9 @@
 //! dialect cannot carry, the retired-controller acknowledgement, and the NetworkPolicy peers
 //! that admit the edge's namespace, pods and nodes.
 
+mod common;
+
+use common::text;
 use magnetiq_gen::lint;
 use magnetiq_gen::manifest::{Acknowledged, Manifest, Object};
 use magnetiq_gen::profile::MemStore;
@@ -170,19 +173,56 @@ fn traefik_with_no_body_limit_renders_no_buffering_middleware() {
 }
 
 #[test]
-fn traefik_reports_the_timeout_as_not_carried_over() {
+fn traefik_carries_the_timeout_to_both_services_through_a_servers_transport() {
     let m = render_with("", TRAEFIK);
+    let transports = all_of(&m, "ServersTransport");
+    assert_eq!(transports.len(), 1, "{transports:#?}");
+    let t = named(&transports, "magnetiq-timeouts");
+    assert_eq!(t["apiVersion"], "traefik.io/v1alpha1");
+    assert_eq!(t["metadata"]["namespace"], "magnetiq-v2-prod");
+    assert_eq!(
+        t["spec"]["forwardingTimeouts"]["responseHeaderTimeout"],
+        "600s"
+    );
+    let services = all_of(&m, "Service");
+    assert_eq!(services.len(), 2);
+    for svc in &services {
+        assert_eq!(
+            svc["metadata"]["annotations"]["traefik.ingress.kubernetes.io/service.serverstransport"],
+            "magnetiq-v2-prod-magnetiq-timeouts@kubernetescrd",
+            "{svc:#}"
+        );
+    }
+    // The Ingresses carry no timeout annotation of any dialect.
+    let text = serde_json::to_string(&all_of(&m, "Ingress")).unwrap();
+    assert!(!text.contains("timeout"), "{text}");
+    // 600 s is longer than the entry points' default readTimeout: that part is reported.
     let notes: Vec<String> = m.not_carried_over.iter().map(|n| n.note()).collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(
-        notes[0].starts_with("not carried over: ingress.proxy_timeout_seconds = 600: "),
+        notes[0].starts_with(
+            "not carried over: ingress.proxy_timeout_seconds = 600 (reading the request): "
+        ),
         "{}",
         notes[0]
     );
-    assert!(notes[0].contains("respondingTimeouts"), "{}", notes[0]);
-    // Nowhere in the objects either: no timeout annotation of any dialect.
-    let text = serde_json::to_string(&all_of(&m, "Ingress")).unwrap();
-    assert!(!text.contains("timeout"), "{text}");
+    assert!(notes[0].contains("readTimeout"), "{}", notes[0]);
+
+    // Within Traefik's default there is nothing to report; the transport follows the value.
+    let mut short = TRAEFIK.to_vec();
+    short.push("ingress.proxy_timeout_seconds=60");
+    let m = render_with("", &short);
+    assert!(m.not_carried_over.is_empty(), "{:?}", m.not_carried_over);
+    assert_eq!(
+        all_of(&m, "ServersTransport")[0]["spec"]["forwardingTimeouts"]["responseHeaderTimeout"],
+        "60s"
+    );
+    // ingress-nginx: no transport, no Service annotation.
+    let m = render_with("", &[]);
+    assert!(all_of(&m, "ServersTransport").is_empty());
+    for svc in all_of(&m, "Service") {
+        assert!(svc["metadata"].get("annotations").is_none(), "{svc:#}");
+    }
 }
 
 #[test]
@@ -384,17 +424,9 @@ fn bad_edge_settings_are_refused_each_at_its_key() {
 
 // --- as a user runs it ------------------------------------------------------------------
 
+/// Runs the binary in the repository.
 fn run(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CI")
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::run(&common::repo(), args)
 }
 
 #[test]

@@ -302,6 +302,7 @@ fn a_traefik_tree_with_edge_pods_and_node_cidrs_imports_and_renders_again() {
         "ingress.controller=traefik",
         "ingress.class_name=traefik",
         "ingress.proxy_body_size=8m",
+        "ingress.proxy_timeout_seconds=120",
         "network_policy.ingress_controller_namespace=traefik",
         "network_policy.edge_node_cidrs=[\"10.0.0.0/24\"]",
         "network_policy.edge_pod_labels={ \"app.kubernetes.io/name\" = \"traefik\" }",
@@ -319,6 +320,7 @@ fn a_traefik_tree_with_edge_pods_and_node_cidrs_imports_and_renders_again() {
     for line in [
         "controller = \"traefik\"",
         "proxy_body_size = \"8m\"",
+        "proxy_timeout_seconds = 120",
         "edge_node_cidrs = [\"10.0.0.0/24\"]",
     ] {
         assert!(
@@ -327,17 +329,30 @@ fn a_traefik_tree_with_edge_pods_and_node_cidrs_imports_and_renders_again() {
             imported.profile
         );
     }
+    let rendered = as_values(&render_imported(&imported));
+    let changed = differing(&objects, &rendered);
+    assert!(changed.is_empty(), "{changed:#?}\n{}", imported.profile);
+
+    // Without the ServersTransport the timeout cannot be read back: said, not guessed.
+    let without: Vec<(String, Value)> = original
+        .iter()
+        .filter(|(_, o)| o["kind"] != "ServersTransport")
+        .cloned()
+        .collect();
+    let imported = import_extending(&without, "production");
+    assert!(
+        !imported.profile.contains("proxy_timeout_seconds = "),
+        "{}",
+        imported.profile
+    );
     assert!(
         imported
             .differences
             .iter()
-            .any(|d| d.contains("no per-route timeout")),
+            .any(|d| d.contains("no ServersTransport with a responseHeaderTimeout")),
         "{:?}",
         imported.differences
     );
-    let rendered = as_values(&render_imported(&imported));
-    let changed = differing(&objects, &rendered);
-    assert!(changed.is_empty(), "{changed:#?}\n{}", imported.profile);
 }
 
 #[test]

@@ -1,7 +1,9 @@
-//! traefik.io/v1alpha1 Middleware (Traefik v3): the fields magnetiq-gen sets.
+//! traefik.io/v1alpha1 Middleware and ServersTransport (Traefik v3): the fields magnetiq-gen
+//! sets.
 //!
-//! Checked in CI against `kcr_traefik_io::v1alpha1::middlewares::Middleware`, generated from
-//! Traefik's own CRD (see `.ci/crd-check`).
+//! Checked in CI against `kcr_traefik_io::v1alpha1::middlewares::Middleware` and
+//! `kcr_traefik_io::v1alpha1::serverstransports::ServersTransport`, generated from Traefik's
+//! own CRDs (see `.ci/crd-check`).
 
 use serde::{Deserialize, Serialize};
 
@@ -63,4 +65,48 @@ pub struct RedirectScheme {
     /// A permanent redirect (301 for GET, 308 otherwise), as ingress-nginx's `ssl-redirect`
     /// answers 308.
     pub permanent: bool,
+}
+
+/// traefik.io/v1alpha1 ServersTransport: how Traefik talks to the servers of a Service that
+/// refers to it by the annotation
+/// `traefik.ingress.kubernetes.io/service.serverstransport: <namespace>-<name>@kubernetescrd`
+/// (doc.traefik.io/traefik/v3.8/reference/routing-configuration/kubernetes/crd/http/
+/// serverstransport/).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServersTransport {
+    /// `traefik.io/v1alpha1`.
+    pub api_version: String,
+    /// `ServersTransport`.
+    pub kind: String,
+    /// Name and namespace (the Services': they refer to it as `<namespace>-<name>`).
+    pub metadata: ObjectMeta,
+    /// The transport settings.
+    pub spec: ServersTransportSpec,
+}
+custom_resource!(
+    ServersTransport,
+    "traefik.io",
+    "v1alpha1",
+    "ServersTransport",
+    "serverstransports"
+);
+
+/// `spec` of a ServersTransport: the part magnetiq-gen sets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServersTransportSpec {
+    /// Timeouts of the requests Traefik forwards to the servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarding_timeouts: Option<ForwardingTimeouts>,
+}
+
+/// `spec.forwardingTimeouts`: durations with their unit (`300s`); the CRD types them as
+/// int-or-string, and magnetiq-gen always writes the string form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardingTimeouts {
+    /// How long to wait for a server's response headers after the whole request (body
+    /// included) was written to it. Traefik's default is 0s: no limit.
+    pub response_header_timeout: String,
 }

@@ -81,7 +81,7 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 18] = [
+const MAPPED_KINDS: [&str; 19] = [
     "Namespace",
     "Deployment",
     "HorizontalPodAutoscaler",
@@ -97,6 +97,7 @@ const MAPPED_KINDS: [&str; 18] = [
     "HTTPRoute",
     "Gateway",
     "Middleware",
+    "ServersTransport",
     "NetworkPolicy",
     "Role",
     "Application",

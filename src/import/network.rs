@@ -5,7 +5,7 @@ use toml::{Table, Value};
 
 use super::{Draft, i, of_kind, s};
 use crate::names::Names;
-use crate::rules::TRAEFIK_MIDDLEWARES;
+use crate::rules::{TRAEFIK_MIDDLEWARES, TRAEFIK_SERVERS_TRANSPORT};
 
 /// A Traefik Middleware reference (`<namespace>-<name>@kubernetescrd`) for each Middleware
 /// of the tree, with the Middleware.
@@ -17,6 +17,42 @@ fn middlewares(objects: &[(String, Json)]) -> Vec<(String, &Json)> {
             Some((format!("{ns}-{name}@kubernetescrd"), m))
         })
         .collect()
+}
+
+/// A Go duration of whole seconds, minutes or hours (`600s`, `10m`, `1h`) as seconds; Traefik
+/// also reads a bare number as seconds. Anything finer is not a `proxy_timeout_seconds`.
+fn seconds(duration: &str) -> Option<i64> {
+    let d = duration.trim();
+    let (number, unit) = match d.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => d.split_at(at),
+        None => (d, "s"),
+    };
+    let n: i64 = number.parse().ok()?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+/// The timeout of the ServersTransport the Traefik Services name: `proxy_timeout_seconds`.
+fn transport_timeout(objects: &[(String, Json)]) -> Option<i64> {
+    let wanted: Vec<String> = of_kind(objects, "Service")
+        .filter_map(|(_, svc)| s(svc, &["metadata", "annotations", TRAEFIK_SERVERS_TRANSPORT]))
+        .collect();
+    of_kind(objects, "ServersTransport").find_map(|(_, t)| {
+        let ns = s(t, &["metadata", "namespace"]).unwrap_or_default();
+        let name = s(t, &["metadata", "name"])?;
+        if !wanted.contains(&format!("{ns}-{name}@kubernetescrd")) {
+            return None;
+        }
+        seconds(&s(
+            t,
+            &["spec", "forwardingTimeouts", "responseHeaderTimeout"],
+        )?)
+    })
 }
 
 /// Bytes as an nginx size, in the largest unit that divides them (`52428800` is `50m`).
@@ -65,10 +101,12 @@ pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
                 "ingress.proxy_body_size",
                 Value::String(nginx_size(bytes.unwrap_or(0))),
             );
-            draft.differences.push(format!(
-                "Ingress: Traefik carries no per-route timeout; ingress.proxy_timeout_seconds is not rendered for it ({})",
-                "set the entry points' and ServersTransport's timeouts in Traefik"
-            ));
+            match transport_timeout(objects) {
+                Some(t) => draft.set("ingress.proxy_timeout_seconds", Value::Integer(t)),
+                None => draft.differences.push(
+                    "Ingress: no ServersTransport with a responseHeaderTimeout (in whole seconds) is named by the Services; the rendered one takes ingress.proxy_timeout_seconds".into(),
+                ),
+            }
         }
         // TLS and its certificate issuer as the tree has them, also when it has none.
         let issuer = s(ann, &["cert-manager.io/cluster-issuer"]);

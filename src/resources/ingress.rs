@@ -6,7 +6,7 @@
 //! | setting | ingress-nginx | Traefik v3 |
 //! | --- | --- | --- |
 //! | `proxy_body_size` | `proxy-body-size` annotation | a `buffering` Middleware |
-//! | `proxy_timeout_seconds` | `proxy-read-timeout`, `proxy-send-timeout` | not carried over (entry point and ServersTransport settings) |
+//! | `proxy_timeout_seconds` | `proxy-read-timeout`, `proxy-send-timeout` | a ServersTransport's `forwardingTimeouts.responseHeaderTimeout`, named by both Services (reading a slow request is the entry point's: reported when it needs more than Traefik's 60 s default) |
 //! | HTTPS redirect (`tls`) | `ssl-redirect` | a second Ingress on the `web` entry point with a `redirectScheme` Middleware |
 
 use std::collections::BTreeMap;
@@ -18,14 +18,17 @@ use k8s_openapi::api::networking::v1::{
 };
 
 use super::meta;
-use crate::crds::traefik::{Buffering, Middleware, MiddlewareSpec, RedirectScheme};
+use crate::crds::traefik::{
+    Buffering, ForwardingTimeouts, Middleware, MiddlewareSpec, RedirectScheme, ServersTransport,
+    ServersTransportSpec,
+};
 use crate::labels;
 use crate::manifest::{Acknowledged, NotCarriedOver, Object};
 use crate::names::Names;
 use crate::profile::{Ingress as Settings, IngressController, PathType, Profile};
 use crate::rules::{
     CLUSTER_ISSUER, PROXY_BODY_SIZE, PROXY_READ_TIMEOUT, PROXY_SEND_TIMEOUT, SSL_REDIRECT,
-    TRAEFIK_ENTRYPOINTS, TRAEFIK_MIDDLEWARES, TRAEFIK_TLS,
+    TRAEFIK_ENTRYPOINTS, TRAEFIK_MIDDLEWARES, TRAEFIK_SERVERS_TRANSPORT, TRAEFIK_TLS,
 };
 
 /// Traefik's entry point names for HTTP and HTTPS, as its Helm chart names them (`ports.web`,
@@ -33,14 +36,19 @@ use crate::rules::{
 const TRAEFIK_WEB: &str = "web";
 const TRAEFIK_WEBSECURE: &str = "websecure";
 
-/// Why a Traefik Ingress carries no timeout. Traefik's Ingress provider has no per-router
-/// timeout annotation; its timeouts are the entry point's `transport.respondingTimeouts`
-/// (static configuration; `readTimeout` covers reading the whole request, uploads included,
-/// and is 60 s by default in v3) and a ServersTransport's `forwardingTimeouts`
-/// (`responseHeaderTimeout`, attached to a Service by the
-/// `traefik.ingress.kubernetes.io/service.serverstransport` annotation;
-/// doc.traefik.io/traefik/v3.8/reference/routing-configuration/kubernetes/crd/http/serverstransport/).
-const TRAEFIK_TIMEOUT_WHY: &str = "a Traefik Ingress has no per-route timeout; set the entry points' transport.respondingTimeouts.readTimeout (60 s by default in Traefik v3, which cuts off slow uploads) and writeTimeout in your Traefik installation, and a ServersTransport's forwardingTimeouts.responseHeaderTimeout for slow backend responses";
+/// Traefik v3's default `transport.respondingTimeouts.readTimeout` of an entry point, in
+/// seconds: the longest a client may take to send a whole request, body included
+/// (doc.traefik.io/traefik/v3.8/reference/install-configuration/entrypoints/).
+const TRAEFIK_DEFAULT_READ_TIMEOUT: i32 = 60;
+
+/// What a Traefik Ingress cannot carry of `proxy_timeout_seconds`. The backend's side is
+/// carried (a ServersTransport's `responseHeaderTimeout`, the counterpart of nginx's
+/// `proxy-read-timeout`); reading the request from the client is bounded by the entry
+/// point's `readTimeout`, static configuration of the Traefik installation that no object of
+/// an application can set. ingress-nginx bounds only the pause between two reads of the
+/// body (`client_body_timeout`), so a long, steady upload that nginx lets through is cut off
+/// by Traefik's default.
+const TRAEFIK_READ_TIMEOUT_WHY: &str = "the backend's response timeout is carried (ServersTransport forwardingTimeouts.responseHeaderTimeout), but Traefik also bounds reading the whole request from the client by the entry points' transport.respondingTimeouts.readTimeout, 60 s by default in Traefik v3, which cuts off uploads that take longer: set readTimeout on the web and websecure entry points of your Traefik installation to at least this value";
 
 /// The Ingress objects of the profile (none when `[ingress]` is off): for Traefik, its
 /// Middlewares first, then the Ingresses.
@@ -68,15 +76,40 @@ pub fn acknowledged(p: &Profile) -> Vec<Acknowledged> {
 /// The settings of `[ingress]` the chosen controller's objects cannot express.
 pub fn not_carried_over(p: &Profile) -> Vec<NotCarriedOver> {
     match &p.ingress {
-        Some(i) if i.controller == IngressController::Traefik => vec![NotCarriedOver {
-            setting: format!(
-                "ingress.proxy_timeout_seconds = {}",
-                i.proxy_timeout_seconds
-            ),
-            why: TRAEFIK_TIMEOUT_WHY,
-        }],
+        Some(i)
+            if i.controller == IngressController::Traefik
+                && i.proxy_timeout_seconds > TRAEFIK_DEFAULT_READ_TIMEOUT =>
+        {
+            vec![NotCarriedOver {
+                setting: format!(
+                    "ingress.proxy_timeout_seconds = {} (reading the request)",
+                    i.proxy_timeout_seconds
+                ),
+                why: TRAEFIK_READ_TIMEOUT_WHY,
+            }]
+        }
         _ => Vec::new(),
     }
+}
+
+/// The annotations both Services get for the controller that routes to them: with Traefik,
+/// the ServersTransport that carries `proxy_timeout_seconds` (none with ingress-nginx, whose
+/// timeouts are Ingress annotations, or without `[ingress]`).
+pub fn service_annotations(p: &Profile, names: &Names) -> Option<BTreeMap<String, String>> {
+    let i = p.ingress.as_ref()?;
+    (i.controller == IngressController::Traefik).then(|| {
+        BTreeMap::from([(
+            TRAEFIK_SERVERS_TRANSPORT.to_string(),
+            traefik_reference(names, &names.timeouts),
+        )])
+    })
+}
+
+/// How a Traefik Ingress or Service names an object of Traefik's Kubernetes CRD provider:
+/// `<namespace>-<name>@kubernetescrd` ("Referencing resources in annotations",
+/// doc.traefik.io/traefik/v3.8/reference/routing-configuration/kubernetes/ingress/).
+fn traefik_reference(names: &Names, name: &str) -> String {
+    format!("{}-{name}@kubernetescrd", names.namespace)
 }
 
 /// The ingress-nginx Ingress.
@@ -115,12 +148,11 @@ fn nginx(p: &Profile, i: &Settings, names: &Names) -> Ingress {
 /// TLS requests only (doc.traefik.io/traefik/v3.8/reference/routing-configuration/http/tls/
 /// overview/). One Ingress cannot serve both schemes (traefik/traefik#6764), so with TLS the
 /// HTTP side is a second Ingress on the `web` entry point whose only job is the
-/// `redirectScheme` Middleware; the HTTPS Ingress stays on `websecure`. Middlewares are
-/// referred to as `<namespace>-<name>@kubernetescrd` ("Referencing resources in
-/// annotations", doc.traefik.io/traefik/v3.8/reference/routing-configuration/kubernetes/
-/// ingress/).
+/// `redirectScheme` Middleware; the HTTPS Ingress stays on `websecure`. The timeout goes to
+/// the Services' ServersTransport (a Traefik Ingress has no per-router timeout; see
+/// [`service_annotations`]).
 fn traefik(p: &Profile, i: &Settings, names: &Names) -> Vec<Object> {
-    let reference = |name: &str| format!("{}-{name}@kubernetescrd", names.namespace);
+    let reference = |name: &str| traefik_reference(names, name);
     let middleware = |name: &str, spec: MiddlewareSpec| {
         Object::Middleware(Middleware {
             api_version: Middleware::API_VERSION.into(),
@@ -129,7 +161,19 @@ fn traefik(p: &Profile, i: &Settings, names: &Names) -> Vec<Object> {
             spec,
         })
     };
-    let mut objects = Vec::new();
+    // nginx's proxy-read-timeout bounds the wait for the backend's answer; Traefik's
+    // responseHeaderTimeout is the same wait (from the end of the request to the response
+    // headers; Traefik's default is no limit).
+    let mut objects = vec![Object::ServersTransport(ServersTransport {
+        api_version: ServersTransport::API_VERSION.into(),
+        kind: ServersTransport::KIND.into(),
+        metadata: meta(&names.timeouts, Some(&names.namespace), labels::common(p)),
+        spec: ServersTransportSpec {
+            forwarding_timeouts: Some(ForwardingTimeouts {
+                response_header_timeout: format!("{}s", i.proxy_timeout_seconds),
+            }),
+        },
+    })];
     let mut annotations = i.annotations.clone();
     // nginx's "0" means no limit, as does Traefik's 0: no Middleware is needed then.
     if i.proxy_body_bytes > 0 {

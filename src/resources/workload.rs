@@ -422,12 +422,16 @@ pub fn frontend_service(p: &Profile, names: &Names) -> Service {
 }
 
 fn service(p: &Profile, names: &Names, name: &str, component: Component, port: i32) -> Service {
+    let mut metadata = meta(
+        name,
+        Some(&names.namespace),
+        labels::component(p, component),
+    );
+    // A Service annotation changes nothing in the cluster but the controller's view of it:
+    // no pod restarts when it comes or goes.
+    metadata.annotations = super::ingress::service_annotations(p, names);
     Service {
-        metadata: meta(
-            name,
-            Some(&names.namespace),
-            labels::component(p, component),
-        ),
+        metadata,
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
             selector: Some(labels::selector(p, component)),

@@ -55,6 +55,7 @@ fn kinds() -> Vec<(String, String, &'static str, Check)> {
         entry::<kcr_longhorn_io::v1beta2::recurringjobs::RecurringJob>(),
         entry::<kcr_monitoring_coreos_com::v1::servicemonitors::ServiceMonitor>(),
         entry::<kcr_traefik_io::v1alpha1::middlewares::Middleware>(),
+        entry::<kcr_traefik_io::v1alpha1::serverstransports::ServersTransport>(),
     ]
 }
 
