@@ -355,6 +355,56 @@ fn edge_pod_labels_narrow_the_namespace_to_those_pods_in_one_peer() {
     assert!(findings.is_empty(), "{}", lint::report(&findings));
 }
 
+/// A migration to the Gateway API: while both routes are live, both edges are admitted; once
+/// the Ingress goes, so does the retired controller's namespace. Without `gateway_namespace`
+/// a Gateway-only profile (staging) keeps admitting `ingress_controller_namespace`.
+#[test]
+fn the_gateway_proxies_namespace_is_admitted_while_the_gateway_routes() {
+    let ns =
+        |n: &str| json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": n}}});
+    let gateway = "[gateway]\nenabled = true\n[gateway.parent]\nname = \"shared\"\nnamespace = \"gateway-system\"\nsection_name = \"https\"\n";
+    let with_ns = format!("{gateway}[network_policy]\ngateway_namespace = \"gw-proxies\"\n");
+    let both = render_with(&with_ns, &[]);
+    for policy in ["magnetiq-frontend", "magnetiq-backend"] {
+        let peers = ingress_peers(&both, policy);
+        assert_eq!(
+            peers[..2],
+            [ns("ingress-nginx"), ns("gw-proxies")],
+            "{policy}"
+        );
+    }
+    let after = render_with(&with_ns, &["ingress.enabled=false"]);
+    assert_eq!(
+        ingress_peers(&after, "magnetiq-frontend"),
+        vec![ns("gw-proxies")]
+    );
+    // The Gateway off: its namespace is not admitted, whatever the key says.
+    let off = render_with(&with_ns, &["gateway.enabled=false"]);
+    assert_eq!(
+        ingress_peers(&off, "magnetiq-frontend"),
+        vec![ns("ingress-nginx")]
+    );
+    // One controller for both (the same namespace): one peer.
+    let same = render_with(
+        &format!("{gateway}[network_policy]\ngateway_namespace = \"ingress-nginx\"\n"),
+        &[],
+    );
+    assert_eq!(
+        ingress_peers(&same, "magnetiq-frontend"),
+        vec![ns("ingress-nginx")]
+    );
+    // Gateway only, no gateway_namespace: the controller's namespace is the edge, as before.
+    let staging_like = render_with(gateway, &["ingress.enabled=false"]);
+    assert_eq!(
+        ingress_peers(&staging_like, "magnetiq-frontend"),
+        vec![ns("ingress-nginx")]
+    );
+    // Both routes without it: refused at gateway.enabled.
+    let s = store(|b| b, gateway);
+    let err = Request::new(&s, "prod").render().unwrap_err().to_string();
+    assert!(err.contains("network_policy.gateway_namespace"), "{err}");
+}
+
 #[test]
 fn the_diagram_shows_the_node_addresses_a_host_network_edge_comes_from() {
     use magnetiq_gen::graph::{Format, render as graph};

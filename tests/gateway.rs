@@ -15,8 +15,8 @@ fn run(args: &[&str]) -> Output {
     common::run_env(&repo(), args, &[("NO_COLOR", "1")])
 }
 
-/// Production attached to a platform team's Gateway, its Ingress kept.
-const PARENT: [&str; 8] = [
+/// Production attached to a platform team's Gateway, its Ingress kept: both edges admitted.
+const PARENT: [&str; 10] = [
     "--set",
     "gateway.enabled=true",
     "--set",
@@ -25,6 +25,8 @@ const PARENT: [&str; 8] = [
     "gateway.parent.namespace=gateway-system",
     "--set",
     "gateway.parent.section_name=https",
+    "--set",
+    "network_policy.gateway_namespace=gateway-system",
 ];
 
 /// The rendered stream's objects.

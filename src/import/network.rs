@@ -172,8 +172,10 @@ pub(super) fn ingress(draft: &mut Draft, objects: &[(String, Json)]) {
 
 /// The NetworkPolicies: `[network_policy]`.
 pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
-    // Namespaces allowed in, in order: the ingress controller's first, then Prometheus'.
-    let mut namespaces: Vec<String> = Vec::new();
+    // Namespaces allowed in: the edges' (the ingress controller's, then a Gateway's) and
+    // the others' (Prometheus').
+    let mut edges: Vec<String> = Vec::new();
+    let mut others: Vec<String> = Vec::new();
     let mut ports = Vec::new();
     let mut node_cidrs = Vec::new();
     let mut edge_pods = Table::new();
@@ -199,7 +201,15 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
                 }
             }
         }
-        for rule in np["spec"]["ingress"].as_array().into_iter().flatten() {
+        // The first rule admits the edge (the ingress controller's namespace, then the
+        // Gateway proxies' while both routes are live) with the frontend; later rules admit
+        // Prometheus.
+        for (r, rule) in np["spec"]["ingress"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             for peer in rule["from"].as_array().into_iter().flatten() {
                 if let Some(cidr) = s(peer, &["ipBlock", "cidr"])
                     && !node_cidrs.contains(&Value::String(cidr.clone()))
@@ -207,22 +217,28 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
                     node_cidrs.push(Value::String(cidr));
                 }
                 let labels = &peer["namespaceSelector"]["matchLabels"];
-                if let Some(ns) =
+                let Some(ns) =
                     s(labels, &["kubernetes.io/metadata.name"]).or_else(|| s(labels, &["name"]))
-                    && !namespaces.contains(&ns)
-                {
-                    // The edge's pods, when its peer narrows the namespace to them.
-                    if namespaces.is_empty()
-                        && let Some(pods) = peer["podSelector"]["matchLabels"].as_object()
-                    {
-                        edge_pods = pods
-                            .iter()
-                            .filter_map(|(k, v)| {
-                                Some((k.clone(), Value::String(v.as_str()?.into())))
-                            })
-                            .collect();
+                else {
+                    continue;
+                };
+                if r > 0 {
+                    if !others.contains(&ns) {
+                        others.push(ns);
                     }
-                    namespaces.push(ns);
+                    continue;
+                }
+                // The edge's pods, when its peer narrows the namespace to them.
+                if edges.is_empty()
+                    && let Some(pods) = peer["podSelector"]["matchLabels"].as_object()
+                {
+                    edge_pods = pods
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), Value::String(v.as_str()?.into()))))
+                        .collect();
+                }
+                if edges.len() < 2 && !(edges.contains(&ns) && edge_pods.is_empty()) {
+                    edges.push(ns);
                 }
             }
         }
@@ -231,14 +247,18 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
         draft.set("network_policy.backend_egress_ports", Value::Array(ports));
         draft.set("network_policy.edge_node_cidrs", Value::Array(node_cidrs));
         draft.set("network_policy.edge_pod_labels", Value::Table(edge_pods));
-        let mut namespaces = namespaces.into_iter();
-        if let Some(ns) = namespaces.next() {
+        let mut edges = edges.into_iter();
+        if let Some(ns) = edges.next() {
             draft.set(
                 "network_policy.ingress_controller_namespace",
                 Value::String(ns),
             );
         }
-        if let Some(ns) = namespaces
+        if let Some(ns) = edges.next() {
+            draft.set("network_policy.gateway_namespace", Value::String(ns));
+        }
+        if let Some(ns) = others
+            .into_iter()
             .next()
             .filter(|_| draft.found.contains("monitoring"))
         {

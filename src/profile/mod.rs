@@ -327,6 +327,8 @@ pub struct NetworkPolicy {
     pub edge_pod_labels: BTreeMap<String, String>,
     /// Node CIDRs admitted for a host-network edge controller.
     pub edge_node_cidrs: Vec<String>,
+    /// The Gateway proxies' namespace, when not the ingress controller's.
+    pub gateway_namespace: Option<String>,
     /// DNS namespace.
     pub dns_namespace: String,
     /// External TCP ports for the backend.

@@ -619,6 +619,11 @@ pub struct NetworkPolicy {
     /// Empty (the default): none.
     #[serde(default)]
     pub edge_node_cidrs: Vec<String>,
+    /// Namespace of the Gateway's proxy pods, admitted while `[gateway]` is enabled; then
+    /// `ingress_controller_namespace` is admitted only while `[ingress]` is. Unset (the
+    /// default): the Gateway's proxies are taken to run in `ingress_controller_namespace`.
+    #[serde(default)]
+    pub gateway_namespace: Option<String>,
     /// Namespace of the cluster DNS.
     pub dns_namespace: String,
     /// TCP ports the backend may reach outside the cluster (HTTPS APIs, SMTP).

@@ -29,27 +29,47 @@ fn namespace_peer(namespace: &str) -> NetworkPolicyPeer {
     }
 }
 
-/// The peers traffic from the edge comes from: the edge's namespace, narrowed to its pods
-/// when `edge_pod_labels` is set (one peer with both selectors: pods with those labels in
-/// that namespace, not either), and an `ipBlock` per node CIDR for a controller on the host
-/// network, whose traffic carries the node's address and matches no selector.
-fn edge_peers(n: &Settings) -> Vec<NetworkPolicyPeer> {
-    let mut edge = namespace_peer(&n.ingress_controller_namespace);
-    if !n.edge_pod_labels.is_empty() {
-        edge.pod_selector = Some(LabelSelector {
-            match_labels: Some(n.edge_pod_labels.clone()),
-            ..Default::default()
-        });
+/// The peers traffic from the edge comes from: the ingress controller's namespace, narrowed
+/// to its pods when `edge_pod_labels` is set (one peer with both selectors: pods with those
+/// labels in that namespace, not either), the Gateway proxies' namespace while the Gateway
+/// routes, and an `ipBlock` per node CIDR for an edge on the host network, whose traffic
+/// carries the node's address and matches no selector.
+///
+/// With `gateway_namespace` set, each edge is admitted while its route is rendered: during a
+/// migration both, afterwards only the Gateway's (the retired controller's namespace goes
+/// with its Ingress). Without it, the Gateway's proxies are taken to run in the ingress
+/// controller's namespace, which is then always admitted.
+fn edge_peers(p: &Profile, n: &Settings) -> Vec<NetworkPolicyPeer> {
+    let gateway = n
+        .gateway_namespace
+        .as_deref()
+        .filter(|_| p.gateway.is_some());
+    let mut peers = Vec::new();
+    if p.ingress.is_some() || gateway.is_none() {
+        let mut edge = namespace_peer(&n.ingress_controller_namespace);
+        if !n.edge_pod_labels.is_empty() {
+            edge.pod_selector = Some(LabelSelector {
+                match_labels: Some(n.edge_pod_labels.clone()),
+                ..Default::default()
+            });
+        }
+        peers.push(edge);
     }
-    std::iter::once(edge)
-        .chain(n.edge_node_cidrs.iter().map(|cidr| NetworkPolicyPeer {
-            ip_block: Some(IPBlock {
-                cidr: cidr.clone(),
-                except: None,
-            }),
-            ..Default::default()
-        }))
-        .collect()
+    if let Some(ns) = gateway {
+        // The same namespace as the controller's without pod labels is admitted already.
+        if ns != n.ingress_controller_namespace || !n.edge_pod_labels.is_empty() || peers.is_empty()
+        {
+            peers.push(namespace_peer(ns));
+        }
+    }
+    peers.extend(n.edge_node_cidrs.iter().map(|cidr| NetworkPolicyPeer {
+        ip_block: Some(IPBlock {
+            cidr: cidr.clone(),
+            except: None,
+        }),
+        ..Default::default()
+    }));
+    peers
 }
 
 fn pod_peer(p: &Profile, c: Component) -> NetworkPolicyPeer {
@@ -86,7 +106,7 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
     let Some(n) = &p.network_policy else {
         return Vec::new();
     };
-    let edge = edge_peers(n);
+    let edge = edge_peers(p, n);
     let mut backend_egress = vec![dns_egress(&n.dns_namespace)];
     if !n.backend_egress_ports.is_empty() {
         // External services (SMTP relay, HTTPS APIs) are outside the cluster; only an

@@ -204,6 +204,19 @@ fn check_profile(
     let network_policy = when(raw.network_policy.enabled, || {
         check_network_policy(c, &raw.network_policy)
     });
+    // Both routes live (the middle of a migration): traffic comes from two edges, and the
+    // NetworkPolicies must admit both, or the new route is dropped without a word.
+    let np = &raw.network_policy;
+    if np.enabled && raw.ingress.enabled && raw.gateway.enabled && np.gateway_namespace.is_none() {
+        c.err_help(
+            "gateway.enabled",
+            format!(
+                "the Ingress and the HTTPRoute both serve the host, but the NetworkPolicies admit only network_policy.ingress_controller_namespace ({:?}): the Gateway's proxies would be refused",
+                np.ingress_controller_namespace
+            ),
+            "set network_policy.gateway_namespace to the namespace of the Gateway's proxy pods (the same as ingress_controller_namespace when one controller serves both)",
+        );
+    }
     let rbac = if raw.rbac.operator {
         for (i, g) in raw.rbac.operator_groups.iter().enumerate() {
             if g.trim().is_empty() {

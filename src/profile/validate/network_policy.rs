@@ -15,6 +15,12 @@ pub(super) fn check_network_policy(
         "network_policy.ingress_controller_namespace",
         DnsLabel::parse(&n.ingress_controller_namespace).map(|_| ()),
     );
+    if let Some(ns) = &n.gateway_namespace {
+        c.check(
+            "network_policy.gateway_namespace",
+            DnsLabel::parse(ns).map(|_| ()),
+        );
+    }
     c.check(
         "network_policy.dns_namespace",
         DnsLabel::parse(&n.dns_namespace).map(|_| ()),
@@ -50,6 +56,7 @@ pub(super) fn check_network_policy(
         ingress_controller_namespace: n.ingress_controller_namespace.clone(),
         edge_pod_labels,
         edge_node_cidrs,
+        gateway_namespace: n.gateway_namespace.clone(),
         dns_namespace: n.dns_namespace.clone(),
         backend_egress_ports: ports,
     })
