@@ -462,7 +462,7 @@ fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
     // --all: a line per tree that changed, then one for all of them.
     let all = ["render", "--all", "-o", "envs"];
     let note = text(&ok(ws.path(), &all).stderr);
-    assert!(note.contains("wrote 18 files to envs/production"), "{note}");
+    assert!(note.contains("wrote 19 files to envs/production"), "{note}");
     assert!(
         note.lines()
             .last()
@@ -488,7 +488,7 @@ fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
         .stderr,
     );
     assert!(
-        note.contains("envs/production (15 unchanged, removed 1: frontend/hpa.yaml)"),
+        note.contains("envs/production (16 unchanged, removed 1: frontend/hpa.yaml)"),
         "{note}"
     );
     assert!(!note.contains("envs/dev"), "dev renders no HPA: {note}");
@@ -588,7 +588,13 @@ fn import_writes_references_so_a_version_bump_moves_the_images() {
             "no line {line:?} in\n{profile}"
         );
     }
-    // No literal that a reference covers, and nothing base already says.
+    // No literal that a reference covers, nothing base already says, and no VITE_ variable
+    // (a built bundle never reads it: the notes say so instead).
+    let body: String = profile
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
     for absent in [
         "v2.3.1",
         "VITE_API_URL",
@@ -596,8 +602,12 @@ fn import_writes_references_so_a_version_bump_moves_the_images() {
         "[database]",
         "[[",
     ] {
-        assert!(!profile.contains(absent), "{absent:?} in\n{profile}");
+        assert!(!body.contains(absent), "{absent:?} in\n{profile}");
     }
+    assert!(
+        profile.contains("ConfigMap key VITE_API_URL: not kept; Vite compiles"),
+        "{profile}"
+    );
     std::fs::write(ws.path().join("profiles/shop.toml"), &profile).unwrap();
 
     let bumped = stdout_of(
@@ -626,7 +636,10 @@ fn import_writes_references_so_a_version_bump_moves_the_images() {
         ],
     );
     assert!(moved.contains("SHOP_URL: https://new.example.org/app"));
-    assert!(moved.contains("VITE_API_URL: https://new.example.org/api"));
+    assert!(
+        moved.contains(r#"ALLOWED_ORIGINS: "[\"https://new.example.org\"]""#),
+        "{moved}"
+    );
     assert!(!moved.contains("shop.example.org"));
 }
 

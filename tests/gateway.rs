@@ -198,19 +198,22 @@ fn plan_shows_each_step_of_the_migration() {
     let k8s = dir.path().join("k8s");
     // Before: production with its Ingress only.
     tree(&k8s, "production", &[]);
-    // Step 1, both routes live: the HTTPRoute is created, nothing else changes.
+    // Step 2, both routes live: the HTTPRoute is created, and the NetworkPolicies admit the
+    // Gateway's proxies besides the controller; nothing else changes.
     let (code, out) = plan(&k8s, "production", &PARENT);
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.starts_with("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete."),
+        out.starts_with("Plan: 1 to create, 2 to update, 0 to replace, 0 to delete."),
         "{out}"
     );
+    assert_eq!(out.matches("~ NetworkPolicy ").count(), 2, "{out}");
     assert!(
         out.contains("HTTPRoute magnetiq-v2/magnetiq-route"),
         "{out}"
     );
     tree(&k8s, "production", &PARENT);
-    // Step 3, the Ingress goes: downtime unless DNS already points at the Gateway.
+    // Step 5, the Ingress goes: downtime unless DNS already points at the Gateway; the
+    // policies stop admitting the old controller.
     let mut last = PARENT.to_vec();
     last.extend_from_slice(&["--set", "ingress.enabled=false"]);
     let (code, out) = plan(&k8s, "production", &last);
@@ -221,6 +224,10 @@ fn plan_shows_each_step_of_the_migration() {
     );
     assert!(
         out.contains("stays reachable through HTTPRoute magnetiq-route only if DNS already points at its Gateway"),
+        "{out}"
+    );
+    assert!(
+        out.starts_with("Plan: 0 to create, 2 to update, 0 to replace, 1 to delete."),
         "{out}"
     );
     // Without an HTTPRoute for the host, the Ingress's removal just loses the route.

@@ -222,6 +222,7 @@ fn importing_the_design_tree_renders_the_same_deployment_but_for_listed_correcti
         changed,
         vec![
             "ConfigMap/magnetiq-config DATABASE_URL: \"sqlite+aiosqlite:///app/data/magnetiq.db\" -> \"sqlite+aiosqlite:////app/data/magnetiq.db\"".to_string(),
+            "ConfigMap/magnetiq-config VITE_API_URL: \"https://magnetiq.voltaic.systems/api\" -> (gone)".to_string(),
             "Deployment/magnetiq-backend replicas: 2 -> 1".to_string(),
         ],
         "facts that changed"
@@ -232,6 +233,7 @@ fn importing_the_design_tree_renders_the_same_deployment_but_for_listed_correcti
         "rewrite-target",
         "StorageClass",
         "ALGORITHM is not secret",
+        "ConfigMap key VITE_API_URL: not kept",
     ] {
         assert!(
             imported.differences.iter().any(|d| d.contains(expected)),

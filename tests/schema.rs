@@ -71,7 +71,7 @@ fn init_embeds_exactly_the_shipped_profiles() {
 
 /// Keys example.toml shows only as commented-out lines, each with why setting it would
 /// change what the reference renders.
-const COMMENTED_IN_EXAMPLE: [(&str, &str); 8] = [
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 11] = [
     (
         "extends",
         "the reference stands alone; a parent would be merged into it",
@@ -89,6 +89,12 @@ const COMMENTED_IN_EXAMPLE: [(&str, &str); 8] = [
     ("gateway.parent.name", "as gateway.parent"),
     ("gateway.parent.namespace", "as gateway.parent"),
     ("gateway.parent.section_name", "as gateway.parent"),
+    (
+        "backend.runtime_config",
+        "frontend only (the table is shared by both workloads); refused for the backend",
+    ),
+    ("backend.runtime_config.path", "as backend.runtime_config"),
+    ("backend.runtime_config.values", "as backend.runtime_config"),
 ];
 
 /// Every key path of the schema (`backend.probes.liveness.period_seconds`); array items

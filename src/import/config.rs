@@ -57,6 +57,11 @@ fn secret_entries(sec: &Json) -> indexmap::IndexMap<String, SecretEntry> {
 /// The ConfigMap: `[config]`, with the derived keys mapped back to the settings they come from.
 pub(super) fn config_map(draft: &mut Draft, objects: &[(String, Json)]) {
     for (_, cm) in of_kind(objects, "ConfigMap") {
+        // The frontend's runtime configuration file, taken by the Deployments' import.
+        let name = s(cm, &["metadata", "name"]).unwrap_or_default();
+        if draft.runtime_config_maps.contains(&name) {
+            continue;
+        }
         draft.found.insert("configmap");
         let data = cm["data"].as_object().cloned().unwrap_or_default();
         if cm["binaryData"].as_object().is_some_and(|b| !b.is_empty()) {
@@ -105,6 +110,11 @@ pub(super) fn config_map(draft: &mut Draft, objects: &[(String, Json)]) {
                 (k, None) if CONTAINER_ENV.iter().any(|(c, _)| *c == k) => {
                     draft.differences.push(format!(
                         "ConfigMap key {k}: not kept; magnetiq-gen sets {k} on each container from its port"
+                    ));
+                }
+                (k, None) if k.starts_with(super::workloads::VITE_PREFIX) => {
+                    draft.differences.push(format!(
+                        "ConfigMap key {k}: not kept; Vite compiles VITE_* values into the bundle when it is built, so the running container never read it. The bundle gets frontend.runtime_config (/config.json with a same-host apiUrl) instead"
                     ));
                 }
                 (_, None) => {

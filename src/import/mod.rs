@@ -125,6 +125,8 @@ struct Draft {
     found: BTreeSet<&'static str>,
     /// `app.name`, as the Deployments' names give it.
     app_name: Option<String>,
+    /// ConfigMaps that hold the frontend's runtime configuration file, not `[config]`.
+    runtime_config_maps: Vec<String>,
 }
 
 impl Draft {
@@ -155,6 +157,7 @@ pub fn import(
         differences: Vec::new(),
         found: BTreeSet::new(),
         app_name: None,
+        runtime_config_maps: Vec::new(),
     };
     workloads::namespace(&mut draft, objects);
     workloads::deployments(&mut draft, objects);

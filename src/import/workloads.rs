@@ -1,7 +1,7 @@
 //! Namespace and Deployments.
 
 use serde_json::Value as Json;
-use toml::Value;
+use toml::{Table, Value};
 
 use super::{Draft, i, of_kind, s};
 use crate::names::Names;
@@ -133,14 +133,20 @@ pub(super) fn deployments(draft: &mut Draft, objects: &[(String, Json)]) {
             "registry.pull_secret",
             Value::String(pull_secret.unwrap_or_default()),
         );
+        // VITE_* keys are left out: a built bundle never reads them (the ConfigMap's import
+        // says what the frontend gets instead).
         let keys: Vec<Value> = c["env"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|e| s(e, &["valueFrom", "configMapKeyRef", "key"]))
+            .filter(|k| !k.starts_with(VITE_PREFIX))
             .map(Value::String)
             .collect();
         draft.set(&format!("{which}.config_keys"), Value::Array(keys));
+        if which == "frontend" {
+            runtime_config(draft, objects, pod, c);
+        }
         let env_from = c["envFrom"].as_array().into_iter().flatten();
         let mut from_config = false;
         let mut from_secret = false;
@@ -213,5 +219,53 @@ pub(super) fn autoscaling(draft: &mut Draft, objects: &[(String, Json)]) {
         if let Some(u) = cpu.and_then(|m| i(m, &["resource", "target", "averageUtilization"])) {
             draft.set("autoscaling.target_cpu_utilization", Value::Integer(u));
         }
+    }
+}
+
+/// The prefix of the variables Vite compiles into a bundle at build time.
+pub(super) const VITE_PREFIX: &str = "VITE_";
+
+/// The frontend's runtime configuration file: a ConfigMap key mounted by `subPath` whose
+/// content is a JSON object of strings gives `frontend.runtime_config`.
+fn runtime_config(draft: &mut Draft, objects: &[(String, Json)], pod: &Json, c: &Json) {
+    for m in c["volumeMounts"].as_array().into_iter().flatten() {
+        let (Some(path), Some(key), Some(volume)) =
+            (s(m, &["mountPath"]), s(m, &["subPath"]), s(m, &["name"]))
+        else {
+            continue;
+        };
+        let Some(config_map) = pod["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| s(v, &["name"]).as_deref() == Some(volume.as_str()))
+            .and_then(|v| s(v, &["configMap", "name"]))
+        else {
+            continue;
+        };
+        let Some((_, cm)) = of_kind(objects, "ConfigMap")
+            .find(|(_, cm)| s(cm, &["metadata", "name"]).as_deref() == Some(config_map.as_str()))
+        else {
+            continue;
+        };
+        let Some(text) = s(cm, &["data", &key]) else {
+            continue;
+        };
+        let values: Option<Table> = serde_json::from_str::<serde_json::Map<String, Json>>(&text)
+            .ok()
+            .and_then(|o| {
+                o.into_iter()
+                    .map(|(k, v)| Some((k, Value::String(v.as_str()?.to_string()))))
+                    .collect()
+            });
+        let Some(values) = values else {
+            draft.differences.push(format!(
+                "frontend: {path} (ConfigMap {config_map}, key {key}) is not a JSON object of strings, so it is not taken as frontend.runtime_config"
+            ));
+            continue;
+        };
+        draft.set("frontend.runtime_config.path", Value::String(path));
+        draft.set("frontend.runtime_config.values", Value::Table(values));
+        draft.runtime_config_maps.push(config_map);
     }
 }

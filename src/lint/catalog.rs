@@ -129,6 +129,8 @@ rule_ids! {
     RouteNotAllowed = "MG044",
     /// Ingress is written for ingress-nginx, retired since March 2026.
     RetiredIngressNginx = "MG045",
+    /// container gets a VITE_ environment variable, which a built Vite bundle never reads.
+    ViteVariableAtRunTime = "MG046",
 }
 
 impl Rule {
@@ -545,5 +547,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "Kubernetes SIG Network retired the community ingress-nginx controller in March 2026: no further releases, bug fixes or security fixes. An Ingress of class nginx, or one carrying nginx.ingress.kubernetes.io/ annotations, keeps the deployment's public edge on a proxy nobody patches any more. It works today; every future CVE in it stays open.",
         link: "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/",
         fix: "move to the Gateway API (README.md#migrating-from-ingress-nginx-to-the-gateway-api, \"Migrating from ingress-nginx to the Gateway API\") or to another maintained controller (ingress.controller = \"traefik\"); to keep ingress-nginx knowingly for now, set ingress.controller = \"ingress-nginx\" in the profile, which lint --profile takes as the acknowledgement",
+    },
+    RuleDoc {
+        id: Rule::ViteVariableAtRunTime,
+        severity: Severity::Warning,
+        title: "Container gets a VITE_ variable, which a built Vite bundle never reads",
+        explanation: "Vite replaces import.meta.env.VITE_* with literal values when the bundle is built; the browser runs that bundle, and nginx only serves it. An environment variable given to the running container is read by nobody, so the bundle keeps whatever value it was built with (often a developer's localhost URL) while the manifest suggests otherwise.",
+        link: "https://vite.dev/guide/env-and-mode",
+        fix: "build the bundle with a same-host relative URL (VITE_API_URL=/api), or give the settings as a runtime configuration file the bundle fetches ([frontend.runtime_config]) and drop the variable",
     },
 ];

@@ -41,13 +41,32 @@ fn image_tag(image: &str) -> ImageTag<'_> {
     }
 }
 
-/// Every per-container rule: MG015, MG017-MG019, MG021, MG022, MG034.
+/// Every per-container rule: MG015, MG017-MG019, MG021, MG022, MG034, MG046.
 pub(super) fn check_container(c: &Value, pod_sc: Option<&Value>, out: &mut Out) {
     let name = cname(c);
+    check_vite_env(c, name, out);
     check_mounts(c, name, out);
     check_resources(c, name, out);
     check_image(c, name, out);
     check_security(c, name, pod_sc, out);
+}
+
+/// MG046: `VITE_*` variables in a running container's environment (values or references).
+fn check_vite_env(c: &Value, name: &str, out: &mut Out) {
+    let vite: Vec<&str> = get_arr(c, &["env"])
+        .iter()
+        .filter_map(|e| get_str(e, &["name"]))
+        .filter(|n| n.starts_with("VITE_"))
+        .collect();
+    if !vite.is_empty() {
+        out.push((
+            Rule::ViteVariableAtRunTime,
+            format!(
+                "container {name} gets {}: Vite compiled the bundle's values in when it was built, so these change nothing",
+                vite.join(", ")
+            ),
+        ));
+    }
 }
 
 /// MG034: two volumes at one directory, however the paths are spelt.

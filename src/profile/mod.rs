@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod node;
 mod routing;
+mod runtime;
 pub mod schema;
 pub mod template;
 pub mod types;
@@ -111,6 +112,19 @@ pub struct Workload {
     pub env: Vec<(String, String)>,
     /// Security context.
     pub security: Security,
+    /// The runtime configuration file (frontend only): where it is mounted, and its JSON.
+    pub runtime_config: Option<RuntimeConfigFile>,
+}
+
+/// A runtime configuration file, validated and rendered to its content.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfigFile {
+    /// Absolute path of the file in the container.
+    pub path: String,
+    /// Its file name: the ConfigMap key it is stored under.
+    pub file_name: String,
+    /// The JSON text (an object of strings in the profile's order, newline-terminated).
+    pub json: String,
 }
 
 /// Security context, validated.

@@ -5,6 +5,7 @@
 //! [`RawProfile`] into a [`crate::profile::Profile`].
 
 pub use super::routing::{Gateway, GatewayParent, IngressController, OwnGateway};
+pub use super::runtime::RuntimeConfig;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -163,6 +164,10 @@ pub struct Workload {
     /// Who the container runs as and what it may write.
     #[serde(default)]
     pub security: Security,
+    /// The frontend only: a JSON file of settings mounted into the container for the bundle
+    /// to fetch (Vite compiles `VITE_*` variables in at build time).
+    #[serde(default)]
+    pub runtime_config: Option<RuntimeConfig>,
 }
 
 /// `[backend.security]`, `[frontend.security]`: the pod and container security context.

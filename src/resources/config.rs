@@ -1,4 +1,6 @@
-//! The ConfigMap.
+//! The ConfigMaps: the settings, and the frontend's runtime configuration file.
+
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::ConfigMap;
 
@@ -14,4 +16,20 @@ pub fn config_map(p: &Profile, names: &Names) -> ConfigMap {
         data: Some(p.config.clone()),
         ..Default::default()
     }
+}
+
+/// The frontend's runtime configuration file (`[frontend.runtime_config]`), as the one key of
+/// a ConfigMap named after the frontend. Its own object, not a key of the settings
+/// ConfigMap: the backend takes that one whole as environment variables (`envFrom`).
+pub fn frontend_runtime_config(p: &Profile, names: &Names) -> Option<ConfigMap> {
+    let r = p.frontend.runtime_config.as_ref()?;
+    Some(ConfigMap {
+        metadata: meta(
+            &names.frontend,
+            Some(&names.namespace),
+            labels::component(p, labels::Component::Frontend),
+        ),
+        data: Some(BTreeMap::from([(r.file_name.clone(), r.json.clone())])),
+        ..Default::default()
+    })
 }

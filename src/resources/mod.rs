@@ -103,6 +103,13 @@ pub fn all(p: &Profile) -> Manifest {
         vec![Object::Deployment(workload::backend(p, &names))],
     );
     add(
+        "frontend/configmap.yaml",
+        config::frontend_runtime_config(p, &names)
+            .map(Object::ConfigMap)
+            .into_iter()
+            .collect(),
+    );
+    add(
         "frontend/service.yaml",
         vec![Object::Service(workload::frontend_service(p, &names))],
     );

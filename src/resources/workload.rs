@@ -9,11 +9,12 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, Container, ContainerPort,
-    EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference,
-    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
-    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort,
-    ServiceSpec, TopologySpreadConstraint, Volume, VolumeMount,
+    Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container,
+    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction,
+    LocalObjectReference, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
+    SecurityContext, Service, ServicePort, ServiceSpec, TopologySpreadConstraint, Volume,
+    VolumeMount,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -27,6 +28,9 @@ use crate::profile::{self, Profile, PullPolicy, SecretSource, Workload};
 
 /// The name of every container port and Service port.
 const PORT_NAME: &str = "http";
+
+/// The frontend's volume holding its runtime configuration file.
+const RUNTIME_CONFIG_VOLUME: &str = "runtime-config";
 
 /// The backend Deployment.
 ///
@@ -96,7 +100,30 @@ pub fn frontend(p: &Profile, names: &Names) -> Deployment {
     } else {
         Some(w.replicas)
     };
-    let container = container("frontend", w, env, names);
+    let mut container = container("frontend", w, env, names);
+    // The runtime configuration file, by subPath: the bundle's other files in that directory
+    // stay visible. A subPath mount never sees later ConfigMap changes; the pod template's
+    // checksum/config covers the file, so a change rolls the pods instead.
+    let volumes = w.runtime_config.as_ref().map(|r| {
+        container
+            .volume_mounts
+            .get_or_insert_with(Vec::new)
+            .push(VolumeMount {
+                name: RUNTIME_CONFIG_VOLUME.into(),
+                mount_path: r.path.clone(),
+                sub_path: Some(r.file_name.clone()),
+                read_only: Some(true),
+                ..Default::default()
+            });
+        vec![Volume {
+            name: RUNTIME_CONFIG_VOLUME.into(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: names.frontend.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }]
+    });
     deployment(
         p,
         names,
@@ -106,7 +133,7 @@ pub fn frontend(p: &Profile, names: &Names) -> Deployment {
         replicas,
         None,
         container,
-        None,
+        volumes,
     )
 }
 
@@ -155,11 +182,11 @@ fn deployment(
     });
     // A change to the ConfigMap changes this annotation, so the pods roll without anyone
     // remembering `kubectl rollout restart`.
-    let reads_config = w.env_from_config || !w.config_keys.is_empty();
+    let reads_config = w.env_from_config || !w.config_keys.is_empty() || w.runtime_config.is_some();
     let mut annotations = BTreeMap::new();
     if reads_config {
         // Only what this workload reads: a backend-only change must not restart the frontend.
-        let read: BTreeMap<String, String> = if w.env_from_config {
+        let mut read: BTreeMap<String, String> = if w.env_from_config {
             p.config.clone()
         } else {
             p.config
@@ -168,6 +195,10 @@ fn deployment(
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         };
+        // Under the file's path, which no config key (an environment variable name) can be.
+        if let Some(r) = &w.runtime_config {
+            read.insert(r.path.clone(), r.json.clone());
+        }
         annotations.insert("checksum/config".to_string(), checksum(&read));
     }
     // Sealed values are ciphertext, safe to digest; plain (inline) values are not hashed

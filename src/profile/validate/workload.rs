@@ -118,7 +118,12 @@ pub(super) fn check_workload(
         env.push((k.clone(), v.clone()));
     }
     let security = check_security(c, at, &w.security);
+    let runtime_config = match &w.runtime_config {
+        None => Some(None),
+        Some(r) => check_runtime_config(c, at, r).map(Some),
+    };
     Some(Workload {
+        runtime_config: runtime_config?,
         security: security?,
         image: image?,
         pull_policy: w.image_pull_policy,
@@ -234,5 +239,63 @@ fn check_probe(c: &mut Checker<'_>, at: &str, p: &model::Probe) -> Option<Probe>
         period_seconds: period_seconds?,
         timeout_seconds: timeout_seconds?,
         failure_threshold: failure_threshold?,
+    })
+}
+
+/// `[frontend.runtime_config]`: a file the frontend's bundle fetches, stored as one key of a
+/// ConfigMap and mounted by `subPath` (so the directory's other files, the bundle, stay).
+fn check_runtime_config(
+    c: &mut Checker<'_>,
+    at: &str,
+    r: &model::RuntimeConfig,
+) -> Option<RuntimeConfigFile> {
+    let here = format!("{at}.runtime_config");
+    if at != "frontend" {
+        c.err(
+            &here,
+            "only the frontend, a static bundle, reads a runtime configuration file; the backend reads its settings from the environment ([config], [secrets])",
+        );
+        return None;
+    }
+    let path_at = format!("{here}.path");
+    let file_name = r.path.rsplit('/').next().unwrap_or_default();
+    // A ConfigMap key: letters, digits, '-', '_' and '.' (and not "." or "..").
+    let key_ok = !file_name.is_empty()
+        && file_name != "."
+        && file_name != ".."
+        && file_name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+    if !r.path.starts_with('/') || r.path.contains(':') || r.path.split('/').any(|p| p == "..") {
+        c.err(
+            &path_at,
+            format!(
+                "{:?} must be an absolute file path (no '..', no ':')",
+                r.path
+            ),
+        );
+        return None;
+    }
+    if !key_ok {
+        c.err(
+            &path_at,
+            format!(
+                "the file name {file_name:?} must consist of letters, digits, '-', '_' and '.': it is the key the file is stored under in a ConfigMap"
+            ),
+        );
+        return None;
+    }
+    let mut ok = true;
+    for k in r.values.keys() {
+        if k.trim().is_empty() {
+            c.err(&here, "a runtime configuration key must not be empty");
+            ok = false;
+        }
+    }
+    let json = serde_json::to_string_pretty(&r.values).ok()? + "\n";
+    ok.then(|| RuntimeConfigFile {
+        path: r.path.clone(),
+        file_name: file_name.to_string(),
+        json,
     })
 }
