@@ -122,7 +122,7 @@ impl Knobs {
             }
         }
         t += &format!(
-            "\n[network_policy]\nenabled = {}\ngateway_namespace = \"gateway-system\"\n\n[rbac]\noperator = {}\n\n[argocd]\nenabled = {}\n",
+            "\n[network_policy]\nenabled = {}\ngateway_namespace = \"gateway-system\"\n\n[rbac]\noperator = {}\noperator_groups = [\"oncall\"]\n\n[argocd]\nenabled = {}\n",
             self.network_policy, self.rbac, self.argocd
         );
         t += "\n[config]\n";

@@ -5,12 +5,29 @@ use toml::Value;
 
 use super::{Draft, of_kind, s};
 
-/// The operator Role: `[rbac]`.
+/// The operator Role: `[rbac]`, with the groups its RoleBindings name.
 pub(super) fn rbac(draft: &mut Draft, objects: &[(String, Json)]) {
-    if of_kind(objects, "Role").next().is_some() {
-        draft.found.insert("rbac");
+    if of_kind(objects, "Role").next().is_none() {
+        return;
+    }
+    draft.found.insert("rbac");
+    let mut groups: Vec<Value> = Vec::new();
+    for (_, b) in of_kind(objects, "RoleBinding") {
+        for subject in b["subjects"].as_array().into_iter().flatten() {
+            if let Some(g) = s(subject, &["name"]).filter(|_| subject["kind"] == "Group")
+                && !groups.contains(&Value::String(g.clone()))
+            {
+                groups.push(Value::String(g));
+            }
+        }
+    }
+    if groups.is_empty() {
+        draft.set("rbac.operator", Value::Boolean(false));
+        draft.differences.push("RBAC: the tree's Role is bound to no group, so it is not rendered; to keep an operator Role, name the on-call groups in rbac.operator_groups and set rbac.operator = true".into());
+    } else {
         draft.set("rbac.operator", Value::Boolean(true));
-        draft.differences.push("RBAC: the operator Role is bound to its own ServiceAccount (and rbac.operator_groups) and gains pods/log, pods/exec and deployments/scale".into());
+        draft.set("rbac.operator_groups", Value::Array(groups));
+        draft.differences.push("RBAC: the operator Role is bound to rbac.operator_groups only (no ServiceAccount) and grants what the README's Operations section needs: read access, pod logs, deleting a pod; no Secrets, exec or scaling".into());
     }
 }
 

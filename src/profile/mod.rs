@@ -352,7 +352,7 @@ pub struct NetworkPolicy {
 /// Operator RBAC.
 #[derive(Debug, Clone)]
 pub struct Rbac {
-    /// Groups bound besides the ServiceAccount.
+    /// The groups bound to the operator Role (at least one).
     pub operator_groups: Vec<String>,
 }
 

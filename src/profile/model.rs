@@ -639,9 +639,11 @@ pub struct NetworkPolicy {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rbac {
-    /// Render the operator Role with its ServiceAccount and RoleBinding.
+    /// Render the operator Role and its RoleBinding to `operator_groups` (which must then
+    /// name at least one group).
     pub operator: bool,
-    /// Groups (from your identity provider) bound to the operator Role as well.
+    /// Groups (from your identity provider) of the people on call, bound to the operator
+    /// Role.
     #[serde(default)]
     pub operator_groups: Vec<String>,
 }

@@ -32,9 +32,17 @@ fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
     }
 }
 
-/// The workloads' ServiceAccounts, and (when enabled) the operator Role bound to its own
-/// ServiceAccount and to the profile's groups. The design document's Role is bound to
-/// nobody, so it grants nothing.
+/// The workloads' ServiceAccounts, and (when enabled) the operator Role bound to the
+/// profile's groups. The design document's Role is bound to nobody, so it grants nothing; and
+/// no ServiceAccount is made for people to borrow a token from (a shared credential that
+/// outlives whoever used it).
+///
+/// The Role holds what the README's runbook needs and nothing it does not: reading the
+/// workloads, their logs and events, the claims and the Jobs, and deleting a stuck pod (its
+/// Deployment makes a new one, which ArgoCD does not see as drift). No Secrets (their values
+/// live in the secret store), no `exec` (the runbook's data work runs as Jobs in Git), no
+/// `deployments/scale` or `patch`: ArgoCD's self-heal reverts a manual scale or edit at the
+/// next sync, so the runbook changes the profile instead.
 pub fn objects(p: &Profile, names: &Names) -> Vec<Object> {
     let ns = names.namespace.as_str();
     let mut out = vec![
@@ -52,44 +60,40 @@ pub fn objects(p: &Profile, names: &Names) -> Vec<Object> {
     let Some(rbac) = &p.rbac else {
         return out;
     };
-    let rw = [
-        "get", "list", "watch", "create", "update", "patch", "delete",
-    ];
+    let read = ["get", "list", "watch"];
     let role = Role {
         metadata: meta(&names.operator, Some(ns), labels::common(p)),
         rules: Some(vec![
-            rule(&[""], &["pods", "services", "configmaps", "secrets"], &rw),
-            // The runbook's `kubectl logs`, `kubectl exec` and `kubectl cp` need these
-            // subresources, which the design document's Role does not grant.
-            rule(&[""], &["pods/log"], &["get"]),
-            // kubectl 1.30+ opens exec over a WebSocket, an HTTP GET that RBAC checks as `get`.
-            rule(&[""], &["pods/exec"], &["get", "create"]),
             rule(
                 &[""],
-                &["persistentvolumeclaims", "events"],
-                &["get", "list", "watch"],
+                &[
+                    "pods",
+                    "services",
+                    "endpoints",
+                    "configmaps",
+                    "persistentvolumeclaims",
+                    "events",
+                ],
+                &read,
             ),
-            rule(&["apps"], &["deployments", "replicasets"], &rw),
-            // `kubectl scale` and `kubectl rollout restart`.
-            rule(
-                &["apps"],
-                &["deployments/scale"],
-                &["get", "update", "patch"],
-            ),
+            // `kubectl logs`; deleting a stuck pod.
+            rule(&[""], &["pods/log"], &["get"]),
+            rule(&[""], &["pods"], &["delete"]),
+            rule(&["apps"], &["deployments", "replicasets"], &read),
+            rule(&["batch"], &["jobs", "cronjobs"], &read),
+            rule(&["autoscaling"], &["horizontalpodautoscalers"], &read),
         ]),
     };
-    let mut subjects = vec![Subject {
-        kind: "ServiceAccount".into(),
-        name: names.operator.clone(),
-        namespace: Some(ns.into()),
-        ..Default::default()
-    }];
-    subjects.extend(rbac.operator_groups.iter().map(|g| Subject {
-        kind: "Group".into(),
-        name: g.clone(),
-        api_group: Some("rbac.authorization.k8s.io".into()),
-        ..Default::default()
-    }));
+    let subjects = rbac
+        .operator_groups
+        .iter()
+        .map(|g| Subject {
+            kind: "Group".into(),
+            name: g.clone(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            ..Default::default()
+        })
+        .collect();
     let binding = RoleBinding {
         metadata: meta(&names.operator, Some(ns), labels::common(p)),
         role_ref: RoleRef {
@@ -99,11 +103,6 @@ pub fn objects(p: &Profile, names: &Names) -> Vec<Object> {
         },
         subjects: Some(subjects),
     };
-    out.push(Object::ServiceAccount(service_account(
-        &names.operator,
-        ns,
-        labels::common(p),
-    )));
     out.push(Object::Role(role));
     out.push(Object::RoleBinding(binding));
     out

@@ -218,6 +218,16 @@ fn check_profile(
         );
     }
     let rbac = if raw.rbac.operator {
+        // A Role bound to no one grants nothing, and a ServiceAccount made up for people to
+        // borrow a token from is a shared credential: the Role is for the people on call,
+        // through their identity provider's groups.
+        if raw.rbac.operator_groups.is_empty() {
+            c.err_help(
+                "rbac.operator",
+                "the operator Role would be bound to no one: it is bound to the groups in rbac.operator_groups, and there are none",
+                "name your identity provider's group of the people on call (rbac.operator_groups = [\"magnetiq-operators\"]), or set rbac.operator = false",
+            );
+        }
         for (i, g) in raw.rbac.operator_groups.iter().enumerate() {
             if g.trim().is_empty() {
                 c.err(
