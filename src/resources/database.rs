@@ -101,7 +101,7 @@ pub fn cluster(p: &Profile, names: &Names) -> Option<Cluster> {
             // drain from taking the primary and a replica together. With one instance a
             // budget would forbid every eviction and block drains forever, so it is off:
             // the database is down while its pod moves.
-            enable_pdb: pg.instances > 1,
+            enable_pdb: crate::rules::cnpg_keeps_budgets(i64::from(pg.instances)),
             storage: storage(pg.size.as_str()),
             wal_storage: pg.wal_size.as_ref().map(|q| storage(q.as_str())),
             resources: Resources {

@@ -36,8 +36,8 @@ const PORT_NAME: &str = "http";
 /// and the database volume is ReadWriteOnce, so a rolling update (new pod up before the old
 /// one is gone) would hang on a Multi-Attach error or run two writers. Validation refuses
 /// more. With PostgreSQL the database is a Service away: the backend mounts only the media
-/// volume (ReadWriteMany when it scales, which validation enforces) and rolls out with a
-/// surge, one new pod ready before an old one goes, so a release has no downtime.
+/// volume and, when that is ReadWriteMany (which validation demands of a scaled backend),
+/// rolls out with a surge, one new pod ready before an old one goes: no downtime.
 pub fn backend(p: &Profile, names: &Names) -> Deployment {
     let w = &p.backend;
     let mut env = vec![env_value(crate::rules::PORT_ENV, &w.port.to_string())];
@@ -75,7 +75,11 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
     });
     volumes.push(claim_volume("media", &names.media_pvc));
     container.volume_mounts = Some(mounts);
-    let strategy = if sqlite {
+    // A ReadWriteOnce media volume attaches to one node: a surge pod elsewhere would wait on
+    // it forever, so one pod with Recreate, as with SQLite (validation allows more pods only
+    // on ReadWriteMany media).
+    let single_node = sqlite || p.storage.media.access_mode != profile::AccessMode::ReadWriteMany;
+    let strategy = if single_node {
         DeploymentStrategy {
             type_: Some("Recreate".into()),
             ..Default::default()
