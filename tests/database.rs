@@ -412,17 +412,20 @@ image = "ghcr.io/dimitri/pgloader:v3.6.9"
 fn plan_shows_the_switch_from_sqlite_as_a_data_change() {
     let profiles = switched_profiles();
     let dir = profiles.path().to_str().unwrap();
+    // `command` of the switched profile into `out_dir`.
+    let switched = |command: &str, out_dir: &str| {
+        run(&[
+            command,
+            "--profile",
+            "switch",
+            "--profiles-dir",
+            dir,
+            "--out-dir",
+            out_dir,
+        ])
+    };
     let golden = repo().join("golden/production");
-    let args = [
-        "plan",
-        "--profile",
-        "switch",
-        "--profiles-dir",
-        dir,
-        "--out-dir",
-        golden.to_str().unwrap(),
-    ];
-    let out = run(&args);
+    let out = switched("plan", golden.to_str().unwrap());
     let plan = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{plan}{}", text(&out.stderr));
     assert!(
@@ -434,26 +437,9 @@ fn plan_shows_the_switch_from_sqlite_as_a_data_change() {
     let tree = tempfile::tempdir().unwrap();
     let target = tree.path().join("k8s");
     let target = target.to_str().unwrap();
-    let out = run(&[
-        "render",
-        "--profile",
-        "switch",
-        "--profiles-dir",
-        dir,
-        "--out-dir",
-        target,
-        "-q",
-    ]);
+    let out = switched("render", target);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let again = run(&[
-        "plan",
-        "--profile",
-        "switch",
-        "--profiles-dir",
-        dir,
-        "--out-dir",
-        target,
-    ]);
+    let again = switched("plan", target);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
 }
 
@@ -487,4 +473,13 @@ fn lint_flags_superuser_access_and_a_one_instance_cluster_that_blocks_drains() {
     // What production-ha renders passes both.
     let out = run(&["lint", "--profile", "production-ha"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn autoscaling_off_turns_the_backend_hpa_off_and_pins_its_replicas() {
+    let objects = render("production-ha", &["autoscaling.enabled=false"]);
+    assert!(of_kind(&objects, "HorizontalPodAutoscaler").is_empty());
+    let d = one(&objects, "Deployment", "magnetiq-backend");
+    assert_eq!(d["spec"]["replicas"], 2);
+    assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
 }

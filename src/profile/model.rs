@@ -604,8 +604,9 @@ pub struct Autoscaling {
     /// Target average CPU use, percent of the request.
     #[serde(default)]
     pub target_cpu_utilization: i64,
-    /// Most backend pods: above 0, the backend gets an HPA too, from `backend.replicas` to
-    /// this (PostgreSQL only). 0 (the default): none.
+    /// Most backend pods: above 0 (and with `enabled`), the backend gets an HPA too, from
+    /// `backend.replicas` to this, at the same CPU target (PostgreSQL only). 0 (the
+    /// default): none.
     #[serde(default)]
     pub backend_max_replicas: i64,
 }

@@ -481,6 +481,7 @@ pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscale
         Component::Frontend,
         a.min_replicas,
         a.max_replicas,
+        a.target_cpu_utilization,
     ))
 }
 
@@ -489,12 +490,15 @@ pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscale
 /// `backend.replicas`, at `[autoscaling]`'s CPU target.
 pub fn backend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscaler> {
     let max = p.backend_max_replicas?;
+    // Validation sets a backend maximum only while [autoscaling] is enabled.
+    let a = p.autoscaling?;
     Some(hpa(
         p,
         &names.backend,
         Component::Backend,
         p.backend.replicas,
         max,
+        a.target_cpu_utilization,
     ))
 }
 
@@ -504,8 +508,8 @@ fn hpa(
     component: Component,
     min: i32,
     max: i32,
+    target: i32,
 ) -> HorizontalPodAutoscaler {
-    let target = p.autoscaling.map_or(80, |a| a.target_cpu_utilization);
     HorizontalPodAutoscaler {
         metadata: meta(
             name,

@@ -171,11 +171,19 @@ fn check_pg_backup(c: &mut Checker<'_>, b: &database::PgBackup) -> Option<PgBack
     })
 }
 
+/// The backend HPA's maximum as the profile asks for it: `[autoscaling]` switches both HPAs,
+/// so 0 (none) while it is off.
+fn backend_hpa_max(raw: &RawProfile) -> i64 {
+    if raw.autoscaling.enabled {
+        raw.autoscaling.backend_max_replicas
+    } else {
+        0
+    }
+}
+
 /// How many backend pods there can be: `backend.replicas`, or the HPA's maximum.
 fn most_backend_pods(raw: &RawProfile) -> i64 {
-    raw.backend
-        .replicas
-        .max(raw.autoscaling.backend_max_replicas)
+    raw.backend.replicas.max(backend_hpa_max(raw))
 }
 
 /// The rules of a backend that scales: with SQLite, one pod (the single-writer rule); with
@@ -195,7 +203,7 @@ pub(super) fn check_backend_scaling(c: &mut Checker<'_>, raw: &RawProfile) -> Op
             "set backend.replicas = 1; the backend is rolled out with the Recreate strategy",
         );
     }
-    let max = raw.autoscaling.backend_max_replicas;
+    let max = backend_hpa_max(raw);
     let hpa = if max == 0 {
         Some(None)
     } else if sqlite {
@@ -203,13 +211,6 @@ pub(super) fn check_backend_scaling(c: &mut Checker<'_>, raw: &RawProfile) -> Op
             "autoscaling.backend_max_replicas",
             format!("the backend cannot be autoscaled with SQLite: {SINGLE_WRITER_WHY}"),
             "set it to 0, or move the database to PostgreSQL (database.engine = \"postgresql\")",
-        );
-        None
-    } else if !raw.autoscaling.enabled {
-        c.err_help(
-            "autoscaling.backend_max_replicas",
-            "the backend's HPA scales on [autoscaling]'s target_cpu_utilization, but [autoscaling] is not enabled",
-            "set autoscaling.enabled = true (with min_replicas, max_replicas and target_cpu_utilization for the frontend)",
         );
         None
     } else if max < raw.backend.replicas {
