@@ -483,3 +483,20 @@ fn autoscaling_off_turns_the_backend_hpa_off_and_pins_its_replicas() {
     assert_eq!(d["spec"]["replicas"], 2);
     assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
 }
+
+#[test]
+fn an_app_name_too_long_for_a_cloudnativepg_cluster_is_refused() {
+    let name = "a".repeat(48);
+    let set = format!("app.name={name}");
+    let out = run(&["render", "--profile", "production-ha", "--set", &set]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("CloudNativePG accepts at most 50"), "{err}");
+    let ok = format!("app.name={}", "a".repeat(47));
+    assert_eq!(
+        run(&["render", "--profile", "production-ha", "--set", &ok])
+            .status
+            .code(),
+        Some(0)
+    );
+}

@@ -12,6 +12,9 @@ use crate::profile::node::join;
 use crate::profile::types::{self, Image, Quantity};
 use crate::rules::{SINGLE_WRITER_REPLICAS, SINGLE_WRITER_WHY};
 
+/// The longest Cluster name CloudNativePG's admission webhook accepts.
+const MAX_CLUSTER_NAME: usize = 50;
+
 /// The PostgreSQL cluster: `Some(None)` with SQLite, `None` when a check failed.
 pub(super) fn check_postgres(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Option<Postgres>> {
     let db = &raw.database;
@@ -43,6 +46,20 @@ fn check_cluster(
     pg: &database::Postgresql,
 ) -> Option<Postgres> {
     let at = "database.postgresql";
+    // CloudNativePG's webhook refuses a Cluster name above 50 characters ("the maximum
+    // length of a cluster name is 50 characters"): the names it derives (`<cluster>-<n>`
+    // pods, jobs, replication slots) must fit Kubernetes' and PostgreSQL's limits.
+    let cluster = crate::names::Names::new(&raw.app.name, &raw.app.namespace).db;
+    if cluster.len() > MAX_CLUSTER_NAME {
+        c.err(
+            "app.name",
+            format!(
+                "the PostgreSQL cluster's name {cluster} is {} characters long; CloudNativePG accepts at most {MAX_CLUSTER_NAME}, so app.name may have at most {} with PostgreSQL",
+                cluster.len(),
+                MAX_CLUSTER_NAME - (cluster.len() - raw.app.name.len())
+            ),
+        );
+    }
     let instances = c.check(
         &format!("{at}.instances"),
         types::parse_range(pg.instances, 1, 9, "instances"),
