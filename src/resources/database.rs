@@ -422,6 +422,8 @@ pub fn backend_env(p: &Profile, names: &Names) -> Vec<EnvVar> {
 /// The pgloader script: refuse a target that already has tables (a re-run after the switch
 /// would otherwise drop what the backend wrote since), then copy every table with its rows,
 /// stopping at the first error. `$VAR` (no parentheses) is the shell's, untouched by Kubernetes.
+/// pgloader(1) (3.6): `pgloader [option ...] SOURCE TARGET`, `--before` "SQL script to run
+/// before loading the data", `--on-error-stop`; it works in `/tmp/pgloader` (an emptyDir here).
 fn migration_script(pg: &Postgres, names: &Names, file: &str) -> String {
     format!(
         "set -eu
