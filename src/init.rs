@@ -8,6 +8,10 @@ pub const FILES: &[(&str, &str)] = &[
         "production.toml",
         include_str!("../profiles/production.toml"),
     ),
+    (
+        "production-ha.toml",
+        include_str!("../profiles/production-ha.toml"),
+    ),
     ("staging.toml", include_str!("../profiles/staging.toml")),
     ("dev.toml", include_str!("../profiles/dev.toml")),
     ("example.toml", include_str!("../profiles/example.toml")),

@@ -16,6 +16,10 @@ pub enum Component {
     Backend,
     /// The React frontend.
     Frontend,
+    /// The PostgreSQL cluster and what belongs to it.
+    Database,
+    /// The one-shot SQLite-to-PostgreSQL migration.
+    Migration,
 }
 
 impl Component {
@@ -24,6 +28,8 @@ impl Component {
         match self {
             Component::Backend => "backend",
             Component::Frontend => "frontend",
+            Component::Database => "database",
+            Component::Migration => "migration",
         }
     }
 }

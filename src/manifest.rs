@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
@@ -15,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{Metadata, Resource};
 
 use crate::crds::argocd::Application;
+use crate::crds::cnpg::{Cluster, ObjectStore, PodMonitor, Pooler, ScheduledBackup};
 use crate::crds::gateway::{Gateway, HttpRoute};
 use crate::crds::longhorn::RecurringJob;
 use crate::crds::monitoring::ServiceMonitor;
@@ -80,6 +82,18 @@ pub enum Object {
     /// traefik.io/v1alpha1 ServersTransport (the Services' forwarding timeouts with
     /// `ingress.controller = "traefik"`).
     ServersTransport(ServersTransport),
+    /// postgresql.cnpg.io/v1 Cluster.
+    Cluster(Cluster),
+    /// postgresql.cnpg.io/v1 Pooler.
+    Pooler(Pooler),
+    /// postgresql.cnpg.io/v1 ScheduledBackup.
+    ScheduledBackup(ScheduledBackup),
+    /// barmancloud.cnpg.io/v1 ObjectStore.
+    ObjectStore(ObjectStore),
+    /// monitoring.coreos.com/v1 PodMonitor.
+    PodMonitor(PodMonitor),
+    /// batch/v1 Job (the SQLite-to-PostgreSQL migration).
+    Job(Job),
 }
 
 macro_rules! dispatch {
@@ -108,6 +122,12 @@ macro_rules! dispatch {
             Object::Application($o) => $e,
             Object::Middleware($o) => $e,
             Object::ServersTransport($o) => $e,
+            Object::Cluster($o) => $e,
+            Object::Pooler($o) => $e,
+            Object::ScheduledBackup($o) => $e,
+            Object::ObjectStore($o) => $e,
+            Object::PodMonitor($o) => $e,
+            Object::Job($o) => $e,
         }
     };
 }
@@ -165,8 +185,15 @@ impl Object {
             | Object::Gateway(_) => 13,
             Object::HttpRoute(_) => 14,
             Object::RecurringJob(_) => 7,
-            Object::ServiceMonitor(_) => 14,
+            Object::ServiceMonitor(_) | Object::PodMonitor(_) => 14,
             Object::Application(_) => 15,
+            // The ObjectStore before the Cluster that archives to it; the Cluster (which
+            // creates the Secret the backend reads) before the workloads; what uses the
+            // Cluster after it.
+            Object::ObjectStore(_) => 7,
+            Object::Cluster(_) => 8,
+            Object::Pooler(_) | Object::Job(_) => 9,
+            Object::ScheduledBackup(_) => 10,
         }
     }
 
@@ -205,6 +232,12 @@ impl Object {
             "Application" => Object::Application(typed(value)?),
             "Middleware" => Object::Middleware(typed(value)?),
             "ServersTransport" => Object::ServersTransport(typed(value)?),
+            "Cluster" => Object::Cluster(typed(value)?),
+            "Pooler" => Object::Pooler(typed(value)?),
+            "ScheduledBackup" => Object::ScheduledBackup(typed(value)?),
+            "ObjectStore" => Object::ObjectStore(typed(value)?),
+            "PodMonitor" => Object::PodMonitor(typed(value)?),
+            "Job" => Object::Job(typed(value)?),
             other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
         })
     }

@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 15] = [
+const SUFFIXES: [&str; 21] = [
     "-config",
     "-secrets",
     "-backend",
@@ -21,6 +21,12 @@ const SUFFIXES: [&str; 15] = [
     "-gw-tls",
     "-body-size",
     "-timeouts",
+    "-db",
+    "-db-rw",
+    "-db-app",
+    "-db-pooler",
+    "-db-store",
+    "-migrate",
 ];
 
 const fn longest_suffix() -> usize {
@@ -130,6 +136,20 @@ pub struct Names {
     pub body_size: String,
     /// Traefik: the ServersTransport with the Services' forwarding timeouts.
     pub timeouts: String,
+    /// The CloudNativePG Cluster, its PodMonitor, ScheduledBackup and NetworkPolicy (kinds
+    /// differ, so one name serves); the operator names its pods `<cluster>-<n>`.
+    pub db: String,
+    /// The read-write Service CloudNativePG creates for the Cluster (`<cluster>-rw`, its
+    /// naming: pkg/specs/services.go), always pointing at the primary.
+    pub db_rw: String,
+    /// The Secret CloudNativePG generates for the application owner (`<cluster>-app`).
+    pub db_app_secret: String,
+    /// The PgBouncer Pooler, and its Service (CloudNativePG names the Service after it).
+    pub db_pooler: String,
+    /// The barman-cloud ObjectStore.
+    pub db_store: String,
+    /// The SQLite-to-PostgreSQL migration Job.
+    pub migrate: String,
 }
 
 impl Names {
@@ -160,6 +180,12 @@ impl Names {
             gateway_tls: n("-gw-tls"),
             body_size: n("-body-size"),
             timeouts: n("-timeouts"),
+            db: n("-db"),
+            db_rw: n("-db-rw"),
+            db_app_secret: n("-db-app"),
+            db_pooler: n("-db-pooler"),
+            db_store: n("-db-store"),
+            migrate: n("-migrate"),
         }
     }
 }

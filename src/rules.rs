@@ -157,6 +157,14 @@ pub const SINGLE_WRITER_REPLICAS: i32 = 1;
 pub const SINGLE_WRITER_WHY: &str =
     "SQLite allows one writer, and the database's ReadWriteOnce volume attaches to one node";
 
+/// Whether a CloudNativePG Cluster of `instances` should keep the operator's
+/// PodDisruptionBudgets (`spec.enablePDB`): only with a replica to keep serving. With one
+/// instance the primary's budget (minAvailable 1) forbids every eviction and blocks node
+/// drains. The builder sets it, lint (MG047) checks hand-written Clusters against it.
+pub fn cnpg_keeps_budgets(instances: i64) -> bool {
+    instances > 1
+}
+
 /// Whether a database URL is a SQLAlchemy SQLite URL (`sqlite://`, `sqlite+aiosqlite://`).
 pub fn is_sqlite_url(url: &str) -> bool {
     url.trim()

@@ -76,7 +76,10 @@ fn a_missing_profile_lists_the_available_ones_and_exits_2() {
         "{err}"
     );
     assert!(err.contains("did you mean \"production\"?"), "{err}");
-    assert!(err.contains("dev, example, production, staging"), "{err}");
+    assert!(
+        err.contains("dev, example, production, production-ha, staging"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -467,12 +470,12 @@ fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
         note.lines()
             .last()
             .unwrap()
-            .starts_with("envs: 4 of 4 trees changed"),
+            .starts_with("envs: 5 of 5 trees changed"),
         "{note}"
     );
     let note = text(&ok(ws.path(), &all).stderr);
     assert_eq!(note.lines().count(), 1, "{note}");
-    assert!(note.starts_with("envs is up to date (4 trees, "), "{note}");
+    assert!(note.starts_with("envs is up to date (5 trees, "), "{note}");
     let note = text(
         &ok(
             ws.path(),

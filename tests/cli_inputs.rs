@@ -135,7 +135,7 @@ fn a_missing_profile_names_the_file_looked_for_and_what_exists() {
     assert!(
         e.contains("profile \"prodution\" does not exist: there is no profiles/prodution.toml")
             && e.contains("did you mean \"production\"?")
-            && e.contains("available: base, dev, example, production, staging"),
+            && e.contains("available: base, dev, example, production, production-ha, staging"),
         "{e}"
     );
 }

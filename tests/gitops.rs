@@ -60,7 +60,7 @@ fn render_all_writes_a_root_that_syncs_one_application_per_environment_and_never
     }
     names.sort();
     // example is a reference profile: never deployed, so not in the root.
-    assert_eq!(names, ["production", "staging"]);
+    assert_eq!(names, ["production", "production-ha", "staging"]);
 
     let root = read_apps(&top.join("root-application.yaml"));
     let [root] = root.as_slice() else {

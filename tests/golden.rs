@@ -51,9 +51,9 @@ fn rendered(name: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn shipped_deployable_profiles_are_production_staging_and_dev() {
+fn shipped_deployable_profiles_are_dev_production_production_ha_and_staging() {
     let names = deployable(&store());
-    assert_eq!(names, ["dev", "production", "staging"]);
+    assert_eq!(names, ["dev", "production", "production-ha", "staging"]);
     // base is abstract; example is a reference (`reference = true`), validated by
     // tests/schema.rs but never deployed: it would be production under production's names.
 }

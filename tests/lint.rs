@@ -1182,27 +1182,27 @@ fn mg034_accepts_nested_mount_paths() {
 }
 
 #[test]
-fn mg046_flags_a_vite_variable_on_a_running_container() {
+fn mg048_flags_a_vite_variable_on_a_running_container() {
     // As the design document has it: VITE_API_URL from the ConfigMap.
     let mut set = clean();
     obj(&mut set, "Deployment", "frontend")["spec"]["template"]["spec"]["containers"][0]["env"]
         .as_array_mut()
         .unwrap()
         .push(json!({"name": "VITE_API_URL", "valueFrom": {"configMapKeyRef": {"name": "config", "key": "VITE_API_URL"}}}));
-    let f = assert_fires(&set, "MG046");
-    assert!(of(&f, "MG046")[0].message.contains("VITE_API_URL"));
+    let f = assert_fires(&set, "MG048");
+    assert!(of(&f, "MG048")[0].message.contains("VITE_API_URL"));
     // And the design document's own tree.
-    assert_fires(&fixture("design"), "MG046");
+    assert_fires(&fixture("design"), "MG048");
 }
 
 #[test]
-fn mg046_accepts_a_name_that_only_contains_vite() {
+fn mg048_accepts_a_name_that_only_contains_vite() {
     let mut set = clean();
     obj(&mut set, "Deployment", "frontend")["spec"]["template"]["spec"]["containers"][0]["env"]
         .as_array_mut()
         .unwrap()
         .push(json!({"name": "APP_VITE_URL", "value": "/api"}));
-    assert_quiet(&set, "MG046");
+    assert_quiet(&set, "MG048");
 }
 
 // --- robustness, loading, reporting ----------------------------------------------------

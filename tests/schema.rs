@@ -158,7 +158,12 @@ fn example_toml_documents_every_key_of_the_schema() {
     );
     let mut missing = Vec::new();
     for key in &keys {
-        match COMMENTED_IN_EXAMPLE.iter().find(|(k, _)| k == key) {
+        // [database.postgresql] is refused with the reference's SQLite, so the whole table
+        // is shown commented out.
+        let commented = COMMENTED_IN_EXAMPLE.iter().any(|(k, _)| k == key)
+            || key == "database.postgresql"
+            || key.starts_with("database.postgresql.");
+        match commented.then_some(()) {
             Some(_) => {
                 let last = key.rsplit('.').next().unwrap();
                 let shown = text.lines().any(|l| {

@@ -29,6 +29,7 @@ macro_rules! custom_resource {
 }
 
 pub mod argocd;
+pub mod cnpg;
 pub mod gateway;
 pub mod longhorn;
 pub mod monitoring;

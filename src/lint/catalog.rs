@@ -129,8 +129,12 @@ rule_ids! {
     RouteNotAllowed = "MG044",
     /// Ingress is written for ingress-nginx, retired since March 2026.
     RetiredIngressNginx = "MG045",
+    /// CloudNativePG Cluster enables superuser access.
+    CnpgSuperuserAccess = "MG046",
+    /// CloudNativePG Cluster of one instance keeps its PodDisruptionBudgets.
+    CnpgSingleInstanceBudget = "MG047",
     /// container gets a VITE_ environment variable, which a built Vite bundle never reads.
-    ViteVariableAtRunTime = "MG046",
+    ViteVariableAtRunTime = "MG048",
 }
 
 impl Rule {
@@ -547,6 +551,22 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "Kubernetes SIG Network retired the community ingress-nginx controller in March 2026: no further releases, bug fixes or security fixes. An Ingress of class nginx, or one carrying nginx.ingress.kubernetes.io/ annotations, keeps the deployment's public edge on a proxy nobody patches any more. It works today; every future CVE in it stays open.",
         link: "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/",
         fix: "move to the Gateway API (README.md#migrating-from-ingress-nginx-to-the-gateway-api, \"Migrating from ingress-nginx to the Gateway API\") or to another maintained controller (ingress.controller = \"traefik\"); to keep ingress-nginx knowingly for now, set ingress.controller = \"ingress-nginx\" in the profile, which lint --profile takes as the acknowledgement",
+    },
+    RuleDoc {
+        id: Rule::CnpgSuperuserAccess,
+        severity: Severity::Error,
+        title: "CloudNativePG Cluster enables superuser access",
+        explanation: "With spec.enableSuperuserAccess: true CloudNativePG keeps a password for the postgres superuser in the Secret <cluster>-superuser and allows it to log in over the network. Anyone who can read that Secret, or any pod the NetworkPolicy lets reach the instances, can then bypass every permission of the application's database. The application needs only the owner CloudNativePG bootstraps (<cluster>-app); administration works without a password through kubectl cnpg psql, which runs as postgres inside the instance.",
+        link: "https://cloudnative-pg.io/documentation/current/security/",
+        fix: "set spec.enableSuperuserAccess: false (the default) and use kubectl cnpg psql for administration",
+    },
+    RuleDoc {
+        id: Rule::CnpgSingleInstanceBudget,
+        severity: Severity::Warning,
+        title: "CloudNativePG Cluster of one instance keeps its PodDisruptionBudgets",
+        explanation: "CloudNativePG gives every Cluster a PodDisruptionBudget for its primary (minAvailable 1) unless spec.enablePDB is false. With a single instance that budget allows no eviction at all: kubectl drain on the node holding it waits forever, and node upgrades stall until someone edits the live cluster. A budget protects nothing there (there is no replica to keep serving).",
+        link: "https://cloudnative-pg.io/documentation/current/kubernetes_upgrade/",
+        fix: "set spec.enablePDB: false on a one-instance Cluster (the database is down while its pod moves), or run two or more instances",
     },
     RuleDoc {
         id: Rule::ViteVariableAtRunTime,

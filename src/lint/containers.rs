@@ -41,7 +41,7 @@ fn image_tag(image: &str) -> ImageTag<'_> {
     }
 }
 
-/// Every per-container rule: MG015, MG017-MG019, MG021, MG022, MG034, MG046.
+/// Every per-container rule: MG015, MG017-MG019, MG021, MG022, MG034, MG048.
 pub(super) fn check_container(c: &Value, pod_sc: Option<&Value>, out: &mut Out) {
     let name = cname(c);
     check_vite_env(c, name, out);
@@ -51,7 +51,7 @@ pub(super) fn check_container(c: &Value, pod_sc: Option<&Value>, out: &mut Out) 
     check_security(c, name, pod_sc, out);
 }
 
-/// MG046: `VITE_*` variables in a running container's environment (values or references).
+/// MG048: `VITE_*` variables in a running container's environment (values or references).
 fn check_vite_env(c: &Value, name: &str, out: &mut Out) {
     let vite: Vec<&str> = get_arr(c, &["env"])
         .iter()

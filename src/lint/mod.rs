@@ -10,7 +10,8 @@
 //! safely), `load` (input), and one module per family of checks: `workloads`
 //! (single-writer, selectors, tokens), `containers`, `autoscaling`, `storage`, `backups`
 //! (Longhorn), `secrets`, `network` (Service, Ingress, NetworkPolicy), `gateway` (HTTPRoute, Gateway), `monitoring`
-//! (ServiceMonitor), `gitops` (ArgoCD) and `references` (objects that name others).
+//! (ServiceMonitor), `gitops` (ArgoCD), `database` (CloudNativePG Cluster) and `references`
+//! (objects that name others).
 
 use std::fmt;
 
@@ -20,6 +21,7 @@ mod autoscaling;
 mod backups;
 pub mod catalog;
 mod containers;
+mod database;
 mod gateway;
 mod gitops;
 mod glob;
@@ -150,6 +152,7 @@ impl<'a> Linter<'a> {
             "HorizontalPodAutoscaler" => self.check_hpa(o, out),
             "RecurringJob" => self.check_recurring_job(o, out),
             "ServiceMonitor" => self.check_service_monitor(o, out),
+            "Cluster" => database::check_cnpg_cluster(o, out),
             _ => {}
         }
         if o.pod().is_some() {

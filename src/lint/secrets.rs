@@ -95,12 +95,19 @@ fn written_secret<'o>(o: &Obj<'o>) -> Option<&'o str> {
 
 impl<'a> Linter<'a> {
     /// A Secret is in the set when declared, or when an ExternalSecret or SealedSecret in
-    /// the set creates it.
+    /// the set creates it, or when it is the application Secret a CloudNativePG Cluster in
+    /// the set generates (`<cluster>-app`, for its `bootstrap.initdb` owner).
     pub(super) fn has_secret(&self, ns: &str, name: &str) -> bool {
         self.objs.iter().any(|o| {
             same_ns(o.ns, ns)
                 && match o.kind {
                     "Secret" => o.name == name,
+                    "Cluster"
+                        if get_str(o.v, &["apiVersion"])
+                            .is_some_and(|a| a.starts_with("postgresql.cnpg.io/")) =>
+                    {
+                        name.strip_suffix("-app") == Some(o.name)
+                    }
                     _ => written_secret(o) == Some(name),
                 }
         })

@@ -1,7 +1,7 @@
 //! Storage: volume claims (their class, access mode and fate under ArgoCD) and where the
 //! SQLite database file really lives.
 
-use super::value::{Obj, get_arr, get_map, get_str};
+use super::value::{Obj, as_int, get, get_arr, get_map, get_str, same_ns};
 use super::{Linter, Out, Rule};
 use crate::rules::is_sqlite_url;
 
@@ -55,7 +55,10 @@ impl<'a> Linter<'a> {
                     let rwx = get_arr(o.v, &["spec", "accessModes"])
                         .iter()
                         .any(|m| m.as_str() == Some("ReadWriteMany"));
-                    if rwx && get_str(sc.v, &["provisioner"]) == Some("driver.longhorn.io") {
+                    if rwx
+                        && get_str(sc.v, &["provisioner"]) == Some("driver.longhorn.io")
+                        && !self.mounted_by_several_pods(o)
+                    {
                         out.push((
                             Rule::LonghornReadWriteMany,
                             format!("ReadWriteMany on Longhorn class {c} is served over NFSv4 and needs an NFS client on every node"),
@@ -64,5 +67,28 @@ impl<'a> Linter<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a workload in the set that can run several pods (more than one replica, or
+    /// scaled by an HPA) mounts this claim: then ReadWriteMany is what it needs, and MG031's
+    /// advice (ReadWriteOnce) would break it.
+    fn mounted_by_several_pods(&self, claim: &Obj<'_>) -> bool {
+        self.objs.iter().any(|w| {
+            let Some((_, spec)) = w.pod() else {
+                return false;
+            };
+            let mounts = get_arr(spec, &["volumes"])
+                .iter()
+                .any(|v| get_str(v, &["persistentVolumeClaim", "claimName"]) == Some(claim.name));
+            let several = get(w.v, &["spec", "replicas"])
+                .and_then(as_int)
+                .is_some_and(|r| r > 1)
+                || self.of_kind("HorizontalPodAutoscaler").any(|h| {
+                    same_ns(h.ns, w.ns)
+                        && get_str(h.v, &["spec", "scaleTargetRef", "kind"]) == Some(w.kind)
+                        && get_str(h.v, &["spec", "scaleTargetRef", "name"]) == Some(w.name)
+                });
+            same_ns(w.ns, claim.ns) && mounts && several
+        })
     }
 }

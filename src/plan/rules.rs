@@ -317,6 +317,36 @@ fn deployment(
     }
     restart(key, new, &why.join("; "), out);
     claim_switch(old, new, trees, out);
+    database_switch(old, new, out);
+}
+
+/// §Changes that strand data, 3 (magnetiq-gen's own): a Deployment whose `DATABASE_URL` now
+/// names PostgreSQL where it used SQLite (or nothing in its own env) starts on the other
+/// database: what is only in the SQLite file is no longer used. The URL is read from the
+/// containers' literal env; a SQLite URL lives in the ConfigMap, so "no literal URL before"
+/// counts as the old engine.
+fn database_switch(old: &Value, new: &Value, out: &mut Vec<Consequence>) {
+    let url = |v: &Value| -> Option<String> {
+        v.pointer("/spec/template/spec/containers")?
+            .as_array()?
+            .iter()
+            .filter_map(|c| c.get("env")?.as_array())
+            .flatten()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some("DATABASE_URL"))
+            .and_then(|e| e.get("value")?.as_str())
+            .map(str::to_string)
+    };
+    let postgres = |u: &Option<String>| {
+        u.as_deref()
+            .is_some_and(|u| u.starts_with("postgresql") || u.starts_with("postgres:"))
+    };
+    let (before, after) = (url(old), url(new));
+    if postgres(&after) && !postgres(&before) {
+        out.push(data(
+            "DATABASE_URL switches the backend from SQLite to PostgreSQL: it starts on the PostgreSQL database, and rows only in the SQLite file are no longer used".into(),
+            "copy the data first with the migration Job and compare row counts (README: Migrating from SQLite to PostgreSQL), keeping the SQLite claim until verified",
+        ));
+    }
 }
 
 fn restart(key: &Key, new: &Value, why: &str, out: &mut Vec<Consequence>) {

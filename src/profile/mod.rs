@@ -5,6 +5,7 @@
 //! rendering cannot fail.
 
 pub mod cron;
+pub mod database;
 pub mod environments;
 pub mod load;
 pub mod model;
@@ -40,6 +41,8 @@ pub struct Profile {
     pub frontend: Workload,
     /// Volumes.
     pub storage: Storage,
+    /// PostgreSQL on CloudNativePG; `None` with SQLite.
+    pub postgres: Option<database::Postgres>,
     /// Every ConfigMap entry, derived ones included, sorted.
     pub config: BTreeMap<String, String>,
     /// Declared secret keys.
@@ -50,6 +53,8 @@ pub struct Profile {
     pub gateway: Option<GatewayRouting>,
     /// Frontend autoscaling, when enabled.
     pub autoscaling: Option<Autoscaling>,
+    /// The backend's HPA maximum, when it has one (PostgreSQL only).
+    pub backend_max_replicas: Option<i32>,
     /// Scheduled backups, when enabled.
     pub backup: Option<Backup>,
     /// Metrics scraping, when enabled.

@@ -4,6 +4,7 @@
 //! quantities, cross-field rules) is checked in `validate.rs`, which turns a
 //! [`RawProfile`] into a [`crate::profile::Profile`].
 
+pub use super::database::{Migration, PgBackup, Postgresql};
 pub use super::routing::{Gateway, GatewayParent, IngressController, OwnGateway};
 pub use super::runtime::RuntimeConfig;
 use indexmap::IndexMap;
@@ -407,12 +408,16 @@ impl AccessMode {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
-    /// Only `sqlite` today.
+    /// `sqlite` (one backend pod) or `postgresql` (CloudNativePG, `[database.postgresql]`).
     pub engine: DatabaseEngine,
-    /// SQLAlchemy driver prefix (`sqlite+aiosqlite`).
+    /// SQLAlchemy driver prefix (`sqlite+aiosqlite`, `postgresql+asyncpg`).
     pub driver: String,
-    /// File name of the database inside the data volume.
+    /// File name of the SQLite database inside the data volume (with PostgreSQL: what the
+    /// migration Job reads).
     pub file: String,
+    /// The PostgreSQL cluster, with `engine = "postgresql"`.
+    #[serde(default)]
+    pub postgresql: Option<Postgresql>,
 }
 
 /// Database engine.
@@ -421,6 +426,8 @@ pub struct Database {
 pub enum DatabaseEngine {
     /// SQLite: one writer, so one backend pod.
     Sqlite,
+    /// PostgreSQL on CloudNativePG: the backend may scale out.
+    Postgresql,
 }
 
 /// `[secrets]`
@@ -602,6 +609,11 @@ pub struct Autoscaling {
     /// Target average CPU use, percent of the request.
     #[serde(default)]
     pub target_cpu_utilization: i64,
+    /// Most backend pods: above 0 (and with `enabled`), the backend gets an HPA too, from
+    /// `backend.replicas` to this, at the same CPU target (PostgreSQL only). 0 (the
+    /// default): none.
+    #[serde(default)]
+    pub backend_max_replicas: i64,
 }
 
 /// `[network_policy]`

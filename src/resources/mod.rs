@@ -5,6 +5,7 @@
 
 pub mod argocd;
 mod config;
+pub mod database;
 pub mod gateway;
 pub mod ingress;
 mod namespace;
@@ -88,6 +89,48 @@ pub fn all(p: &Profile) -> Manifest {
         secrets::object(p, &names).into_iter().collect(),
     );
     add(
+        "database/objectstore.yaml",
+        database::object_store(p, &names)
+            .map(Object::ObjectStore)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "database/cluster.yaml",
+        database::cluster(p, &names)
+            .map(Object::Cluster)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "database/pooler.yaml",
+        database::pooler(p, &names)
+            .map(Object::Pooler)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "database/scheduledbackup.yaml",
+        database::scheduled_backup(p, &names)
+            .map(Object::ScheduledBackup)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "database/podmonitor.yaml",
+        database::pod_monitor(p, &names)
+            .map(Object::PodMonitor)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "database/migration-job.yaml",
+        database::migration_job(p, &names)
+            .map(Object::Job)
+            .into_iter()
+            .collect(),
+    );
+    add(
         "backend/pvc.yaml",
         storage::claims(p, &names)
             .into_iter()
@@ -101,6 +144,20 @@ pub fn all(p: &Profile) -> Manifest {
     add(
         "backend/deployment.yaml",
         vec![Object::Deployment(workload::backend(p, &names))],
+    );
+    add(
+        "backend/hpa.yaml",
+        workload::backend_hpa(p, &names)
+            .map(Object::HorizontalPodAutoscaler)
+            .into_iter()
+            .collect(),
+    );
+    add(
+        "backend/pdb.yaml",
+        workload::backend_pdb(p, &names)
+            .map(Object::PodDisruptionBudget)
+            .into_iter()
+            .collect(),
     );
     add(
         "frontend/configmap.yaml",
@@ -200,6 +257,12 @@ fn out_of_band(p: &Profile, names: &Names) -> Vec<crate::manifest::OutOfBand> {
     }
     if let Some(pull) = &p.pull_secret {
         out.push(secret(pull, "registry.pull_secret"));
+    }
+    if let Some(b) = p.postgres.as_ref().and_then(|pg| pg.backup.as_ref()) {
+        out.push(secret(
+            &b.credentials_secret,
+            "database.postgresql.backup.credentials_secret",
+        ));
     }
     out
 }

@@ -108,6 +108,12 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
     };
     let edge = edge_peers(p, n);
     let mut backend_egress = vec![dns_egress(&n.dns_namespace)];
+    if let Some((peer, db_port)) = super::database::backend_egress(p, names) {
+        backend_egress.push(NetworkPolicyEgressRule {
+            to: Some(vec![peer]),
+            ports: Some(vec![port("TCP", db_port)]),
+        });
+    }
     if !n.backend_egress_ports.is_empty() {
         // External services (SMTP relay, HTTPS APIs) are outside the cluster; only an
         // ipBlock matches them. The design document's `namespaceSelector: {}` matches pods
@@ -173,7 +179,7 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             )]),
         });
     }
-    vec![
+    let mut out = vec![
         policy(
             &names.backend,
             Component::Backend,
@@ -195,5 +201,8 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
                 },
             ],
         ),
-    ]
+    ];
+    out.extend(super::database::policy(p, names));
+    out.extend(super::database::pooler_policy(p, names));
+    out
 }

@@ -73,12 +73,17 @@ pub fn storage_class(p: &Profile) -> Option<StorageClass> {
     })
 }
 
-/// The database and media claims.
+/// The database and media claims. With PostgreSQL the SQLite claim is kept only while the
+/// migration Job reads it; dropping it later is a data change `plan` reports, and ArgoCD
+/// never prunes it (`Prune=false`), so the file stays until deleted by hand.
 pub fn claims(p: &Profile, names: &Names) -> Vec<PersistentVolumeClaim> {
-    vec![
-        claim(p, names, &names.data_pvc, &p.storage.data),
-        claim(p, names, &names.media_pvc, &p.storage.media),
-    ]
+    let keep_sqlite = p.postgres.as_ref().is_none_or(|pg| pg.migration.is_some());
+    let mut out = Vec::new();
+    if keep_sqlite {
+        out.push(claim(p, names, &names.data_pvc, &p.storage.data));
+    }
+    out.push(claim(p, names, &names.media_pvc, &p.storage.media));
+    out
 }
 
 fn claim(p: &Profile, names: &Names, name: &str, v: &Volume) -> PersistentVolumeClaim {

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::Resource;
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
     MetricTarget, ResourceMetricSource,
@@ -34,14 +36,18 @@ const RUNTIME_CONFIG_VOLUME: &str = "runtime-config";
 
 /// The backend Deployment.
 ///
-/// Exactly one replica with the `Recreate` strategy: SQLite allows one writer and the
-/// database volume is ReadWriteOnce, so a rolling update (new pod up before the old one is
-/// gone) would hang on a Multi-Attach error or run two writers. Validation refuses more.
+/// With SQLite, exactly one replica with the `Recreate` strategy: SQLite allows one writer
+/// and the database volume is ReadWriteOnce, so a rolling update (new pod up before the old
+/// one is gone) would hang on a Multi-Attach error or run two writers. Validation refuses
+/// more. With PostgreSQL the database is a Service away: the backend mounts only the media
+/// volume and, when that is ReadWriteMany (which validation demands of a scaled backend),
+/// rolls out with a surge, one new pod ready before an old one goes: no downtime.
 pub fn backend(p: &Profile, names: &Names) -> Deployment {
     let w = &p.backend;
     let mut env = vec![env_value(crate::rules::PORT_ENV, &w.port.to_string())];
     env.extend(config_env(w, names));
     env.extend(secret_env(p, w, names));
+    env.extend(super::database::backend_env(p, names));
     env.extend(w.env.iter().map(|(k, v)| env_value(k, v)));
     let mut container = container("backend", w, env, names);
     if let Some(port) = p.monitoring.as_ref().and_then(|m| m.container_port) {
@@ -55,33 +61,52 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
                 ..Default::default()
             });
     }
-    container.volume_mounts = Some(vec![
-        VolumeMount {
+    let sqlite = p.postgres.is_none();
+    let mut mounts = Vec::new();
+    let mut volumes = Vec::new();
+    if sqlite {
+        mounts.push(VolumeMount {
             name: "data".into(),
             mount_path: p.storage.data.mount_path.clone(),
             ..Default::default()
-        },
-        VolumeMount {
-            name: "media".into(),
-            mount_path: p.storage.media.mount_path.clone(),
+        });
+        volumes.push(claim_volume("data", &names.data_pvc));
+    }
+    mounts.push(VolumeMount {
+        name: "media".into(),
+        mount_path: p.storage.media.mount_path.clone(),
+        ..Default::default()
+    });
+    volumes.push(claim_volume("media", &names.media_pvc));
+    container.volume_mounts = Some(mounts);
+    // A ReadWriteOnce media volume attaches to one node: a surge pod elsewhere would wait on
+    // it forever, so one pod with Recreate, as with SQLite (validation allows more pods only
+    // on ReadWriteMany media).
+    let single_node = sqlite || p.storage.media.access_mode != profile::AccessMode::ReadWriteMany;
+    let strategy = if single_node {
+        DeploymentStrategy {
+            type_: Some("Recreate".into()),
             ..Default::default()
-        },
-    ]);
-    let volumes = vec![
-        claim_volume("data", &names.data_pvc),
-        claim_volume("media", &names.media_pvc),
-    ];
+        }
+    } else {
+        DeploymentStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(IntOrString::Int(1)),
+                max_unavailable: Some(IntOrString::Int(0)),
+            }),
+        }
+    };
+    // With a backend HPA, `replicas` is left out: the HPA owns it (as for the frontend).
+    let replicas = p.backend_max_replicas.is_none().then_some(w.replicas);
     deployment(
         p,
         names,
         &names.backend,
         Component::Backend,
         w,
-        Some(w.replicas),
-        Some(DeploymentStrategy {
-            type_: Some("Recreate".into()),
-            ..Default::default()
-        }),
+        replicas,
+        Some(strategy),
         container,
         Some(volumes),
     )
@@ -235,8 +260,10 @@ fn deployment(
     }
     metadata.annotations = (!deployment_annotations.is_empty()).then_some(deployment_annotations);
     // Spread replicas over nodes, so losing one node does not take every pod; "ScheduleAnyway"
-    // keeps a one-node cluster schedulable.
-    let spread = (component == Component::Frontend).then(|| {
+    // keeps a one-node cluster schedulable. The backend spreads when it can scale
+    // (PostgreSQL); with SQLite it is one pod.
+    let spreads = component == Component::Frontend || p.postgres.is_some();
+    let spread = spreads.then(|| {
         vec![TopologySpreadConstraint {
             max_skew: 1,
             topology_key: "kubernetes.io/hostname".into(),
@@ -480,30 +507,65 @@ fn service(p: &Profile, names: &Names, name: &str, component: Component, port: i
     }
 }
 
-/// The frontend's HorizontalPodAutoscaler, when enabled. The backend never gets one: SQLite.
+/// The frontend's HorizontalPodAutoscaler, when enabled.
 pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscaler> {
     let a = p.autoscaling?;
-    Some(HorizontalPodAutoscaler {
+    Some(hpa(
+        p,
+        &names.frontend,
+        Component::Frontend,
+        a.min_replicas,
+        a.max_replicas,
+        a.target_cpu_utilization,
+    ))
+}
+
+/// The backend's HorizontalPodAutoscaler: only with PostgreSQL and
+/// `autoscaling.backend_max_replicas` (validation refuses it with SQLite), from
+/// `backend.replicas`, at `[autoscaling]`'s CPU target.
+pub fn backend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscaler> {
+    let max = p.backend_max_replicas?;
+    // Validation sets a backend maximum only while [autoscaling] is enabled.
+    let a = p.autoscaling?;
+    Some(hpa(
+        p,
+        &names.backend,
+        Component::Backend,
+        p.backend.replicas,
+        max,
+        a.target_cpu_utilization,
+    ))
+}
+
+fn hpa(
+    p: &Profile,
+    name: &str,
+    component: Component,
+    min: i32,
+    max: i32,
+    target: i32,
+) -> HorizontalPodAutoscaler {
+    HorizontalPodAutoscaler {
         metadata: meta(
-            &names.frontend,
-            Some(&names.namespace),
-            labels::component(p, Component::Frontend),
+            name,
+            Some(p.app.namespace.as_str()),
+            labels::component(p, component),
         ),
         spec: Some(HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some(Deployment::API_VERSION.into()),
                 kind: Deployment::KIND.into(),
-                name: names.frontend.clone(),
+                name: name.into(),
             },
-            min_replicas: Some(a.min_replicas),
-            max_replicas: a.max_replicas,
+            min_replicas: Some(min),
+            max_replicas: max,
             metrics: Some(vec![MetricSpec {
                 type_: "Resource".into(),
                 resource: Some(ResourceMetricSource {
                     name: "cpu".into(),
                     target: MetricTarget {
                         type_: "Utilization".into(),
-                        average_utilization: Some(a.target_cpu_utilization),
+                        average_utilization: Some(target),
                         ..Default::default()
                     },
                 }),
@@ -512,7 +574,7 @@ pub fn frontend_hpa(p: &Profile, names: &Names) -> Option<HorizontalPodAutoscale
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }
 }
 
 /// A stable digest of the configuration: FNV-1a over `key=value` lines, as 16 hex digits.
@@ -529,26 +591,35 @@ fn checksum(data: &BTreeMap<String, String>) -> String {
 }
 
 /// The frontend's PodDisruptionBudget, when it runs more than one pod: a node drain then
-/// takes at most one frontend pod at a time. None for the backend: with its single replica
-/// a budget would only block drains.
+/// takes at most one frontend pod at a time.
 pub fn frontend_pdb(p: &Profile, names: &Names) -> Option<PodDisruptionBudget> {
     let pods = p
         .autoscaling
         .map_or(p.frontend.replicas, |a| a.min_replicas);
-    (pods > 1).then(|| PodDisruptionBudget {
+    (pods > 1).then(|| pdb(p, &names.frontend, Component::Frontend))
+}
+
+/// The backend's PodDisruptionBudget, when it runs more than one pod (PostgreSQL). None with
+/// a single replica: a budget would only block drains.
+pub fn backend_pdb(p: &Profile, names: &Names) -> Option<PodDisruptionBudget> {
+    (p.backend.replicas > 1).then(|| pdb(p, &names.backend, Component::Backend))
+}
+
+fn pdb(p: &Profile, name: &str, component: Component) -> PodDisruptionBudget {
+    PodDisruptionBudget {
         metadata: meta(
-            &names.frontend,
-            Some(&names.namespace),
-            labels::component(p, Component::Frontend),
+            name,
+            Some(p.app.namespace.as_str()),
+            labels::component(p, component),
         ),
         spec: Some(PodDisruptionBudgetSpec {
             max_unavailable: Some(IntOrString::Int(1)),
             selector: Some(LabelSelector {
-                match_labels: Some(labels::selector(p, Component::Frontend)),
+                match_labels: Some(labels::selector(p, component)),
                 ..Default::default()
             }),
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }
 }

@@ -48,12 +48,17 @@ fn kinds() -> Vec<(String, String, &'static str, Check)> {
     }
     vec![
         entry::<kcr_argoproj_io::v1alpha1::applications::Application>(),
+        entry::<kcr_barmancloud_cnpg_io::v1::objectstores::ObjectStore>(),
         entry::<kcr_bitnami_com::v1alpha1::sealedsecrets::SealedSecret>(),
         entry::<kcr_external_secrets_io::v1::externalsecrets::ExternalSecret>(),
         entry::<kcr_gateway_networking_k8s_io::v1::gateways::Gateway>(),
         entry::<kcr_gateway_networking_k8s_io::v1::httproutes::HttpRoute>(),
         entry::<kcr_longhorn_io::v1beta2::recurringjobs::RecurringJob>(),
+        entry::<kcr_monitoring_coreos_com::v1::podmonitors::PodMonitor>(),
         entry::<kcr_monitoring_coreos_com::v1::servicemonitors::ServiceMonitor>(),
+        entry::<kcr_postgresql_cnpg_io::v1::clusters::Cluster>(),
+        entry::<kcr_postgresql_cnpg_io::v1::poolers::Pooler>(),
+        entry::<kcr_postgresql_cnpg_io::v1::scheduledbackups::ScheduledBackup>(),
         entry::<kcr_traefik_io::v1alpha1::middlewares::Middleware>(),
         entry::<kcr_traefik_io::v1alpha1::serverstransports::ServersTransport>(),
     ]

@@ -11,7 +11,7 @@ use crate::rules::{CONTAINER_ENV, DERIVED_CONFIG};
 pub(super) fn check_config(
     c: &mut Checker<'_>,
     raw: &RawProfile,
-    database_url: Option<String>,
+    database_url: Option<Option<String>>,
 ) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (k, v) in &raw.config {
@@ -55,7 +55,11 @@ pub(super) fn check_config(
     out.insert("DEBUG".into(), raw.app.debug.to_string());
     out.insert("BACKEND_PORT".into(), raw.backend.port.to_string());
     out.insert("FRONTEND_PORT".into(), raw.frontend.port.to_string());
-    out.insert("DATABASE_URL".into(), database_url?);
+    // With PostgreSQL the URL holds the password: the backend builds it from the operator's
+    // Secret (resources::database), so it is not in the ConfigMap.
+    if let Some(url) = database_url? {
+        out.insert("DATABASE_URL".into(), url);
+    }
     if let Some((total, largest)) = oversized(out.iter().map(|(k, v)| (k.as_str(), v.len()))) {
         let path = match largest[0].0 {
             "APP_NAME" => "app.display_name".to_string(),

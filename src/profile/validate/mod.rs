@@ -10,6 +10,7 @@ mod argocd;
 mod autoscaling;
 mod backup;
 mod config;
+mod database;
 mod gateway;
 mod ingress;
 mod monitoring;
@@ -24,13 +25,13 @@ use super::node::{Node, lookup, parse_path};
 use super::types;
 use super::*;
 use crate::report::{Diagnostic, ProfileError};
-use crate::rules::{SINGLE_WRITER_REPLICAS, SINGLE_WRITER_WHY};
 use crate::source::Loc;
 use app::check_app;
 use argocd::check_argocd;
 use autoscaling::check_autoscaling;
 use backup::check_backup;
 use config::check_config;
+use database::{check_backend_scaling, check_postgres};
 use gateway::check_gateway;
 use ingress::check_ingress;
 use monitoring::check_monitoring;
@@ -154,18 +155,8 @@ fn check_profile(
         .collect();
     let backend = check_workload(c, "backend", &raw.backend, &config_keys, &secret_keys);
     let frontend = check_workload(c, "frontend", &raw.frontend, &config_keys, &secret_keys);
-    if sqlite && raw.backend.replicas != i64::from(SINGLE_WRITER_REPLICAS) {
-        c.err_help(
-            "backend.replicas",
-            format!(
-                "must be {SINGLE_WRITER_REPLICAS} with SQLite (found {}): {SINGLE_WRITER_WHY}, so \
-                 a second pod would either fail to start (Multi-Attach error) or corrupt the \
-                 database",
-                raw.backend.replicas
-            ),
-            "set backend.replicas = 1; the backend is rolled out with the Recreate strategy",
-        );
-    }
+    let backend_max_replicas = check_backend_scaling(c, &raw);
+    let postgres = check_postgres(c, &raw);
 
     let storage = check_storage(c, &raw.storage, &raw.app, sqlite);
     check_backend_mounts(c, &raw);
@@ -254,11 +245,13 @@ fn check_profile(
         backend: backend?,
         frontend: frontend?,
         storage: storage?,
+        postgres: postgres?,
         config: config?,
         secrets: secrets?,
         ingress: ingress?,
         gateway: gateway?,
         autoscaling: autoscaling?,
+        backend_max_replicas: backend_max_replicas?,
         backup: backup?,
         monitoring: monitoring?,
         network_policy: network_policy?,

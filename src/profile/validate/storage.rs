@@ -155,8 +155,19 @@ pub(super) fn check_database(
     c: &mut Checker<'_>,
     db: &model::Database,
     data_mount: &str,
-) -> Option<String> {
-    let driver_ok = db.driver == "sqlite" || db.driver.starts_with("sqlite+");
+) -> Option<Option<String>> {
+    if db.engine == model::DatabaseEngine::Postgresql {
+        // The URL is put together in the pod from the operator's Secret (resources::database).
+        if db.driver != "postgresql+asyncpg" {
+            c.err_help(
+                "database.driver",
+                format!("{:?} is not the backend's PostgreSQL driver", db.driver),
+                "set database.driver = \"postgresql+asyncpg\": the FastAPI backend uses SQLAlchemy's async engine, and asyncpg is its PostgreSQL driver",
+            );
+        }
+    }
+    let sqlite = db.engine == model::DatabaseEngine::Sqlite;
+    let driver_ok = !sqlite || db.driver == "sqlite" || db.driver.starts_with("sqlite+");
     if !driver_ok {
         c.err("database.driver", format!("{:?} is not a SQLAlchemy SQLite driver (sqlite, sqlite+aiosqlite, sqlite+pysqlite)", db.driver));
     }
@@ -174,12 +185,15 @@ pub(super) fn check_database(
     // SQLAlchemy reads the path after the third slash, so an absolute path needs four:
     // `sqlite+aiosqlite:////app/data/magnetiq.db`. The design document's three-slash URL is
     // relative to the working directory and lands outside the volume.
+    if !sqlite {
+        return file_ok.then_some(None);
+    }
     (driver_ok && file_ok).then(|| {
-        format!(
+        Some(format!(
             "{}:///{}/{}",
             db.driver,
             data_mount.trim_end_matches('/'),
             db.file
-        )
+        ))
     })
 }

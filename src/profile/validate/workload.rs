@@ -23,54 +23,7 @@ pub(super) fn check_workload(
         &format!("{at}.replicas"),
         types::parse_range(w.replicas, 1, 1000, "replicas"),
     );
-    let q = |c: &mut Checker<'_>, path: String, s: &str| c.check(&path, Quantity::parse(s));
-    let requests_cpu = q(
-        c,
-        format!("{at}.resources.requests.cpu"),
-        &w.resources.requests.cpu,
-    );
-    let requests_mem = q(
-        c,
-        format!("{at}.resources.requests.memory"),
-        &w.resources.requests.memory,
-    );
-    let limits_cpu = q(
-        c,
-        format!("{at}.resources.limits.cpu"),
-        &w.resources.limits.cpu,
-    );
-    let limits_mem = q(
-        c,
-        format!("{at}.resources.limits.memory"),
-        &w.resources.limits.memory,
-    );
-    for (what, req, lim) in [
-        ("cpu", &requests_cpu, &limits_cpu),
-        ("memory", &requests_mem, &limits_mem),
-    ] {
-        if let (Some(req), Some(lim)) = (req, lim)
-            && req.value() > lim.value()
-        {
-            c.err(
-                &format!("{at}.resources.requests.{what}"),
-                format!(
-                    "request {} is above the limit {}; Kubernetes rejects a pod whose request exceeds its limit",
-                    req.as_str(),
-                    lim.as_str()
-                ),
-            );
-        }
-    }
-    for (what, q) in [("cpu", &requests_cpu), ("memory", &requests_mem)] {
-        if let Some(q) = q
-            && q.value() <= 0.0
-        {
-            c.err(
-                &format!("{at}.resources.requests.{what}"),
-                "must be above zero",
-            );
-        }
-    }
+    let resources = check_resources(c, at, &w.resources);
     let probe_path = c.check(
         &format!("{at}.probes.path"),
         HttpPath::parse(&w.probes.path),
@@ -129,14 +82,8 @@ pub(super) fn check_workload(
         pull_policy: w.image_pull_policy,
         port: port?,
         replicas: replicas?,
-        requests: CpuMemory {
-            cpu: requests_cpu?,
-            memory: requests_mem?,
-        },
-        limits: CpuMemory {
-            cpu: limits_cpu?,
-            memory: limits_mem?,
-        },
+        requests: resources.clone()?.0,
+        limits: resources?.1,
         probe_path: probe_path?,
         liveness: liveness?,
         readiness: readiness?,
@@ -146,6 +93,62 @@ pub(super) fn check_workload(
         all_secrets: w.all_secrets,
         env,
     })
+}
+
+/// `resources` of a container at `at`: four quantities, requests above zero and not above
+/// their limits. Returns (requests, limits).
+pub(super) fn check_resources(
+    c: &mut Checker<'_>,
+    at: &str,
+    r: &model::Resources,
+) -> Option<(CpuMemory, CpuMemory)> {
+    let w = r;
+    let q = |c: &mut Checker<'_>, path: String, s: &str| c.check(&path, Quantity::parse(s));
+    let requests_cpu = q(c, format!("{at}.resources.requests.cpu"), &w.requests.cpu);
+    let requests_mem = q(
+        c,
+        format!("{at}.resources.requests.memory"),
+        &w.requests.memory,
+    );
+    let limits_cpu = q(c, format!("{at}.resources.limits.cpu"), &w.limits.cpu);
+    let limits_mem = q(c, format!("{at}.resources.limits.memory"), &w.limits.memory);
+    for (what, req, lim) in [
+        ("cpu", &requests_cpu, &limits_cpu),
+        ("memory", &requests_mem, &limits_mem),
+    ] {
+        if let (Some(req), Some(lim)) = (req, lim)
+            && req.value() > lim.value()
+        {
+            c.err(
+                &format!("{at}.resources.requests.{what}"),
+                format!(
+                    "request {} is above the limit {}; Kubernetes rejects a pod whose request exceeds its limit",
+                    req.as_str(),
+                    lim.as_str()
+                ),
+            );
+        }
+    }
+    for (what, q) in [("cpu", &requests_cpu), ("memory", &requests_mem)] {
+        if let Some(q) = q
+            && q.value() <= 0.0
+        {
+            c.err(
+                &format!("{at}.resources.requests.{what}"),
+                "must be above zero",
+            );
+        }
+    }
+    Some((
+        CpuMemory {
+            cpu: requests_cpu?,
+            memory: requests_mem?,
+        },
+        CpuMemory {
+            cpu: limits_cpu?,
+            memory: limits_mem?,
+        },
+    ))
 }
 
 fn check_security(c: &mut Checker<'_>, at: &str, s: &model::Security) -> Option<Security> {
