@@ -6,6 +6,7 @@
 
 pub mod cron;
 pub mod environments;
+pub mod extensions;
 pub mod load;
 pub mod model;
 pub mod node;
@@ -59,6 +60,8 @@ pub struct Profile {
     pub rbac: Option<Rbac>,
     /// ArgoCD Application, when enabled.
     pub argocd: Option<Argocd>,
+    /// Patches and templates, applied to the rendered objects by the `extend` module.
+    pub extensions: extensions::Extensions,
 }
 
 /// `[app]`, validated.

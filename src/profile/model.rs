@@ -64,6 +64,15 @@ pub struct RawProfile {
     pub rbac: Rbac,
     /// The ArgoCD Application that deploys the tree.
     pub argocd: Argocd,
+    /// Changes to rendered objects the format has no key for (README: "Beyond the profile").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<super::extensions::RawPatch>,
+    /// Objects from `templates/` the format does not model.
+    #[serde(
+        default,
+        skip_serializing_if = "super::extensions::RawTemplates::is_empty"
+    )]
+    pub templates: super::extensions::RawTemplates,
 }
 
 /// `[app]`

@@ -23,7 +23,19 @@ pub trait ProfileStore {
     fn refused(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Reads template `name` (`templates/NAME.yaml.j2` next to the profiles directory), as
+    /// (the path shown in messages, the bytes). `Ok(None)` when it does not exist.
+    fn read_template(&self, _name: &str) -> crate::Result<Option<(String, Vec<u8>)>> {
+        Ok(None)
+    }
+    /// Names of the templates there, sorted (for "did you mean").
+    fn template_names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
+
+/// What a template file's name ends with.
+pub const TEMPLATE_SUFFIX: &str = ".yaml.j2";
 
 /// Profiles in a directory: `NAME.toml`.
 #[derive(Debug, Clone)]
@@ -149,9 +161,73 @@ impl ProfileStore for DirStore {
     fn refused(&self) -> Vec<String> {
         self.entries(false)
     }
+
+    /// Reads `templates/NAME.yaml.j2` next to the directory: a regular file (no link, no
+    /// FIFO or device), at most [`MAX_PROFILE_BYTES`].
+    fn read_template(&self, name: &str) -> crate::Result<Option<(String, Vec<u8>)>> {
+        let path = self
+            .templates_dir()
+            .join(format!("{name}{TEMPLATE_SUFFIX}"));
+        let display = sanitize(&path.display().to_string()).into_owned();
+        let entry = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read template {display}")),
+        };
+        if !entry.is_file() {
+            return Err(Error::Input(format!(
+                "cannot read template {display}: it is {}, not a regular file",
+                if entry.file_type().is_symlink() {
+                    "a symbolic link"
+                } else {
+                    kind_of(&entry)
+                }
+            )));
+        }
+        let file =
+            open_regular(&path).with_context(|| format!("cannot read template {display}"))?;
+        let mut bytes = Vec::new();
+        use std::io::Read as _;
+        file.take(MAX_PROFILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read template {display}"))?;
+        if bytes.len() > MAX_PROFILE_BYTES {
+            return Err(Error::Input(format!(
+                "cannot read template {display}: it is larger than {} KiB",
+                MAX_PROFILE_BYTES / 1024
+            )));
+        }
+        Ok(Some((display, bytes)))
+    }
+
+    fn template_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.templates_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(TEMPLATE_SUFFIX).map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 impl DirStore {
+    /// The `templates/` folder: next to the profiles directory (`profiles/` and
+    /// `templates/` side by side at the top of the repository).
+    pub fn templates_dir(&self) -> PathBuf {
+        match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join("templates"),
+            _ if self.dir.as_os_str().is_empty() || self.dir == Path::new(".") => {
+                PathBuf::from("../templates")
+            }
+            _ => PathBuf::from("templates"),
+        }
+    }
+
     /// Stems of the `*.toml` entries that are (`readable`) or are not profiles `read` accepts,
     /// sorted. Judged from the entries without opening them (`read` checks again).
     fn entries(&self, readable: bool) -> Vec<String> {

@@ -340,7 +340,7 @@ fn compile_all<'e>(
 
 /// Fails when `value` cannot print in `budget` bytes: every item of a sequence or map prints
 /// at least one byte, a string at least its length. Looks at no more than `budget` items.
-fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error> {
+pub(crate) fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error> {
     use minijinja::value::ValueKind;
     let too_long = || {
         minijinja::Error::new(
@@ -378,10 +378,13 @@ fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error>
 }
 
 /// A writer that keeps at most `room` bytes and fails past them, which stops minijinja.
-struct Bounded {
-    bytes: Vec<u8>,
-    room: usize,
-    overflowed: bool,
+pub(crate) struct Bounded {
+    /// What was written.
+    pub(crate) bytes: Vec<u8>,
+    /// How much may be.
+    pub(crate) room: usize,
+    /// Whether more was attempted.
+    pub(crate) overflowed: bool,
 }
 
 impl std::io::Write for Bounded {
