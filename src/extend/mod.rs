@@ -50,7 +50,7 @@ pub fn apply(p: &Profile, mut manifest: Manifest) -> crate::Result<Manifest> {
 }
 
 /// Reads objects with [`strict::read`]; an unknown kind is `None`.
-pub(crate) struct Strict;
+pub struct Strict;
 
 impl ReadTyped for Strict {
     type Error = Option<Vec<Refusal>>;

@@ -25,6 +25,13 @@ pub struct RawProfile {
     /// but is never deployed: `render --all` and the collision check skip it. Not inherited.
     #[serde(default)]
     pub reference: bool,
+    /// Changes to rendered objects the format has no key for (README: "Beyond the profile:
+    /// patches and templates"). Listed before the tables, as `show` prints it.
+    #[serde(default)]
+    pub patches: Vec<super::extensions::RawPatch>,
+    /// Objects from `templates/` the format does not model.
+    #[serde(default)]
+    pub templates: super::extensions::RawTemplates,
     /// The application and the environment it runs in.
     pub app: App,
     /// The container registry images are pulled from.
@@ -64,15 +71,6 @@ pub struct RawProfile {
     pub rbac: Rbac,
     /// The ArgoCD Application that deploys the tree.
     pub argocd: Argocd,
-    /// Changes to rendered objects the format has no key for (README: "Beyond the profile").
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub patches: Vec<super::extensions::RawPatch>,
-    /// Objects from `templates/` the format does not model.
-    #[serde(
-        default,
-        skip_serializing_if = "super::extensions::RawTemplates::is_empty"
-    )]
-    pub templates: super::extensions::RawTemplates,
 }
 
 /// `[app]`

@@ -58,7 +58,7 @@ pub(super) fn read(
                     Some(loc),
                     path,
                     format!(
-                        "no template {name}: the file templates/{name}{} does not exist next to the profiles directory{}",
+                        "no template {name}: the file templates/{name}{} does not exist next to the profiles directory or in the working directory{}",
                         super::TEMPLATE_SUFFIX,
                         if known.is_empty() {
                             String::new()
