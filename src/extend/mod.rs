@@ -114,21 +114,34 @@ fn apply_patch(
         let (node, _, _) = lookup(&patch.node, &[Segment::Key(key.into())]);
         node.loc.clone()
     };
-    let namespace = patch
-        .namespace
-        .as_deref()
-        .unwrap_or(names.namespace.as_str());
+    // Without a namespace, the name alone selects (a RecurringJob lives in Longhorn's).
     let mut found = Vec::new();
     for (fi, file) in manifest.files.iter().enumerate() {
         for (oi, o) in file.objects.iter().enumerate() {
             let m = o.metadata();
             if o.kind() == patch.kind
                 && m.name.as_deref() == Some(patch.name.as_str())
-                && m.namespace.as_deref().is_none_or(|ns| ns == namespace)
+                && patch
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| m.namespace.as_deref().unwrap_or("") == ns)
             {
                 found.push((fi, oi));
             }
         }
+    }
+    if found.len() > 1 {
+        diagnostics.push(Diagnostic::new(
+            Some(entry_key("name")),
+            format!("patches[{i}].name"),
+            format!(
+                "{} {} names {} objects, one per namespace; add namespace = \"...\" to pick one",
+                patch.kind,
+                patch.name,
+                found.len()
+            ),
+        ));
+        return;
     }
     let &[(fi, oi)] = found.as_slice() else {
         diagnostics.push(no_such_object(manifest, patch, &entry_key));

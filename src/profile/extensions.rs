@@ -18,7 +18,8 @@ pub struct RawPatch {
     pub kind: String,
     /// Its name (`magnetiq-frontend`).
     pub name: String,
-    /// Its namespace, when the name alone is ambiguous (the profile's namespace otherwise).
+    /// Its namespace, needed only when objects of that kind and name live in several
+    /// namespaces.
     #[serde(default)]
     pub namespace: Option<String>,
     /// Fields merged into the object, written as in the Kubernetes object (camelCase keys):
