@@ -204,12 +204,46 @@ fn render(
                 format!("cannot render template {}: {why}", t.name),
             );
             if e.kind() == ErrorKind::UndefinedError {
+                let named = e.range().and_then(|r| source.get(r));
+                if let Some(s) = named.and_then(|n| suggest(&p.extensions.context, n)) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                    diagnostics.push(d);
+                    return None;
+                }
                 d = d.with_help("the template sees the profile's tables (app, backend, storage...), `names` (the rendered objects' names) and `profile`; `magnetiq-gen show --profile NAME` prints every key");
             }
             diagnostics.push(d);
             None
         }
     }
+}
+
+/// For an undefined `a.b.c` in a template: the path with its first unknown key replaced by
+/// the closest key the profile has there.
+fn suggest(context: &Value, named: &str) -> Option<String> {
+    let parts: Vec<&str> = named.trim().split('.').collect();
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return None;
+    }
+    let mut at = context;
+    for (i, part) in parts.iter().enumerate() {
+        let Value::Object(m) = at else {
+            return None;
+        };
+        match m.get(*part) {
+            Some(v) => at = v,
+            None => {
+                let s = did_you_mean(part, m.keys().map(String::as_str))?;
+                let mut fixed: Vec<&str> = parts[..i].to_vec();
+                fixed.push(s);
+                return Some(fixed.join("."));
+            }
+        }
+    }
+    None
 }
 
 /// The objects of a rendered template, each read strictly into its type.
@@ -227,10 +261,27 @@ fn read(
     let docs: Vec<Value> = match serde_saphyr::from_multiple(text) {
         Ok(d) => d,
         Err(e) => {
+            // The output's line is the template's when no statement adds or drops lines
+            // before it, which is what the excerpt assumes; the message says which it is.
+            let line = e.location().map_or(0, |l| l.line() as usize);
+            let start: usize = source
+                .split_inclusive('\n')
+                .take(line.saturating_sub(1))
+                .map(str::len)
+                .sum();
+            let loc = Loc {
+                file: t.file,
+                span: start.min(source.len())..start.min(source.len()),
+            };
+            let message = e.without_snippet().to_string();
+            let message = message.trim_start_matches("error: ");
             diagnostics.push(Diagnostic::new(
-                Some(at_start),
+                Some(loc),
                 format!("templates.use ({})", t.name),
-                format!("the output of template {} is not YAML: {e}", t.name),
+                format!(
+                    "the output of template {} is not YAML ({message}, in the rendered output)",
+                    t.name
+                ),
             ));
             return Vec::new();
         }
@@ -262,7 +313,11 @@ fn read(
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let label = format!("{} {kind} {name}", t.name);
+        let label = if name.is_empty() {
+            format!("{} object {}", t.name, n + 1)
+        } else {
+            format!("{} {kind} {name}", t.name)
+        };
         if kind.is_empty() || api_version.is_empty() || name.is_empty() {
             diagnostics.push(Diagnostic::new(
                 Some(at_start.clone()),
@@ -426,11 +481,12 @@ fn refusal(t: &TemplateFile, source: &str, label: &str, kind: &str, r: &Refusal)
             file: t.file,
             span: 0..0,
         });
-    let mut d = Diagnostic::new(
-        Some(loc),
-        format!("{label}: {}", path_text(&path)),
-        format!("not a valid {kind}: {message}"),
-    );
+    let at = if path.is_empty() {
+        label.to_string()
+    } else {
+        format!("{label}: {}", path_text(&path))
+    };
+    let mut d = Diagnostic::new(Some(loc), at, format!("not a valid {kind}: {message}"));
     d.help = help;
     d
 }
