@@ -171,3 +171,34 @@ fn an_added_object_shows_in_the_plan_as_new() {
         "only the added object changes: {plan:?}"
     );
 }
+
+#[test]
+fn a_template_file_takes_part_in_check_like_any_other() {
+    let bin = env!("CARGO_BIN_EXE_magnetiq-gen");
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let tree = out.path().join("k8s");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["render", "--profile", "example", "--out-dir"];
+        args.push(tree.to_str().unwrap());
+        args.extend(extra);
+        std::process::Command::new(bin)
+            .args(&args)
+            .current_dir(&repo)
+            .output()
+            .unwrap()
+    };
+    let written = run(&[]);
+    assert_eq!(written.status.code(), Some(0), "{written:?}");
+    assert!(tree.join("uptime-check.yaml").is_file());
+    assert_eq!(run(&["--check"]).status.code(), Some(0));
+    let file = tree.join("uptime-check.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("*/5 * * * *", "*/1 * * * *")).unwrap();
+    let drift = run(&["--check"]);
+    assert_eq!(drift.status.code(), Some(1), "{drift:?}");
+    assert!(
+        String::from_utf8_lossy(&drift.stdout).contains("uptime-check.yaml")
+            || String::from_utf8_lossy(&drift.stderr).contains("uptime-check.yaml")
+    );
+}
