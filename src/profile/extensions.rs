@@ -160,14 +160,7 @@ pub fn parse_remove_path(text: &str) -> Result<Vec<PathPart>, String> {
                 expect_key = false;
             }
             _ if expect_key => {
-                let mut key = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c == '.' || c == '[' {
-                        break;
-                    }
-                    key.push(c);
-                    chars.next();
-                }
+                let key = super::node::bare_key(&mut chars);
                 if key.is_empty() || key.contains(['"', ']']) {
                     return Err(format!(
                         "{text:?} is not a path such as spec.template.spec.nodeSelector"
