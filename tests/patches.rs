@@ -322,7 +322,13 @@ fn targets() -> Vec<(String, String, String, Value)> {
     let mut out = Vec::new();
     for profile in ["production", "staging", "dev"] {
         let m = magnetiq_gen::render(&store, profile).unwrap();
-        for o in m.files.iter().flat_map(|f| &f.objects) {
+        // A Secret is never patched (its values would sit in the profile).
+        for o in m
+            .files
+            .iter()
+            .flat_map(|f| &f.objects)
+            .filter(|o| o.kind() != "Secret")
+        {
             let v = serde_json::to_value(o).unwrap();
             out.push((
                 profile.to_string(),

@@ -25,6 +25,17 @@ fn steps(path: &[&str]) -> Vec<Step> {
     path.iter().map(|k| Step::Key((*k).to_string())).collect()
 }
 
+/// Why objects of `kind` may not be patched at all, if they may not.
+pub fn refused_kind(kind: &str) -> Option<&'static str> {
+    match kind {
+        // Patched values would sit in the profile, in Git, in plain text.
+        "Secret" => Some(
+            "a Secret's values come from [secrets] (an ExternalSecret, a SealedSecret, a Secret created out of band, or inline from MAGNETIQ_SECRET_* variables), never from the profile, which is committed to Git; change [secrets] instead",
+        ),
+        _ => None,
+    }
+}
+
 /// Every change from `before` to `after` that a patch may not make.
 pub fn check(before: &Value, after: &Value, names: &Names, sqlite: bool) -> Vec<Refused> {
     let mut out = Vec::new();

@@ -114,6 +114,14 @@ fn apply_patch(
         let (node, _, _) = lookup(&patch.node, &[Segment::Key(key.into())]);
         node.loc.clone()
     };
+    if let Some(why) = guard::refused_kind(&patch.kind) {
+        diagnostics.push(Diagnostic::new(
+            Some(entry_key("kind")),
+            format!("patches[{i}].kind"),
+            format!("a patch may not change a {}: {why}", patch.kind),
+        ));
+        return;
+    }
     // Without a namespace, the name alone selects (a RecurringJob lives in Longhorn's).
     let mut found = Vec::new();
     for (fi, file) in manifest.files.iter().enumerate() {
