@@ -36,8 +36,19 @@ pub fn refused_kind(kind: &str) -> Option<&'static str> {
     }
 }
 
+/// What the rest of the rendered set says about the patched object.
+pub struct Context<'a> {
+    /// The derived names.
+    pub names: &'a Names,
+    /// Whether the database is SQLite.
+    pub sqlite: bool,
+    /// Names of the Deployments a HorizontalPodAutoscaler scales.
+    pub autoscaled: Vec<String>,
+}
+
 /// Every change from `before` to `after` that a patch may not make.
-pub fn check(before: &Value, after: &Value, names: &Names, sqlite: bool) -> Vec<Refused> {
+pub fn check(before: &Value, after: &Value, cx: &Context<'_>) -> Vec<Refused> {
+    let (names, sqlite) = (cx.names, cx.sqlite);
     let mut out = Vec::new();
     let mut same = |path: &[&str], why: &str| {
         if at(before, path) != at(after, path) {
@@ -69,6 +80,15 @@ pub fn check(before: &Value, after: &Value, names: &Names, sqlite: bool) -> Vec<
                 });
             }
         }
+    }
+    if kind == "Deployment"
+        && name.is_some_and(|n| cx.autoscaled.iter().any(|a| a == n))
+        && at(before, &["spec", "replicas"]) != at(after, &["spec", "replicas"])
+    {
+        out.push(Refused {
+            path: steps(&["spec", "replicas"]),
+            why: "the HorizontalPodAutoscaler owns the replica count (replicas is left out on purpose: a value here would reset the scale on every sync); set autoscaling.min_replicas and max_replicas instead".into(),
+        });
     }
     if sqlite && kind == "Deployment" && name == Some(names.backend.as_str()) {
         let why = format!(
@@ -158,13 +178,18 @@ mod tests {
     #[test]
     fn identity_selectors_and_single_writer_rules_are_guarded() {
         let names = Names::new("magnetiq", "ns");
+        let cx = |sqlite| Context {
+            names: &names,
+            sqlite,
+            autoscaled: Vec::new(),
+        };
         let before = backend();
-        assert!(check(&before, &before, &names, true).is_empty());
+        assert!(check(&before, &before, &cx(true)).is_empty());
         let mut after = before.clone();
         after["spec"]["replicas"] = json!(2);
         after["metadata"]["name"] = json!("other");
         after["spec"]["template"]["metadata"]["labels"]["app"] = json!("c");
-        let refused: Vec<String> = check(&before, &after, &names, true)
+        let refused: Vec<String> = check(&before, &after, &cx(true))
             .into_iter()
             .map(|r| super::super::strict::path_text(&r.path))
             .collect();
@@ -177,9 +202,9 @@ mod tests {
         after["spec"]["replicas"] = json!(2);
         after["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] =
             json!("/x");
-        assert_eq!(check(&before, &after, &names, true).len(), 2);
+        assert_eq!(check(&before, &after, &cx(true)).len(), 2);
         assert!(
-            check(&before, &after, &names, false).is_empty(),
+            check(&before, &after, &cx(false)).is_empty(),
             "only SQLite has the rule"
         );
     }

@@ -194,7 +194,23 @@ fn apply_patch(
     if failed {
         return;
     }
-    let refused = guard::check(&before, &after, names, sqlite);
+    let autoscaled = manifest
+        .files
+        .iter()
+        .flat_map(|f| &f.objects)
+        .filter_map(|o| match o {
+            Object::HorizontalPodAutoscaler(h) => {
+                h.spec.as_ref().map(|s| s.scale_target_ref.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let cx = guard::Context {
+        names,
+        sqlite,
+        autoscaled,
+    };
+    let refused = guard::check(&before, &after, &cx);
     for r in &refused {
         diagnostics.push(
             Diagnostic::new(
