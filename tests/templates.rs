@@ -202,3 +202,30 @@ fn a_template_file_takes_part_in_check_like_any_other() {
             || String::from_utf8_lossy(&drift.stderr).contains("uptime-check.yaml")
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_template_that_is_a_link_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    for f in ["base.toml", "production.toml"] {
+        std::fs::copy(shipped.join(f), profiles.join(f)).unwrap();
+    }
+    std::fs::write(
+        profiles.join("p.toml"),
+        "extends = \"production\"\n[templates]\nuse = [\"link\"]\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("templates/link.yaml.j2")).unwrap();
+    let e = magnetiq_gen::render(&magnetiq_gen::profile::DirStore::new(&profiles), "p")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("it is a symbolic link, not a regular file"),
+        "{e}"
+    );
+    assert!(!e.contains("root:"), "the target was read: {e}");
+}
