@@ -26,7 +26,7 @@ pub struct RawProfile {
     #[serde(default)]
     pub reference: bool,
     /// Changes to rendered objects the format has no key for (README: "Beyond the profile:
-    /// patches and templates"). Listed before the tables, as `show` prints it.
+    /// patches and templates").
     #[serde(default)]
     pub patches: Vec<super::extensions::RawPatch>,
     /// Objects from `templates/` the format does not model.
