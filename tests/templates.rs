@@ -13,7 +13,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// Fixture profiles that render.
-const GOOD: &[&str] = &["redis-sessions"];
+const GOOD: &[&str] = &["redis-sessions", "storage-class"];
 
 /// The shipped profiles and the fixture profiles, with the fixture templates; templates are
 /// shown as `templates/NAME.yaml.j2` whatever the checkout's path.
@@ -228,4 +228,22 @@ fn a_template_that_is_a_link_is_refused_without_reading_it() {
         "{e}"
     );
     assert!(!e.contains("root:"), "the target was read: {e}");
+}
+
+#[test]
+fn a_cluster_scoped_kind_gets_the_labels_but_no_namespace() {
+    let m = magnetiq_gen::render(&store(), "storage-class").unwrap_or_else(|e| panic!("{e}"));
+    let file = m
+        .files
+        .iter()
+        .find(|f| f.path == "storage-class.yaml")
+        .expect("the template's file");
+    let [Object::StorageClass(class)] = file.objects.as_slice() else {
+        panic!("{:?}", file.objects);
+    };
+    assert_eq!(class.metadata.namespace, None);
+    assert_eq!(
+        class.metadata.labels.as_ref().unwrap()["app.kubernetes.io/part-of"],
+        "magnetiq"
+    );
 }

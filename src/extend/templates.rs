@@ -418,9 +418,17 @@ fn custom(
     }))
 }
 
+/// Kinds with a type that live outside namespaces: they get no namespace. Every other kind,
+/// an admitted one included, is taken as namespaced.
+const CLUSTER_SCOPED: &[&str] = &["Namespace", "StorageClass"];
+
 /// The standard labels (which win over the template's) and the profile's namespace (which
 /// the template may state, but not differ from).
 fn standard_metadata(p: &Profile, map: &mut Map<String, Value>) -> Result<(), String> {
+    let cluster_scoped = map
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| CLUSTER_SCOPED.contains(&k));
     let meta = map
         .entry("metadata")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -429,6 +437,10 @@ fn standard_metadata(p: &Profile, map: &mut Map<String, Value>) -> Result<(), St
     };
     let ns = p.app.namespace.as_str();
     match meta.get("namespace") {
+        None if cluster_scoped => {}
+        Some(_) if cluster_scoped => {
+            return Err("this kind lives outside namespaces; leave metadata.namespace out".into());
+        }
         None => {
             meta.insert("namespace".into(), Value::String(ns.to_string()));
         }
