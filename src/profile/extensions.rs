@@ -277,3 +277,42 @@ pub fn as_str(node: &Node) -> Option<&str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remove_paths_take_keys_quoted_keys_and_named_items() {
+        let key = |k: &str| PathPart::Key(k.into());
+        assert_eq!(
+            parse_remove_path("spec.template.spec.nodeSelector"),
+            Ok(vec![
+                key("spec"),
+                key("template"),
+                key("spec"),
+                key("nodeSelector")
+            ])
+        );
+        assert_eq!(
+            parse_remove_path("spec.containers[sidecar].env"),
+            Ok(vec![
+                key("spec"),
+                key("containers"),
+                PathPart::Named("sidecar".into()),
+                key("env")
+            ])
+        );
+        assert_eq!(
+            parse_remove_path("metadata.annotations.\"argocd.argoproj.io/sync-options\""),
+            Ok(vec![
+                key("metadata"),
+                key("annotations"),
+                key("argocd.argoproj.io/sync-options")
+            ])
+        );
+        for bad in ["", "spec.", ".spec", "spec..x", "spec[]", "[x]"] {
+            assert!(parse_remove_path(bad).is_err(), "{bad:?}");
+        }
+    }
+}
