@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::ErrorKind;
 use serde_json::{Map, Value};
 
 use super::strict::{Refusal, Step, path_text};
@@ -13,9 +13,7 @@ use crate::manifest::{Custom, File, Manifest, Object};
 use crate::names::Names;
 use crate::profile::Profile;
 use crate::profile::extensions::TemplateFile;
-use crate::profile::template::{
-    Bounded, FUEL_TOTAL, MAX_TOTAL_BYTES, MAX_VALUE_BYTES, RECURSION_LIMIT, fits,
-};
+use crate::profile::template::{Bounded, FUEL_TOTAL, MAX_TOTAL_BYTES, bounded_environment};
 use crate::report::{Diagnostic, did_you_mean};
 use crate::source::Loc;
 
@@ -145,15 +143,9 @@ fn render(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<String> {
     let source = &p.extensions.sources.file(t.file).text;
-    let mut env = Environment::new();
+    // A whole file gets the profile's total of steps; debug mode gives errors their range.
+    let mut env = bounded_environment(FUEL_TOTAL);
     env.set_debug(true);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_recursion_limit(RECURSION_LIMIT);
-    env.set_fuel(Some(FUEL_TOTAL));
-    env.set_formatter(|out, state, value| {
-        fits(value, MAX_VALUE_BYTES)?;
-        minijinja::escape_formatter(out, state, value)
-    });
     let path = format!("templates.use ({})", t.name);
     let template = match env.template_from_named_str(t.name.as_str(), source) {
         Ok(t) => t,

@@ -149,16 +149,7 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
     if templates.is_empty() {
         return Vec::new();
     }
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_recursion_limit(RECURSION_LIMIT);
-    env.set_fuel(Some(FUEL_PER_VALUE));
-    // Printing a sequence walks all of it even after the writer has failed (`[1]*100000000`
-    // is lazy and costs nothing until printed), so its size is checked before printing.
-    env.set_formatter(|out, state, value| {
-        fits(value, MAX_VALUE_BYTES)?;
-        minijinja::escape_formatter(out, state, value)
-    });
+    let env = bounded_environment(FUEL_PER_VALUE);
 
     // Check references first, so an unknown one gets a precise message with a suggestion.
     let known = known_paths(root);
@@ -261,6 +252,23 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// A minijinja environment within the limits of this module: strict undefined values,
+/// [`RECURSION_LIMIT`], `fuel` steps, and no printed value longer than [`MAX_VALUE_BYTES`].
+/// Profile values and the files of `templates/` both render in one.
+pub(crate) fn bounded_environment(fuel: u64) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(RECURSION_LIMIT);
+    env.set_fuel(Some(fuel));
+    // Printing a sequence walks all of it even after the writer has failed (`[1]*100000000`
+    // is lazy and costs nothing until printed), so its size is checked before printing.
+    env.set_formatter(|out, state, value| {
+        fits(value, MAX_VALUE_BYTES)?;
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
+}
+
 /// The references of each template, and the compiled templates, in the same order.
 type Compiled<'e> = (Vec<Vec<String>>, Vec<minijinja::Template<'e, 'e>>);
 
@@ -340,7 +348,7 @@ fn compile_all<'e>(
 
 /// Fails when `value` cannot print in `budget` bytes: every item of a sequence or map prints
 /// at least one byte, a string at least its length. Looks at no more than `budget` items.
-pub(crate) fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error> {
+fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error> {
     use minijinja::value::ValueKind;
     let too_long = || {
         minijinja::Error::new(
