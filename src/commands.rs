@@ -371,11 +371,15 @@ pub fn cmp_generate(
 pub fn init(dir: &Path) -> Result<Outcome> {
     let target: PathBuf = dir.join("profiles");
     output::write_new_files(&target, crate::init::FILES)?;
+    let templates: PathBuf = dir.join("templates");
+    output::write_new_files(&templates, crate::init::TEMPLATES)?;
     Ok(Outcome {
         notes: vec![format!(
-            "wrote {} files to {}; render with: magnetiq-gen render --profile production --profiles-dir {}",
+            "wrote {} files to {} and {} to {}; render with: magnetiq-gen render --profile production --profiles-dir {}",
             crate::init::FILES.len(),
             target.display(),
+            crate::init::TEMPLATES.len(),
+            templates.display(),
             target.display()
         )],
         ..Outcome::default()

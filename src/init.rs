@@ -17,3 +17,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("example.toml", include_str!("../profiles/example.toml")),
     ("schema.json", include_str!("../profiles/schema.json")),
 ];
+
+/// (file name, text) of every shipped template (`templates/`, next to `profiles/`): the
+/// example profile uses them.
+pub const TEMPLATES: &[(&str, &str)] = &[(
+    "uptime-check.yaml.j2",
+    include_str!("../templates/uptime-check.yaml.j2"),
+)];

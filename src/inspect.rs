@@ -294,8 +294,13 @@ impl Shown<'_> {
         match v {
             Json::Array(items) if items.iter().any(Json::is_object) => {
                 let _ = writeln!(out, "{key} = [{comment}");
-                for item in items {
-                    let _ = writeln!(out, "  {},", toml_value(item));
+                for (i, item) in items.iter().enumerate() {
+                    let at = if self.origin {
+                        format!("  # {}", self.item_origin(path, i))
+                    } else {
+                        String::new()
+                    };
+                    let _ = writeln!(out, "  {},{at}", toml_value(item));
                 }
                 let _ = writeln!(out, "]");
             }
@@ -303,6 +308,22 @@ impl Shown<'_> {
                 let _ = writeln!(out, "{key} = {}{comment}", toml_value(v));
             }
         }
+    }
+
+    /// `file:line` of item `index` of the array at `path` (each `[[patches]]` entry may come
+    /// from another file of the chain).
+    fn item_origin(&self, path: &[&str], index: usize) -> String {
+        let mut segments: Vec<crate::profile::node::Segment> = path
+            .iter()
+            .map(|k| crate::profile::node::Segment::Key((*k).to_string()))
+            .collect();
+        segments.push(crate::profile::node::Segment::Index(index));
+        let (node, _, depth) = crate::profile::node::lookup(self.root, &segments);
+        if depth < segments.len() {
+            return "default".into();
+        }
+        let at = self.sources.position(&node.loc);
+        format!("{}:{}", at.file, at.line)
     }
 
     /// `file:line` of the value at `path`, or `default` when no profile sets it.

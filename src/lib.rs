@@ -1,7 +1,8 @@
 //! magnetiq-gen renders the Kubernetes deployment of Magnetiq v2 from a profile.
 //!
 //! The flow: profile TOML → [`profile::model::RawProfile`] → [`profile::Profile`]
-//! (validated) → [`resources::all`] (typed k8s-openapi objects, pure) → [`output`].
+//! (validated) → [`resources::all`] (typed k8s-openapi objects, pure) → [`extend::apply`]
+//! (patches and templates, read back strictly) → [`output`].
 
 pub mod cli;
 pub mod cmp;
@@ -9,6 +10,7 @@ pub mod commands;
 pub mod completion;
 pub mod crds;
 pub mod error;
+pub mod extend;
 pub mod graph;
 pub mod import;
 pub mod init;
@@ -182,7 +184,7 @@ impl<'a> Request<'a> {
     pub fn render(&self) -> Result<Rendered> {
         let p = self.load()?;
         Ok(Rendered {
-            manifest: resources::all(&p),
+            manifest: extend::apply(&p, resources::all(&p))?,
             plaintext_secrets: resources::secrets::holds_plaintext(&p),
         })
     }
@@ -192,7 +194,7 @@ impl<'a> Request<'a> {
     pub fn render_loaded(&self, loaded: profile::load::Loaded) -> Result<Rendered> {
         let p = profile::validate_loaded(loaded, self.env)?;
         Ok(Rendered {
-            manifest: resources::all(&p),
+            manifest: extend::apply(&p, resources::all(&p))?,
             plaintext_secrets: resources::secrets::holds_plaintext(&p),
         })
     }

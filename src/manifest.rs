@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
@@ -92,8 +92,35 @@ pub enum Object {
     ObjectStore(ObjectStore),
     /// monitoring.coreos.com/v1 PodMonitor.
     PodMonitor(PodMonitor),
-    /// batch/v1 Job (the SQLite-to-PostgreSQL migration).
+    /// batch/v1 CronJob (from a template).
+    CronJob(CronJob),
+    /// batch/v1 Job (the SQLite-to-PostgreSQL migration, or from a template).
     Job(Job),
+    /// apps/v1 StatefulSet (from a template).
+    StatefulSet(StatefulSet),
+    /// apps/v1 DaemonSet (from a template).
+    DaemonSet(DaemonSet),
+    /// An object of a kind magnetiq-gen has no type for, from a template, admitted by the
+    /// profile's `templates.allow` list.
+    Custom(Custom),
+}
+
+/// An object of a kind the profile admits by name (`templates.allow`): no typed struct to read
+/// it into beyond its metadata, so it is kept as the template wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Custom {
+    /// The whole object, `apiVersion` and `kind` included.
+    pub value: serde_json::Value,
+    /// Its `metadata`, read strictly.
+    #[serde(skip)]
+    pub metadata: ObjectMeta,
+}
+
+impl Custom {
+    fn str_at(&self, key: &str) -> &str {
+        self.value.get(key).and_then(|v| v.as_str()).unwrap_or("")
+    }
 }
 
 macro_rules! dispatch {
@@ -127,7 +154,11 @@ macro_rules! dispatch {
             Object::ScheduledBackup($o) => $e,
             Object::ObjectStore($o) => $e,
             Object::PodMonitor($o) => $e,
+            Object::CronJob($o) => $e,
             Object::Job($o) => $e,
+            Object::StatefulSet($o) => $e,
+            Object::DaemonSet($o) => $e,
+            Object::Custom(_) => unreachable!("handled before dispatching"),
         }
     };
 }
@@ -142,17 +173,26 @@ fn api_version_of<T: Resource>(_: &T) -> &'static str {
 
 impl Object {
     /// The object's kind.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
+        if let Object::Custom(c) = self {
+            return c.str_at("kind");
+        }
         dispatch!(self, o => kind_of(o))
     }
 
     /// The object's apiVersion.
-    pub fn api_version(&self) -> &'static str {
+    pub fn api_version(&self) -> &str {
+        if let Object::Custom(c) = self {
+            return c.str_at("apiVersion");
+        }
         dispatch!(self, o => api_version_of(o))
     }
 
     /// The object's metadata.
     pub fn metadata(&self) -> &ObjectMeta {
+        if let Object::Custom(c) = self {
+            return &c.metadata;
+        }
         dispatch!(self, o => o.metadata())
     }
 
@@ -169,7 +209,11 @@ impl Object {
             Object::Secret(_) | Object::ExternalSecret(_) | Object::SealedSecret(_) => 6,
             Object::PersistentVolumeClaim(_) => 7,
             Object::Service(_) => 8,
-            Object::Deployment(_) => 9,
+            Object::Deployment(_)
+            | Object::StatefulSet(_)
+            | Object::DaemonSet(_)
+            | Object::CronJob(_)
+            | Object::Job(_) => 9,
             Object::HorizontalPodAutoscaler(_) => 10,
             Object::PodDisruptionBudget(_) => 11,
             Object::NetworkPolicy(_) => 12,
@@ -189,56 +233,80 @@ impl Object {
             Object::Application(_) => 15,
             // The ObjectStore before the Cluster that archives to it; the Cluster (which
             // creates the Secret the backend reads) before the workloads; what uses the
-            // Cluster after it.
+            // Cluster after it (a Job with the Deployments).
             Object::ObjectStore(_) => 7,
             Object::Cluster(_) => 8,
-            Object::Pooler(_) | Object::Job(_) => 9,
+            Object::Pooler(_) => 9,
             Object::ScheduledBackup(_) => 10,
+            // What routes or watches the workloads, after them.
+            Object::Custom(_) => 14,
         }
     }
 
     /// Reads an object of a kind magnetiq-gen renders from its JSON form (as parsed from
     /// YAML), checking every field against the typed struct.
     pub fn from_value(value: serde_json::Value) -> Result<Object, String> {
-        fn typed<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
-            serde_json::from_value(v).map_err(|e| e.to_string())
+        struct Plain;
+        impl ReadTyped for Plain {
+            type Error = String;
+            fn read<T: serde::de::DeserializeOwned>(
+                &mut self,
+                v: serde_json::Value,
+            ) -> Result<T, String> {
+                serde_json::from_value(v).map_err(|e| e.to_string())
+            }
+            fn unknown_kind(&mut self, kind: &str) -> String {
+                format!("kind {kind:?} is not one magnetiq-gen renders")
+            }
         }
+        Object::read_with(value, &mut Plain)
+    }
+
+    /// Reads an object of a kind magnetiq-gen has a type for, with `reader` turning the JSON
+    /// into each typed struct (the one list of typed kinds: strict readers share it).
+    pub fn read_with<R: ReadTyped>(
+        value: serde_json::Value,
+        reader: &mut R,
+    ) -> Result<Object, R::Error> {
         let kind = value
             .get("kind")
             .and_then(|k| k.as_str())
             .unwrap_or_default()
             .to_string();
         Ok(match kind.as_str() {
-            "Namespace" => Object::Namespace(typed(value)?),
-            "StorageClass" => Object::StorageClass(typed(value)?),
-            "ServiceAccount" => Object::ServiceAccount(typed(value)?),
-            "Role" => Object::Role(typed(value)?),
-            "RoleBinding" => Object::RoleBinding(typed(value)?),
-            "ConfigMap" => Object::ConfigMap(typed(value)?),
-            "Secret" => Object::Secret(typed(value)?),
-            "PersistentVolumeClaim" => Object::PersistentVolumeClaim(typed(value)?),
-            "Service" => Object::Service(typed(value)?),
-            "Deployment" => Object::Deployment(typed(value)?),
-            "HorizontalPodAutoscaler" => Object::HorizontalPodAutoscaler(typed(value)?),
-            "PodDisruptionBudget" => Object::PodDisruptionBudget(typed(value)?),
-            "NetworkPolicy" => Object::NetworkPolicy(typed(value)?),
-            "Ingress" => Object::Ingress(typed(value)?),
-            "Gateway" => Object::Gateway(typed(value)?),
-            "HTTPRoute" => Object::HttpRoute(typed(value)?),
-            "ExternalSecret" => Object::ExternalSecret(typed(value)?),
-            "SealedSecret" => Object::SealedSecret(typed(value)?),
-            "RecurringJob" => Object::RecurringJob(typed(value)?),
-            "ServiceMonitor" => Object::ServiceMonitor(typed(value)?),
-            "Application" => Object::Application(typed(value)?),
-            "Middleware" => Object::Middleware(typed(value)?),
-            "ServersTransport" => Object::ServersTransport(typed(value)?),
-            "Cluster" => Object::Cluster(typed(value)?),
-            "Pooler" => Object::Pooler(typed(value)?),
-            "ScheduledBackup" => Object::ScheduledBackup(typed(value)?),
-            "ObjectStore" => Object::ObjectStore(typed(value)?),
-            "PodMonitor" => Object::PodMonitor(typed(value)?),
-            "Job" => Object::Job(typed(value)?),
-            other => return Err(format!("kind {other:?} is not one magnetiq-gen renders")),
+            "Namespace" => Object::Namespace(reader.read(value)?),
+            "StorageClass" => Object::StorageClass(reader.read(value)?),
+            "ServiceAccount" => Object::ServiceAccount(reader.read(value)?),
+            "Role" => Object::Role(reader.read(value)?),
+            "RoleBinding" => Object::RoleBinding(reader.read(value)?),
+            "ConfigMap" => Object::ConfigMap(reader.read(value)?),
+            "Secret" => Object::Secret(reader.read(value)?),
+            "PersistentVolumeClaim" => Object::PersistentVolumeClaim(reader.read(value)?),
+            "Service" => Object::Service(reader.read(value)?),
+            "Deployment" => Object::Deployment(reader.read(value)?),
+            "HorizontalPodAutoscaler" => Object::HorizontalPodAutoscaler(reader.read(value)?),
+            "PodDisruptionBudget" => Object::PodDisruptionBudget(reader.read(value)?),
+            "NetworkPolicy" => Object::NetworkPolicy(reader.read(value)?),
+            "Ingress" => Object::Ingress(reader.read(value)?),
+            "Gateway" => Object::Gateway(reader.read(value)?),
+            "HTTPRoute" => Object::HttpRoute(reader.read(value)?),
+            "ExternalSecret" => Object::ExternalSecret(reader.read(value)?),
+            "SealedSecret" => Object::SealedSecret(reader.read(value)?),
+            "RecurringJob" => Object::RecurringJob(reader.read(value)?),
+            "ServiceMonitor" => Object::ServiceMonitor(reader.read(value)?),
+            "Application" => Object::Application(reader.read(value)?),
+            "Middleware" => Object::Middleware(reader.read(value)?),
+            "ServersTransport" => Object::ServersTransport(reader.read(value)?),
+            "Cluster" => Object::Cluster(reader.read(value)?),
+            "Pooler" => Object::Pooler(reader.read(value)?),
+            "ScheduledBackup" => Object::ScheduledBackup(reader.read(value)?),
+            "ObjectStore" => Object::ObjectStore(reader.read(value)?),
+            "PodMonitor" => Object::PodMonitor(reader.read(value)?),
+            "CronJob" => Object::CronJob(reader.read(value)?),
+            "Job" => Object::Job(reader.read(value)?),
+            "StatefulSet" => Object::StatefulSet(reader.read(value)?),
+            "DaemonSet" => Object::DaemonSet(reader.read(value)?),
+            other => return Err(reader.unknown_kind(other)),
         })
     }
 
@@ -254,11 +322,25 @@ impl Object {
     }
 }
 
+/// Turns an object's JSON into its typed struct, for [`Object::read_with`].
+pub trait ReadTyped {
+    /// What a refusal is.
+    type Error;
+    /// Reads `v` as a `T`.
+    fn read<T: serde::de::DeserializeOwned>(
+        &mut self,
+        v: serde_json::Value,
+    ) -> Result<T, Self::Error>;
+    /// The refusal of a kind with no type.
+    fn unknown_kind(&mut self, kind: &str) -> Self::Error;
+}
+
 /// One file of the tree and the objects in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct File {
-    /// Path relative to the output directory, with '/' separators.
-    pub path: &'static str,
+    /// Path relative to the output directory, with '/' separators (a template's file is
+    /// named at run time).
+    pub path: std::borrow::Cow<'static, str>,
     /// The objects, in the order written.
     pub objects: Vec<Object>,
 }

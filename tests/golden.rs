@@ -147,7 +147,7 @@ fn every_golden_file_parses_back_into_the_typed_objects_it_came_from() {
     for name in deployable(&store()) {
         let manifest = magnetiq_gen::render(&store(), &name).unwrap();
         for file in &manifest.files {
-            let path = repo().join("golden").join(&name).join(file.path);
+            let path = repo().join("golden").join(&name).join(&*file.path);
             // While goldens are being rewritten (by the test above, in parallel), read the
             // fresh render instead of a file that may be half-way through its update.
             let text = if std::env::var("MAGNETIQ_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {

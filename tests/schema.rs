@@ -71,7 +71,7 @@ fn init_embeds_exactly_the_shipped_profiles() {
 
 /// Keys example.toml shows only as commented-out lines, each with why setting it would
 /// change what the reference renders.
-const COMMENTED_IN_EXAMPLE: [(&str, &str); 11] = [
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 15] = [
     (
         "extends",
         "the reference stands alone; a parent would be merged into it",
@@ -95,6 +95,16 @@ const COMMENTED_IN_EXAMPLE: [(&str, &str); 11] = [
     ),
     ("backend.runtime_config.path", "as backend.runtime_config"),
     ("backend.runtime_config.values", "as backend.runtime_config"),
+    (
+        "patches.remove",
+        "the reference's patches only add; a path that is not there is an error",
+    ),
+    (
+        "templates.allow",
+        "the reference's template renders a CronJob, a kind with a type",
+    ),
+    ("templates.allow.api_version", "as templates.allow"),
+    ("templates.allow.kind", "as templates.allow"),
 ];
 
 /// Every key path of the schema (`backend.probes.liveness.period_seconds`); array items

@@ -25,9 +25,9 @@ fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn kinds(m: &magnetiq_gen::Manifest) -> Vec<&'static str> {
+fn kinds(m: &magnetiq_gen::Manifest) -> Vec<&str> {
     m.objects_in_apply_order()
-        .iter()
+        .into_iter()
         .map(|o| o.kind())
         .collect()
 }

@@ -78,7 +78,7 @@ fn kustomization(manifest: &Manifest) -> String {
         resources: manifest
             .files
             .iter()
-            .map(|f| f.path)
+            .map(|f| f.path.as_ref())
             .filter(|p| *p != APPLICATION_FILE)
             .collect(),
     };

@@ -7,6 +7,7 @@
 pub mod cron;
 pub mod database;
 pub mod environments;
+pub mod extensions;
 pub mod load;
 pub mod model;
 pub mod node;
@@ -65,6 +66,8 @@ pub struct Profile {
     pub rbac: Option<Rbac>,
     /// ArgoCD Application, when enabled.
     pub argocd: Option<Argocd>,
+    /// Patches and templates, applied to the rendered objects by the `extend` module.
+    pub extensions: extensions::Extensions,
 }
 
 /// `[app]`, validated.

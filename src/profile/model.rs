@@ -27,6 +27,13 @@ pub struct RawProfile {
     /// but is never deployed: `render --all` and the collision check skip it. Not inherited.
     #[serde(default)]
     pub reference: bool,
+    /// Changes to rendered objects the format has no key for (README: "Beyond the profile:
+    /// patches and templates").
+    #[serde(default)]
+    pub patches: Vec<super::extensions::RawPatch>,
+    /// Objects from `templates/` the format does not model.
+    #[serde(default)]
+    pub templates: super::extensions::RawTemplates,
     /// The application and the environment it runs in.
     pub app: App,
     /// The container registry images are pulled from.

@@ -286,6 +286,20 @@ pub fn to_json(node: &Node) -> serde_json::Value {
     }
 }
 
+/// A bare key of a dotted path: everything up to the next `.` or `[` (shared by key paths
+/// and `remove` paths of patches).
+pub(crate) fn bare_key(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut key = String::new();
+    while let Some(&c) = chars.peek() {
+        if c == '.' || c == '[' {
+            break;
+        }
+        key.push(c);
+        chars.next();
+    }
+    key
+}
+
 /// Splits a key path as [`super::node::join`] writes it: bare keys, `"quoted.keys"` and
 /// `[index]` suffixes.
 pub fn parse_path(path: &str) -> Vec<Segment> {
@@ -315,17 +329,7 @@ pub fn parse_path(path: &str) -> Vec<Segment> {
                     out.push(Segment::Index(i));
                 }
             }
-            _ => {
-                let mut key = String::new();
-                while let Some(&c) = chars.peek() {
-                    if c == '.' || c == '[' {
-                        break;
-                    }
-                    key.push(c);
-                    chars.next();
-                }
-                out.push(Segment::Key(key));
-            }
+            _ => out.push(Segment::Key(bare_key(&mut chars))),
         }
     }
     out

@@ -65,7 +65,10 @@ pub fn all(p: &Profile) -> Manifest {
     let mut files = Vec::new();
     let mut add = |path: &'static str, objects: Vec<Object>| {
         if !objects.is_empty() {
-            files.push(File { path, objects });
+            files.push(File {
+                path: path.into(),
+                objects,
+            });
         }
     };
     add(

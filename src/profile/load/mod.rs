@@ -10,9 +10,10 @@ mod de;
 mod extends;
 mod set;
 mod store;
+mod templates;
 
 pub use extends::{Role, chain, deployable, role};
-pub use store::{DirStore, MemStore, ProfileStore};
+pub use store::{DirStore, MemStore, ProfileStore, TEMPLATE_SUFFIX};
 
 use super::model::RawProfile;
 use super::node::Node;
@@ -41,6 +42,8 @@ pub struct Loaded {
     pub raw: RawProfile,
     /// Problems already found (unknown keys, dropped from `raw`), to report with the rest.
     pub pending: Vec<Diagnostic>,
+    /// The templates the profile uses, read (their text is in `sources`).
+    pub templates: Vec<super::extensions::TemplateFile>,
 }
 
 /// Whether `name` may name a profile: a plain file name, so `extends` cannot leave the
@@ -91,13 +94,20 @@ pub fn load_with(
     }
     let template_problems = template::resolve(&mut root);
     match de::to_raw(&mut root, template_problems) {
-        Ok((raw, pending)) => Ok(Loaded {
-            name: name.to_string(),
-            sources,
-            root,
-            raw,
-            pending,
-        }),
+        Ok((raw, pending)) => {
+            let templates = match templates::read(store, &mut sources, &root, &raw.templates.uses) {
+                Ok(t) => t,
+                Err(problems) => return Err(many(name, sources, problems)),
+            };
+            Ok(Loaded {
+                name: name.to_string(),
+                sources,
+                root,
+                raw,
+                pending,
+                templates,
+            })
+        }
         Err(all) => Err(many(name, sources, all)),
     }
 }

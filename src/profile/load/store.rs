@@ -23,7 +23,19 @@ pub trait ProfileStore {
     fn refused(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Reads template `name` (`templates/NAME.yaml.j2` next to the profiles directory), as
+    /// (the path shown in messages, the bytes). `Ok(None)` when it does not exist.
+    fn read_template(&self, _name: &str) -> crate::Result<Option<(String, Vec<u8>)>> {
+        Ok(None)
+    }
+    /// Names of the templates there, sorted (for "did you mean").
+    fn template_names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
+
+/// What a template file's name ends with.
+pub const TEMPLATE_SUFFIX: &str = ".yaml.j2";
 
 /// Profiles in a directory: `NAME.toml`.
 #[derive(Debug, Clone)]
@@ -149,9 +161,89 @@ impl ProfileStore for DirStore {
     fn refused(&self) -> Vec<String> {
         self.entries(false)
     }
+
+    /// Reads `templates/NAME.yaml.j2` from the first of [`DirStore::templates_dirs`] that
+    /// has it: a regular file (no link, no FIFO or device), at most [`MAX_PROFILE_BYTES`].
+    fn read_template(&self, name: &str) -> crate::Result<Option<(String, Vec<u8>)>> {
+        for dir in self.templates_dirs() {
+            if let Some(found) = read_template_in(&dir, name)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    fn template_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .templates_dirs()
+            .iter()
+            .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().flatten())
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                name.strip_suffix(TEMPLATE_SUFFIX).map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// Reads `dir/NAME.yaml.j2`; `Ok(None)` when there is no such entry.
+fn read_template_in(dir: &Path, name: &str) -> crate::Result<Option<(String, Vec<u8>)>> {
+    let path = dir.join(format!("{name}{TEMPLATE_SUFFIX}"));
+    let display = sanitize(&path.display().to_string()).into_owned();
+    let entry = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read template {display}")),
+    };
+    if !entry.is_file() {
+        return Err(Error::Input(format!(
+            "cannot read template {display}: it is {}, not a regular file",
+            if entry.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                kind_of(&entry)
+            }
+        )));
+    }
+    let file = open_regular(&path).with_context(|| format!("cannot read template {display}"))?;
+    let mut bytes = Vec::new();
+    use std::io::Read as _;
+    file.take(MAX_PROFILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read template {display}"))?;
+    if bytes.len() > MAX_PROFILE_BYTES {
+        return Err(Error::Input(format!(
+            "cannot read template {display}: it is larger than {} KiB",
+            MAX_PROFILE_BYTES / 1024
+        )));
+    }
+    Ok(Some((display, bytes)))
 }
 
 impl DirStore {
+    /// Where templates are looked for, in order: the `templates/` folder next to the
+    /// profiles directory (`profiles/` and `templates/` side by side at the top of the
+    /// repository), then `templates/` in the working directory (for a profile given as a
+    /// file elsewhere, rendered from the repository's top).
+    pub fn templates_dirs(&self) -> Vec<PathBuf> {
+        let sibling = match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join("templates"),
+            _ if self.dir.as_os_str().is_empty() || self.dir == Path::new(".") => {
+                PathBuf::from("../templates")
+            }
+            _ => PathBuf::from("templates"),
+        };
+        let here = PathBuf::from("templates");
+        if sibling == here {
+            vec![here]
+        } else {
+            vec![sibling, here]
+        }
+    }
+
     /// Stems of the `*.toml` entries that are (`readable`) or are not profiles `read` accepts,
     /// sorted. Judged from the entries without opening them (`read` checks again).
     fn entries(&self, readable: bool) -> Vec<String> {

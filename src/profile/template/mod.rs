@@ -149,16 +149,7 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
     if templates.is_empty() {
         return Vec::new();
     }
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_recursion_limit(RECURSION_LIMIT);
-    env.set_fuel(Some(FUEL_PER_VALUE));
-    // Printing a sequence walks all of it even after the writer has failed (`[1]*100000000`
-    // is lazy and costs nothing until printed), so its size is checked before printing.
-    env.set_formatter(|out, state, value| {
-        fits(value, MAX_VALUE_BYTES)?;
-        minijinja::escape_formatter(out, state, value)
-    });
+    let env = bounded_environment(FUEL_PER_VALUE);
 
     // Check references first, so an unknown one gets a precise message with a suggestion.
     let known = known_paths(root);
@@ -259,6 +250,23 @@ pub fn resolve(root: &mut Node) -> Vec<Diagnostic> {
         }
     }
     diagnostics
+}
+
+/// A minijinja environment within the limits of this module: strict undefined values,
+/// [`RECURSION_LIMIT`], `fuel` steps, and no printed value longer than [`MAX_VALUE_BYTES`].
+/// Profile values and the files of `templates/` both render in one.
+pub(crate) fn bounded_environment(fuel: u64) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_recursion_limit(RECURSION_LIMIT);
+    env.set_fuel(Some(fuel));
+    // Printing a sequence walks all of it even after the writer has failed (`[1]*100000000`
+    // is lazy and costs nothing until printed), so its size is checked before printing.
+    env.set_formatter(|out, state, value| {
+        fits(value, MAX_VALUE_BYTES)?;
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
 }
 
 /// The references of each template, and the compiled templates, in the same order.
@@ -378,10 +386,13 @@ fn fits(value: &minijinja::Value, budget: usize) -> Result<(), minijinja::Error>
 }
 
 /// A writer that keeps at most `room` bytes and fails past them, which stops minijinja.
-struct Bounded {
-    bytes: Vec<u8>,
-    room: usize,
-    overflowed: bool,
+pub(crate) struct Bounded {
+    /// What was written.
+    pub(crate) bytes: Vec<u8>,
+    /// How much may be.
+    pub(crate) room: usize,
+    /// Whether more was attempted.
+    pub(crate) overflowed: bool,
 }
 
 impl std::io::Write for Bounded {

@@ -82,12 +82,31 @@ pub fn validate(loaded: Loaded, env: &BTreeMap<String, String>) -> crate::Result
         root,
         raw,
         pending,
+        templates,
     } = loaded;
     let mut c = Checker {
         root: &root,
         diagnostics: pending,
     };
-    let profile = check_profile(&mut c, &name, raw, env);
+    let mut extensions = super::extensions::check(
+        &root,
+        &raw.patches,
+        &raw.templates,
+        templates,
+        &mut c.diagnostics,
+    );
+    extensions.sqlite = raw.database.engine == DatabaseEngine::Sqlite;
+    if !extensions.templates.is_empty() {
+        // The profile as `show` prints it: every key, defaults included.
+        extensions.context = serde_json::to_value(&raw).expect("a profile serializes");
+    }
+    let mut profile = check_profile(&mut c, &name, raw, env);
+    if let Some(p) = &mut profile
+        && !extensions.is_empty()
+    {
+        extensions.sources = sources.clone();
+        p.extensions = extensions;
+    }
     // Report in reading order: file by file (the profile first, then what it extends), top
     // to bottom.
     c.diagnostics
@@ -257,6 +276,7 @@ fn check_profile(
         network_policy: network_policy?,
         rbac,
         argocd: argocd?,
+        extensions: Default::default(),
     })
 }
 
