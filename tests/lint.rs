@@ -1205,6 +1205,34 @@ fn mg048_accepts_a_name_that_only_contains_vite() {
     assert_quiet(&set, "MG048");
 }
 
+#[test]
+fn mg049_flags_a_namespace_that_enforces_no_pod_security_standard() {
+    let set = with(|s| remove(obj(s, "Namespace", "app"), "/metadata/labels"));
+    let f = assert_fires(&set, "MG049");
+    assert!(of(&f, "MG049")[0].message.contains("no pod-security"));
+    let set = with(|s| {
+        put(
+            obj(s, "Namespace", "app"),
+            "/metadata/labels",
+            json!({"pod-security.kubernetes.io/enforce": "privileged"}),
+        )
+    });
+    assert_fires(&set, "MG049");
+    assert_fires(&fixture("design"), "MG049");
+}
+
+#[test]
+fn mg049_accepts_baseline() {
+    let set = with(|s| {
+        put(
+            obj(s, "Namespace", "app"),
+            "/metadata/labels",
+            json!({"pod-security.kubernetes.io/enforce": "baseline"}),
+        )
+    });
+    assert_quiet(&set, "MG049");
+}
+
 // --- robustness, loading, reporting ----------------------------------------------------
 
 #[test]

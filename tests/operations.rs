@@ -118,3 +118,24 @@ fn without_groups_there_is_no_role_and_asking_for_one_is_refused() {
         "qa"
     );
 }
+
+#[test]
+fn the_namespace_enforces_restricted_and_baseline_where_an_operator_makes_pods() {
+    let level = |profile: &str| {
+        let objects = render(profile, &[]).unwrap();
+        let ns = of_kind(&objects, "Namespace")[0].clone();
+        let l = &ns["metadata"]["labels"];
+        assert_eq!(l["pod-security.kubernetes.io/enforce-version"], "v1.25");
+        assert_eq!(l["pod-security.kubernetes.io/warn"], "restricted");
+        assert_eq!(l["pod-security.kubernetes.io/audit"], "restricted");
+        l["pod-security.kubernetes.io/enforce"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for profile in ["production", "staging", "dev"] {
+        assert_eq!(level(profile), "restricted", "{profile}");
+    }
+    // CloudNativePG's own pods run in production-ha's namespace.
+    assert_eq!(level("production-ha"), "baseline");
+}

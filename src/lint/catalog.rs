@@ -135,6 +135,8 @@ rule_ids! {
     CnpgSingleInstanceBudget = "MG047",
     /// container gets a VITE_ environment variable, which a built Vite bundle never reads.
     ViteVariableAtRunTime = "MG048",
+    /// Namespace whose pods no Pod Security Standard is enforced on.
+    NoPodSecurityEnforced = "MG049",
 }
 
 impl Rule {
@@ -575,5 +577,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "Vite replaces import.meta.env.VITE_* with literal values when the bundle is built; the browser runs that bundle, and nginx only serves it. An environment variable given to the running container is read by nobody, so the bundle keeps whatever value it was built with (often a developer's localhost URL) while the manifest suggests otherwise.",
         link: "https://vite.dev/guide/env-and-mode",
         fix: "build the bundle with a same-host relative URL (VITE_API_URL=/api), or give the settings as a runtime configuration file the bundle fetches ([frontend.runtime_config]) and drop the variable",
+    },
+    RuleDoc {
+        id: Rule::NoPodSecurityEnforced,
+        severity: Severity::Warning,
+        title: "Namespace whose pods no Pod Security Standard is enforced on",
+        explanation: "Pod Security Admission (GA in Kubernetes 1.25) enforces a Pod Security Standard per namespace through the label pod-security.kubernetes.io/enforce. Without it (or with privileged) nothing stops a pod with a root user, a privileged container or a hostPath volume from being admitted: the hardening of the rendered pods is then a convention that any later manifest, patch or template can drop, instead of a rule the API server applies.",
+        link: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+        fix: "label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline where an operator's pods need it) with enforce-version pinned, and warn/audit: restricted",
     },
 ];

@@ -96,6 +96,19 @@ impl<'a> Linter<'a> {
                 format!("Application {} has the resources finalizer and this Namespace (with every volume claim in it) lacks the sync option Delete=false", app.name),
             ));
         }
+        // MG049.
+        let enforce = get_str(o.v, &["metadata", "labels", "pod-security.kubernetes.io/enforce"]);
+        match enforce {
+            None => out.push((
+                Rule::NoPodSecurityEnforced,
+                "the Namespace has no pod-security.kubernetes.io/enforce label, so any pod is admitted".into(),
+            )),
+            Some("privileged") => out.push((
+                Rule::NoPodSecurityEnforced,
+                "the Namespace enforces the privileged Pod Security Standard, which admits any pod".into(),
+            )),
+            Some(_) => {}
+        }
     }
 
     pub(super) fn replicas_fought_by_argocd_exempt(&self) -> bool {
