@@ -196,6 +196,15 @@ impl Object {
         dispatch!(self, o => o.metadata())
     }
 
+    /// The object's metadata, to change: every typed kind (an object of a kind admitted by
+    /// `templates.allow` is kept as its template wrote it, and has none to change).
+    pub fn metadata_mut(&mut self) -> Option<&mut ObjectMeta> {
+        if let Object::Custom(_) = self {
+            return None;
+        }
+        Some(dispatch!(self, o => o.metadata_mut()))
+    }
+
     /// Position in the apply order: namespaces first, then cluster-scoped objects, identities
     /// and permissions, configuration, storage, workloads, and what routes to them.
     pub fn apply_rank(&self) -> u8 {

@@ -1656,3 +1656,38 @@ fn mg028_accepts_a_secret_a_sealedsecret_creates_for_env_volume_and_envfrom() {
     );
     assert_quiet(&set, "MG028");
 }
+
+#[test]
+fn mg050_flags_a_secret_made_in_the_same_wave_as_the_workload_that_reads_it() {
+    // The backend reads Secret `secrets`; here an ExternalSecret makes it, in wave 0.
+    let mut set = clean();
+    set.retain(|(_, v)| v["kind"] != "Secret");
+    set.extend(external_secret("es", "{name: secrets}"));
+    let f = assert_fires(&set, "MG050");
+    assert!(
+        of(&f, "MG050")[0]
+            .message
+            .contains("reads Secret secrets, which ExternalSecret es makes in sync wave 0"),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn mg050_accepts_the_maker_one_wave_earlier_and_a_hook_that_reads_it() {
+    let mut set = clean();
+    set.retain(|(_, v)| v["kind"] != "Secret");
+    let mut es = external_secret("es", "{name: secrets}");
+    es[0].1["metadata"]["annotations"] = json!({"argocd.argoproj.io/sync-wave": "-1"});
+    set.extend(es);
+    assert_quiet(&set, "MG050");
+    // Same wave, but the reader is a PostSync hook: it runs after every wave.
+    let mut set = clean();
+    set.retain(|(_, v)| v["kind"] != "Secret");
+    set.extend(external_secret("es", "{name: secrets}"));
+    put(
+        obj(&mut set, "Deployment", "backend"),
+        "/metadata/annotations",
+        json!({"argocd.argoproj.io/hook": "PostSync"}),
+    );
+    assert_quiet(&set, "MG050");
+}

@@ -137,6 +137,8 @@ rule_ids! {
     ViteVariableAtRunTime = "MG048",
     /// Namespace whose pods no Pod Security Standard is enforced on.
     NoPodSecurityEnforced = "MG049",
+    /// workload reads a Secret whose maker ArgoCD syncs in the same or a later wave.
+    SecretMadeInSameWave = "MG050",
 }
 
 impl Rule {
@@ -585,5 +587,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "Pod Security Admission (GA in Kubernetes 1.25) enforces a Pod Security Standard per namespace through the label pod-security.kubernetes.io/enforce. Without it (or with privileged) nothing stops a pod with a root user, a privileged container or a hostPath volume from being admitted: the hardening of the rendered pods is then a convention that any later manifest, patch or template can drop, instead of a rule the API server applies.",
         link: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
         fix: "label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline where an operator's pods need it) with enforce-version pinned, and warn/audit: restricted",
+    },
+    RuleDoc {
+        id: Rule::SecretMadeInSameWave,
+        severity: Severity::Warning,
+        title: "Workload reads a Secret whose maker ArgoCD syncs in the same or a later wave",
+        explanation: "Within one sync wave ArgoCD applies the built-in kinds first and custom resources after all of them, so the Deployment is created before the ExternalSecret, SealedSecret or CloudNativePG Cluster that makes the Secret it reads. On an empty cluster its pods then fail with CreateContainerConfigError until the Secret appears, the first sync reports a degraded application, and a Secret that never appears (a wrong store key) shows up as a crash loop instead of a failed ExternalSecret. A lower sync wave makes ArgoCD wait until the maker is healthy.",
+        link: "https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/",
+        fix: "give the ExternalSecret, SealedSecret or Cluster a lower argocd.argoproj.io/sync-wave than the workloads that read its Secret (magnetiq-gen uses \"-1\")",
     },
 ];

@@ -97,7 +97,10 @@ impl<'a> Linter<'a> {
             ));
         }
         // MG049.
-        let enforce = get_str(o.v, &["metadata", "labels", "pod-security.kubernetes.io/enforce"]);
+        let enforce = get_str(
+            o.v,
+            &["metadata", "labels", "pod-security.kubernetes.io/enforce"],
+        );
         match enforce {
             None => out.push((
                 Rule::NoPodSecurityEnforced,

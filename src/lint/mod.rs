@@ -157,6 +157,7 @@ impl<'a> Linter<'a> {
         }
         if o.pod().is_some() {
             self.check_workload(o, out);
+            self.check_secret_order(o, out);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::value::{Obj, get_map, get_str, same_ns};
+use super::value::{Obj, get_arr, get_map, get_str, same_ns};
 use super::{Linter, Out, Rule};
 use crate::rules::is_placeholder;
 
@@ -122,6 +122,70 @@ impl<'a> Linter<'a> {
                     format!(
                         "{} {} also writes Secret {}: the manifest and the controller compete for it",
                         w.kind, w.name, o.name
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// An object's ArgoCD sync wave (`argocd.argoproj.io/sync-wave`; 0 when absent, as ArgoCD
+/// takes it).
+fn sync_wave(o: &Obj<'_>) -> i64 {
+    get_str(
+        o.v,
+        &["metadata", "annotations", "argocd.argoproj.io/sync-wave"],
+    )
+    .and_then(|w| w.trim().parse().ok())
+    .unwrap_or(0)
+}
+
+impl<'a> Linter<'a> {
+    /// MG050: a workload reads (by `secretKeyRef` or `envFrom`) a Secret that an
+    /// ExternalSecret, SealedSecret or CloudNativePG Cluster in the set makes in the same or a
+    /// later sync wave. Hooks (a PostSync Job) run after every wave and are left out.
+    pub(super) fn check_secret_order(&self, o: &Obj<'a>, out: &mut Out) {
+        if get_str(o.v, &["metadata", "annotations", "argocd.argoproj.io/hook"]).is_some() {
+            return;
+        }
+        let Some((_, spec)) = o.pod() else {
+            return;
+        };
+        let mut read: Vec<&str> = Vec::new();
+        for c in super::value::containers(spec, true) {
+            let by_key = get_arr(c, &["env"])
+                .iter()
+                .filter_map(|e| get_str(e, &["valueFrom", "secretKeyRef", "name"]));
+            let whole = get_arr(c, &["envFrom"])
+                .iter()
+                .filter_map(|e| get_str(e, &["secretRef", "name"]));
+            for name in by_key.chain(whole) {
+                if !read.contains(&name) {
+                    read.push(name);
+                }
+            }
+        }
+        let wave = sync_wave(o);
+        for name in read {
+            let maker = self.objs.iter().find(|w| {
+                same_ns(w.ns, o.ns)
+                    && (written_secret(w) == Some(name)
+                        || (w.kind == "Cluster"
+                            && get_str(w.v, &["apiVersion"])
+                                .is_some_and(|a| a.starts_with("postgresql.cnpg.io/"))
+                            && name.strip_suffix("-app") == Some(w.name)))
+            });
+            if let Some(m) = maker
+                && sync_wave(m) >= wave
+            {
+                out.push((
+                    Rule::SecretMadeInSameWave,
+                    format!(
+                        "reads Secret {name}, which {} {} makes in sync wave {} (this {} is in wave {wave}): on an empty cluster the pods start before the Secret exists",
+                        m.kind,
+                        m.name,
+                        sync_wave(m),
+                        o.kind
                     ),
                 ));
             }

@@ -234,6 +234,7 @@ pub fn all(p: &Profile) -> Manifest {
             .into_iter()
             .collect(),
     );
+    sync_order(&mut files);
     Manifest {
         profile: p.name.clone(),
         files,
@@ -268,4 +269,60 @@ fn out_of_band(p: &Profile, names: &Names) -> Vec<crate::manifest::OutOfBand> {
         ));
     }
     out
+}
+
+/// ArgoCD's sync-wave annotation (argo-cd `docs/user-guide/sync-waves.md`): lower waves are
+/// applied first, and the next wave starts only once they are healthy.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// The wave of the objects that make a Secret a workload reads: they must be healthy before
+/// the workloads start.
+pub const SECRET_SOURCE_WAVE: &str = "-1";
+
+/// What an empty cluster needs on the first sync, which ArgoCD's own order does not give.
+///
+/// Within a wave ArgoCD applies known kinds in a fixed order and custom resources after all of
+/// them, so an ExternalSecret or SealedSecret would be applied after the Deployments that read
+/// its Secret (pods stuck in CreateContainerConfigError until it appears), and a CloudNativePG
+/// Cluster after the backend that reads the `-app` Secret the operator makes. Those go one wave
+/// earlier, so ArgoCD waits for them to be healthy. Claims are not moved: a claim of a
+/// WaitForFirstConsumer class stays Pending until a pod uses it, and would hold the wave
+/// forever.
+///
+/// The monitoring objects are optional extras whose CRDs come with the Prometheus Operator:
+/// without them the whole sync would fail its dry run. `SkipDryRunOnMissingResource=true`
+/// (argo-cd `docs/user-guide/sync-options.md`, since v1.6) lets the rest of the application
+/// sync; only those objects fail until the CRDs exist.
+fn sync_order(files: &mut [File]) {
+    for o in files.iter_mut().flat_map(|f| f.objects.iter_mut()) {
+        let (wave, option) = match o {
+            Object::ExternalSecret(_)
+            | Object::SealedSecret(_)
+            | Object::ObjectStore(_)
+            | Object::Cluster(_) => (Some(SECRET_SOURCE_WAVE), None),
+            Object::ServiceMonitor(_) | Object::PodMonitor(_) => {
+                (None, Some("SkipDryRunOnMissingResource=true"))
+            }
+            _ => (None, None),
+        };
+        if wave.is_none() && option.is_none() {
+            continue;
+        }
+        let Some(meta) = o.metadata_mut() else {
+            continue;
+        };
+        let annotations = meta.annotations.get_or_insert_with(BTreeMap::new);
+        if let Some(wave) = wave {
+            annotations.insert(SYNC_WAVE.to_string(), wave.to_string());
+        }
+        if let Some(option) = option {
+            let options = annotations.entry(KEEP_ON_DELETE.0.to_string()).or_default();
+            if !options.split(',').any(|o| o.trim() == option) {
+                if !options.is_empty() {
+                    options.push(',');
+                }
+                options.push_str(option);
+            }
+        }
+    }
 }
