@@ -1691,3 +1691,26 @@ fn mg050_accepts_the_maker_one_wave_earlier_and_a_hook_that_reads_it() {
     );
     assert_quiet(&set, "MG050");
 }
+
+#[test]
+fn mg051_flags_a_scaled_deployment_whose_main_container_stops_at_once() {
+    // The clean frontend runs several pods; without its preStop hook it fires.
+    let set = with(|s| {
+        remove(
+            obj(s, "Deployment", "frontend"),
+            "/spec/template/spec/containers/0/lifecycle",
+        )
+    });
+    let f = assert_fires(&set, "MG051");
+    assert!(of(&f, "MG051")[0].message.contains("container frontend"));
+}
+
+#[test]
+fn mg051_accepts_a_one_pod_deployment() {
+    let set = with(|s| {
+        let d = obj(s, "Deployment", "frontend");
+        remove(d, "/spec/template/spec/containers/0/lifecycle");
+        put(d, "/spec/replicas", json!(1));
+    });
+    assert_quiet(&set, "MG051");
+}

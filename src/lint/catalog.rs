@@ -139,6 +139,8 @@ rule_ids! {
     NoPodSecurityEnforced = "MG049",
     /// workload reads a Secret whose maker ArgoCD syncs in the same or a later wave.
     SecretMadeInSameWave = "MG050",
+    /// Deployment of several pods whose serving containers have no preStop delay.
+    NoShutdownDelay = "MG051",
 }
 
 impl Rule {
@@ -595,5 +597,13 @@ static CATALOG: [RuleDoc; Rule::COUNT] = [
         explanation: "Within one sync wave ArgoCD applies the built-in kinds first and custom resources after all of them, so the Deployment is created before the ExternalSecret, SealedSecret or CloudNativePG Cluster that makes the Secret it reads. On an empty cluster its pods then fail with CreateContainerConfigError until the Secret appears, the first sync reports a degraded application, and a Secret that never appears (a wrong store key) shows up as a crash loop instead of a failed ExternalSecret. A lower sync wave makes ArgoCD wait until the maker is healthy.",
         link: "https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/",
         fix: "give the ExternalSecret, SealedSecret or Cluster a lower argocd.argoproj.io/sync-wave than the workloads that read its Secret (magnetiq-gen uses \"-1\")",
+    },
+    RuleDoc {
+        id: Rule::NoShutdownDelay,
+        severity: Severity::Warning,
+        title: "Deployment of several pods whose serving containers have no preStop delay",
+        explanation: "When a pod is replaced (a rollout, a node drain, a scale-in) its endpoint is withdrawn at the moment it starts terminating, but the ingress controller, the Gateway's proxies and kube-proxy on every node learn of it a few seconds later. A container that stops serving as soon as it receives SIGTERM refuses the requests still sent to it in that window: every rollout then shows a burst of 502 errors, although another pod was ready to take them.",
+        link: "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
+        fix: "add lifecycle.preStop (for example exec sleep 5) to each serving container, and keep terminationGracePeriodSeconds above that delay plus the server's own shutdown",
     },
 ];

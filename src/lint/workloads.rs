@@ -29,6 +29,7 @@ impl<'a> Linter<'a> {
             check_container(c, pod_sc, out);
         }
         check_probes(o, spec, out);
+        check_shutdown_delay(o, spec, out);
     }
 
     /// MG003: a single-writer Deployment runs one pod and rolls out with Recreate.
@@ -185,6 +186,33 @@ fn check_probes(o: &Obj<'_>, spec: &Value, out: &mut Out) {
             out.push((
                 Rule::MissingProbes,
                 format!("container {} has no {}", cname(c), absent.join(" or ")),
+            ));
+        }
+    }
+}
+
+/// MG051: a Deployment that runs (or may scale to) more than one pod, whose main (first)
+/// container stops the moment it is told: while the edge has not yet learned that the pod
+/// is going, it still sends new requests, and a rollout or node drain turns them into errors.
+/// A Deployment without `replicas` is taken as scaled by an autoscaler.
+fn check_shutdown_delay(o: &Obj<'_>, spec: &Value, out: &mut Out) {
+    if o.kind != "Deployment" {
+        return;
+    }
+    let replicas = o.v.pointer("/spec/replicas").and_then(super::value::as_int);
+    if replicas.is_some_and(|r| r <= 1) {
+        return;
+    }
+    // The main container (the first): a sidecar such as a metrics exporter takes no traffic
+    // from the edge.
+    for c in containers(spec, false).take(1) {
+        if c.get("ports").is_some() && c.pointer("/lifecycle/preStop").is_none() {
+            out.push((
+                Rule::NoShutdownDelay,
+                format!(
+                    "container {} serves a port but has no preStop hook: a rollout or node drain cuts the requests the edge still sends it",
+                    cname(c)
+                ),
             ));
         }
     }

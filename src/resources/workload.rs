@@ -12,11 +12,11 @@ use k8s_openapi::api::autoscaling::v2::{
 };
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapEnvSource, ConfigMapKeySelector, ConfigMapVolumeSource, Container,
-    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction,
-    LocalObjectReference, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, Service, ServicePort, ServiceSpec, TopologySpreadConstraint, Volume,
-    VolumeMount,
+    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
+    HTTPGetAction, Lifecycle, LifecycleHandler, LocalObjectReference,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort,
+    ServiceSpec, TopologySpreadConstraint, Volume, VolumeMount,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -30,6 +30,18 @@ use crate::profile::{self, Profile, PullPolicy, SecretSource, Workload};
 
 /// The name of every container port and Service port.
 const PORT_NAME: &str = "http";
+
+/// How long a terminating pod goes on serving before its container is told to stop. Its
+/// endpoint is withdrawn as the pod starts terminating, but the edge (ingress controller,
+/// Gateway proxy, kube-proxy on every node) learns of it a moment later; until then it still
+/// sends new requests, which a stopped server would refuse. `sleep` exists in both images
+/// (nginx's and Python's base images); the hook's time counts against the grace period.
+const SHUTDOWN_DELAY_SECONDS: &str = "5";
+
+/// The grace period: the delay above, then the server's own shutdown (uvicorn finishes the
+/// requests in flight; nginx exits at once on SIGTERM, its responses are small files), before
+/// the kubelet kills what is left. Kubernetes' default, stated so a reader sees the budget.
+const TERMINATION_GRACE_SECONDS: i64 = 30;
 
 /// The frontend's volume holding its runtime configuration file.
 const RUNTIME_CONFIG_VOLUME: &str = "runtime-config";
@@ -295,6 +307,7 @@ fn deployment(
                     // and no API token: neither talks to the Kubernetes API.
                     service_account_name: Some(name.to_string()),
                     automount_service_account_token: Some(false),
+                    termination_grace_period_seconds: Some(TERMINATION_GRACE_SECONDS),
                     image_pull_secrets: p
                         .pull_secret
                         .as_ref()
@@ -357,6 +370,15 @@ fn container(name: &str, w: &Workload, env: Vec<EnvVar>, names: &Names) -> Conta
         // Without a startup probe, a slow first start (migrations on a fresh volume) is
         // killed by the liveness probe before it can finish.
         startup_probe: Some(probe(&w.probe_path, &w.startup)),
+        lifecycle: Some(Lifecycle {
+            pre_stop: Some(LifecycleHandler {
+                exec: Some(ExecAction {
+                    command: Some(vec!["sleep".into(), SHUTDOWN_DELAY_SECONDS.into()]),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
