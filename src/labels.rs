@@ -20,6 +20,8 @@ pub enum Component {
     Database,
     /// The one-shot SQLite-to-PostgreSQL migration.
     Migration,
+    /// The smoke test ArgoCD runs after every sync.
+    SmokeTest,
 }
 
 impl Component {
@@ -30,6 +32,7 @@ impl Component {
             Component::Frontend => "frontend",
             Component::Database => "database",
             Component::Migration => "migration",
+            Component::SmokeTest => "smoke-test",
         }
     }
 }

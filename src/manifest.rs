@@ -30,6 +30,11 @@ pub const KUSTOMIZATION: &str = "kustomization.yaml";
 /// excludes it (and the kustomization) from what it syncs.
 pub const APPLICATION_FILE: &str = "argocd-application.yaml";
 
+/// The file of the ArgoCD hooks (the PostSync smoke test). Not in `kustomization.yaml`: only
+/// ArgoCD runs hooks; `kubectl apply -k` would create the Job once and then fail on every
+/// change of its immutable pod template.
+pub const HOOKS_FILE: &str = "smoke-test.yaml";
+
 /// One Kubernetes object of a kind magnetiq-gen renders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

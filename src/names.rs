@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 21] = [
+const SUFFIXES: [&str; 22] = [
     "-config",
     "-secrets",
     "-backend",
@@ -21,6 +21,7 @@ const SUFFIXES: [&str; 21] = [
     "-gw-tls",
     "-body-size",
     "-timeouts",
+    "-smoke",
     "-db",
     "-db-rw",
     "-db-app",
@@ -136,6 +137,8 @@ pub struct Names {
     pub body_size: String,
     /// Traefik: the ServersTransport with the Services' forwarding timeouts.
     pub timeouts: String,
+    /// The PostSync smoke test Job.
+    pub smoke: String,
     /// The CloudNativePG Cluster, its PodMonitor, ScheduledBackup and NetworkPolicy (kinds
     /// differ, so one name serves); the operator names its pods `<cluster>-<n>`.
     pub db: String,
@@ -180,6 +183,7 @@ impl Names {
             gateway_tls: n("-gw-tls"),
             body_size: n("-body-size"),
             timeouts: n("-timeouts"),
+            smoke: n("-smoke"),
             db: n("-db"),
             db_rw: n("-db-rw"),
             db_app_secret: n("-db-app"),

@@ -233,10 +233,16 @@ fn sqlite_keeps_one_recreate_backend_on_its_database_claim_and_no_database_objec
         "ScheduledBackup",
         "ObjectStore",
         "PodMonitor",
-        "Job",
     ] {
         assert!(of_kind(&objects, kind).is_empty(), "{kind}");
     }
+    // No Job but the PostSync smoke test: no migration.
+    assert!(
+        of_kind(&objects, "Job")
+            .iter()
+            .all(|j| j["metadata"]["name"] == "magnetiq-smoke"),
+        "a Job besides the smoke test"
+    );
     let cm = one(&objects, "ConfigMap", "magnetiq-config");
     assert!(
         cm["data"]["DATABASE_URL"]
@@ -369,7 +375,12 @@ fn the_migration_job_reads_the_sqlite_claim_read_only_and_refuses_a_filled_targe
         "production-ha",
         &["database.postgresql.migration.enabled=false"],
     );
-    assert!(of_kind(&off, "Job").is_empty());
+    assert!(
+        of_kind(&off, "Job")
+            .iter()
+            .all(|j| j["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostSync"),
+        "the migration Job is still rendered"
+    );
     assert!(
         of_kind(&off, "PersistentVolumeClaim")
             .iter()

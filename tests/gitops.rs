@@ -128,7 +128,15 @@ fn drift_check_reports_a_changed_argocd_setting_and_a_missing_apps_file() {
     assert!(report.contains("missing: apps/staging.yaml"), "{report}");
 
     // A profile that stops rendering an Application takes its file with it.
-    let o = render_all(&out, &["--set", "argocd.enabled=false"]);
+    let o = render_all(
+        &out,
+        &[
+            "--set",
+            "argocd.enabled=false",
+            "--set",
+            "smoke_test.enabled=false",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!out.join("_argocd").exists());
 }

@@ -139,3 +139,80 @@ fn the_namespace_enforces_restricted_and_baseline_where_an_operator_makes_pods()
     // CloudNativePG's own pods run in production-ha's namespace.
     assert_eq!(level("production-ha"), "baseline");
 }
+
+#[test]
+fn every_sync_ends_with_a_hardened_smoke_test_that_calls_both_services() {
+    let objects = render("production", &[]).unwrap();
+    let jobs = of_kind(&objects, "Job");
+    assert_eq!(jobs.len(), 1);
+    let job = jobs[0];
+    let a = &job["metadata"]["annotations"];
+    assert_eq!(a["argocd.argoproj.io/hook"], "PostSync");
+    assert_eq!(
+        a["argocd.argoproj.io/hook-delete-policy"],
+        "BeforeHookCreation,HookSucceeded"
+    );
+    assert_eq!(job["spec"]["backoffLimit"], 0);
+    let pod = &job["spec"]["template"]["spec"];
+    assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let c = &pod["containers"][0];
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(args.contains(&"--fail-early"), "{args:?}");
+    assert!(
+        args.contains(&"http://magnetiq-backend:4036/health"),
+        "{args:?}"
+    );
+    assert!(args.contains(&"http://magnetiq-frontend:9036/"), "{args:?}");
+    assert!(!args.iter().any(|a| a.starts_with("https://")), "{args:?}");
+    // Both workloads admit it through their NetworkPolicies.
+    for policy in of_kind(&objects, "NetworkPolicy") {
+        let admitted = serde_json::to_string(&policy["spec"]["ingress"][0]["from"]).unwrap();
+        assert!(admitted.contains("smoke-test"), "{admitted}");
+    }
+    // With `public`, the health path through the public host too.
+    let public = render("production", &["smoke_test.public=true"]).unwrap();
+    let args = serde_json::to_string(&of_kind(&public, "Job")[0]["spec"]).unwrap();
+    assert!(
+        args.contains("https://magnetiq.voltaic.systems/health"),
+        "{args}"
+    );
+}
+
+#[test]
+fn the_smoke_test_needs_argocd_and_stays_out_of_the_kustomization() {
+    let err = render("staging", &["argocd.enabled=false"]).unwrap_err();
+    assert!(
+        err.contains("smoke_test.enabled: the smoke test is an ArgoCD PostSync hook"),
+        "{err}"
+    );
+    // dev has no ArgoCD and no smoke test.
+    assert!(of_kind(&render("dev", &[]).unwrap(), "Job").is_empty());
+    let kustomization = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/golden/production/kustomization.yaml"
+    ))
+    .unwrap();
+    assert!(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/golden/production/smoke-test.yaml"
+        ))
+        .exists()
+    );
+    assert!(
+        !kustomization.contains("smoke-test.yaml"),
+        "{kustomization}"
+    );
+}

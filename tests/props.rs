@@ -122,8 +122,8 @@ impl Knobs {
             }
         }
         t += &format!(
-            "\n[network_policy]\nenabled = {}\ngateway_namespace = \"gateway-system\"\n\n[rbac]\noperator = {}\noperator_groups = [\"oncall\"]\n\n[argocd]\nenabled = {}\n",
-            self.network_policy, self.rbac, self.argocd
+            "\n[network_policy]\nenabled = {}\ngateway_namespace = \"gateway-system\"\n\n[rbac]\noperator = {}\noperator_groups = [\"oncall\"]\n\n[argocd]\nenabled = {}\n\n[smoke_test]\nenabled = {}\n",
+            self.network_policy, self.rbac, self.argocd, self.argocd
         );
         t += "\n[config]\n";
         for (k, v) in in_order(&self.config, reversed) {

@@ -62,3 +62,29 @@ pub(super) fn application(draft: &mut Draft, objects: &[(String, Json)]) {
         draft.differences.push("Application: syncs subdirectories (directory.recurse) and excludes its own file and kustomization.yaml".into());
     }
 }
+
+/// The PostSync smoke test: `[smoke_test]`, from a Job the tree marks as ArgoCD's `PostSync`
+/// hook (its image, and `public` when it calls an https URL).
+pub(super) fn smoke_test(draft: &mut Draft, objects: &[(String, Json)]) {
+    let hook = of_kind(objects, "Job").find(|(_, j)| {
+        s(j, &["metadata", "annotations", "argocd.argoproj.io/hook"]).as_deref() == Some("PostSync")
+    });
+    let Some((_, job)) = hook else {
+        return;
+    };
+    draft.found.insert("smoke_test");
+    draft.set("smoke_test.enabled", Value::Boolean(true));
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    if let Some(image) = s(c, &["image"]) {
+        draft.set("smoke_test.image", Value::String(image));
+    }
+    let public = c["args"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|a| a.as_str().is_some_and(|a| a.starts_with("https://")));
+    draft.set("smoke_test.public", Value::Boolean(public));
+    if let Some(d) = job["spec"]["activeDeadlineSeconds"].as_i64() {
+        draft.set("smoke_test.deadline_seconds", Value::Integer(d));
+    }
+}

@@ -173,6 +173,7 @@ pub fn import(
     gateway::http_route(&mut draft, objects);
     network::network_policy(&mut draft, objects);
     argocd::rbac(&mut draft, objects);
+    argocd::smoke_test(&mut draft, objects);
     argocd::application(&mut draft, objects);
     draft.finish(objects, parent);
     Ok(draft.write(&extend::Parent {
@@ -245,6 +246,9 @@ impl Draft {
         }
         if !draft.found.contains("rbac") {
             draft.set("rbac.operator", Value::Boolean(false));
+        }
+        if !draft.found.contains("smoke_test") {
+            draft.set("smoke_test.enabled", Value::Boolean(false));
         }
     }
 

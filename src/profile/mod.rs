@@ -14,6 +14,7 @@ pub mod node;
 mod routing;
 mod runtime;
 pub mod schema;
+mod smoke;
 pub mod template;
 pub mod types;
 mod validate;
@@ -66,8 +67,21 @@ pub struct Profile {
     pub rbac: Option<Rbac>,
     /// ArgoCD Application, when enabled.
     pub argocd: Option<Argocd>,
+    /// The PostSync smoke test, when enabled.
+    pub smoke_test: Option<SmokeTest>,
     /// Patches and templates, applied to the rendered objects by the `extend` module.
     pub extensions: extensions::Extensions,
+}
+
+/// `[smoke_test]`, validated.
+#[derive(Debug, Clone)]
+pub struct SmokeTest {
+    /// The image with curl.
+    pub image: Image,
+    /// Also call the public host.
+    pub public: bool,
+    /// The Job's `activeDeadlineSeconds`.
+    pub deadline_seconds: i64,
 }
 
 /// `[app]`, validated.

@@ -7,6 +7,7 @@
 pub use super::database::{Migration, PgBackup, Postgresql};
 pub use super::routing::{Gateway, GatewayParent, IngressController, OwnGateway};
 pub use super::runtime::RuntimeConfig;
+pub use super::smoke::SmokeTest;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,9 @@ pub struct RawProfile {
     pub rbac: Rbac,
     /// The ArgoCD Application that deploys the tree.
     pub argocd: Argocd,
+    /// The check ArgoCD runs after every sync.
+    #[serde(default)]
+    pub smoke_test: SmokeTest,
 }
 
 /// `[app]`

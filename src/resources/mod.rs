@@ -13,6 +13,7 @@ pub mod network;
 pub mod ops;
 mod rbac;
 pub mod secrets;
+pub mod smoke;
 mod storage;
 mod workload;
 
@@ -226,6 +227,10 @@ pub fn all(p: &Profile) -> Manifest {
             .into_iter()
             .map(Object::HttpRoute)
             .collect(),
+    );
+    add(
+        crate::manifest::HOOKS_FILE,
+        smoke::job(p, &names).map(Object::Job).into_iter().collect(),
     );
     add(
         crate::manifest::APPLICATION_FILE,

@@ -106,7 +106,11 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
     let Some(n) = &p.network_policy else {
         return Vec::new();
     };
-    let edge = edge_peers(p, n);
+    let mut edge = edge_peers(p, n);
+    // The PostSync smoke test calls both workloads through their Services.
+    if p.smoke_test.is_some() {
+        edge.push(pod_peer(p, Component::SmokeTest));
+    }
     let mut backend_egress = vec![dns_egress(&n.dns_namespace)];
     if let Some((peer, db_port)) = super::database::backend_egress(p, names) {
         backend_egress.push(NetworkPolicyEgressRule {

@@ -253,6 +253,7 @@ fn check_profile(
         None
     };
     let argocd = when(raw.argocd.enabled, || check_argocd(c, &raw.argocd));
+    let smoke_test = when(raw.smoke_test.enabled, || check_smoke_test(c, &raw));
     if raw.argocd.enabled && !raw.argocd.keep_on_delete {
         check_ephemeral(c, &raw);
     }
@@ -276,6 +277,7 @@ fn check_profile(
         network_policy: network_policy?,
         rbac,
         argocd: argocd?,
+        smoke_test: smoke_test?,
         extensions: Default::default(),
     })
 }
@@ -300,4 +302,42 @@ fn check_ephemeral(c: &mut Checker<'_>, raw: &model::RawProfile) {
             "set storage.longhorn.reclaim_policy = \"Delete\", or keep argocd.keep_on_delete = true",
         );
     }
+}
+
+/// `[smoke_test]`: a PostSync hook, which only ArgoCD runs: without `[argocd]` it would be an
+/// ordinary Job that runs once, on the first apply, and whose template can never change.
+fn check_smoke_test(c: &mut Checker<'_>, raw: &RawProfile) -> Option<SmokeTest> {
+    let s = &raw.smoke_test;
+    if !raw.argocd.enabled {
+        c.err_help(
+            "smoke_test.enabled",
+            "the smoke test is an ArgoCD PostSync hook, and argocd.enabled is false: nothing would run it after a sync",
+            "enable [argocd], or set smoke_test.enabled = false",
+        );
+    }
+    if s.public && !raw.ingress.enabled && !raw.gateway.enabled {
+        c.err(
+            "smoke_test.public",
+            "there is no public route to call: neither [ingress] nor [gateway] is enabled",
+        );
+    }
+    let image = match &s.image {
+        Some(i) => c.check("smoke_test.image", Image::parse(i)),
+        None => {
+            c.err(
+                "smoke_test.image",
+                "an image with curl is required when the smoke test is enabled",
+            );
+            None
+        }
+    };
+    let deadline = c.check(
+        "smoke_test.deadline_seconds",
+        types::parse_range(s.deadline_seconds, 10, 3600, "seconds"),
+    );
+    Some(SmokeTest {
+        image: image?,
+        public: s.public,
+        deadline_seconds: i64::from(deadline?),
+    })
 }
