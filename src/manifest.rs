@@ -19,7 +19,7 @@ use crate::crds::argocd::Application;
 use crate::crds::cnpg::{Cluster, ObjectStore, PodMonitor, Pooler, ScheduledBackup};
 use crate::crds::gateway::{Gateway, HttpRoute};
 use crate::crds::longhorn::RecurringJob;
-use crate::crds::monitoring::ServiceMonitor;
+use crate::crds::monitoring::{PrometheusRule, ServiceMonitor};
 use crate::crds::secrets::{ExternalSecret, SealedSecret};
 use crate::crds::traefik::{Middleware, ServersTransport};
 
@@ -80,6 +80,8 @@ pub enum Object {
     RecurringJob(RecurringJob),
     /// monitoring.coreos.com/v1 ServiceMonitor.
     ServiceMonitor(ServiceMonitor),
+    /// monitoring.coreos.com/v1 PrometheusRule (the alerts, with `[monitoring]`).
+    PrometheusRule(PrometheusRule),
     /// argoproj.io/v1alpha1 Application.
     Application(Application),
     /// traefik.io/v1alpha1 Middleware (Ingress with `ingress.controller = "traefik"`).
@@ -151,6 +153,7 @@ macro_rules! dispatch {
             Object::SealedSecret($o) => $e,
             Object::RecurringJob($o) => $e,
             Object::ServiceMonitor($o) => $e,
+            Object::PrometheusRule($o) => $e,
             Object::Application($o) => $e,
             Object::Middleware($o) => $e,
             Object::ServersTransport($o) => $e,
@@ -243,7 +246,7 @@ impl Object {
             | Object::Gateway(_) => 13,
             Object::HttpRoute(_) => 14,
             Object::RecurringJob(_) => 7,
-            Object::ServiceMonitor(_) | Object::PodMonitor(_) => 14,
+            Object::ServiceMonitor(_) | Object::PodMonitor(_) | Object::PrometheusRule(_) => 14,
             Object::Application(_) => 15,
             // The ObjectStore before the Cluster that archives to it; the Cluster (which
             // creates the Secret the backend reads) before the workloads; what uses the
@@ -308,6 +311,7 @@ impl Object {
             "SealedSecret" => Object::SealedSecret(reader.read(value)?),
             "RecurringJob" => Object::RecurringJob(reader.read(value)?),
             "ServiceMonitor" => Object::ServiceMonitor(reader.read(value)?),
+            "PrometheusRule" => Object::PrometheusRule(reader.read(value)?),
             "Application" => Object::Application(reader.read(value)?),
             "Middleware" => Object::Middleware(reader.read(value)?),
             "ServersTransport" => Object::ServersTransport(reader.read(value)?),

@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 22] = [
+const SUFFIXES: [&str; 23] = [
     "-config",
     "-secrets",
     "-backend",
@@ -28,6 +28,7 @@ const SUFFIXES: [&str; 22] = [
     "-db-pooler",
     "-db-store",
     "-migrate",
+    "-alerts",
 ];
 
 const fn longest_suffix() -> usize {
@@ -153,6 +154,8 @@ pub struct Names {
     pub db_store: String,
     /// The SQLite-to-PostgreSQL migration Job.
     pub migrate: String,
+    /// The PrometheusRule with the alerts.
+    pub alerts: String,
 }
 
 impl Names {
@@ -190,6 +193,7 @@ impl Names {
             db_pooler: n("-db-pooler"),
             db_store: n("-db-store"),
             migrate: n("-migrate"),
+            alerts: n("-alerts"),
         }
     }
 }

@@ -81,13 +81,14 @@ fn set(t: &mut Table, path: &str, value: Value) {
 }
 
 /// The kinds mapped into the profile; any other object is listed as not mapped.
-const MAPPED_KINDS: [&str; 19] = [
+const MAPPED_KINDS: [&str; 20] = [
     "Namespace",
     "Deployment",
     "HorizontalPodAutoscaler",
     "ExternalSecret",
     "RecurringJob",
     "ServiceMonitor",
+    "PrometheusRule",
     "Service",
     "ConfigMap",
     "Secret",

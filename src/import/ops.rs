@@ -1,5 +1,5 @@
-//! ExternalSecret, Longhorn RecurringJob and ServiceMonitor: `[secrets.external]`, `[backup]`
-//! and `[monitoring]`, as magnetiq-gen renders them.
+//! ExternalSecret, Longhorn RecurringJob, ServiceMonitor and PrometheusRule:
+//! `[secrets.external]`, `[backup]` and `[monitoring]`, as magnetiq-gen renders them.
 
 use serde_json::Value as Json;
 use toml::{Table, Value};
@@ -82,6 +82,18 @@ pub(super) fn service_monitor(draft: &mut Draft, objects: &[(String, Json)]) {
     }
     if !draft.found.contains("monitoring") {
         return;
+    }
+    // The alerts: on if the tree has a PrometheusRule, with the README URL its runbooks point
+    // at (thresholds keep their defaults; what renders differently is listed).
+    let runbook = of_kind(objects, "PrometheusRule")
+        .flat_map(|(_, r)| r["spec"]["groups"].as_array().into_iter().flatten())
+        .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+        .find_map(|rule| s(rule, &["annotations", "runbook_url"]));
+    let has_rule = of_kind(objects, "PrometheusRule").next().is_some();
+    draft.set("monitoring.alerts.enabled", Value::Boolean(has_rule));
+    if let Some(url) = runbook {
+        let base = url.split('#').next().unwrap_or_default().to_string();
+        draft.set("monitoring.alerts.runbook_base_url", Value::String(base));
     }
     let metrics = of_kind(objects, "Service")
         .flat_map(|(_, svc)| svc["spec"]["ports"].as_array().into_iter().flatten())

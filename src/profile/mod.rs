@@ -4,6 +4,7 @@
 //! resolved, `extends` merged, `{{ }}` references resolved). After a [`Profile`] exists,
 //! rendering cannot fail.
 
+pub mod alerts;
 pub mod cron;
 pub mod database;
 pub mod environments;
@@ -473,6 +474,8 @@ pub struct Monitoring {
     pub prometheus_namespace: String,
     /// ServiceMonitor labels.
     pub labels: BTreeMap<String, String>,
+    /// The alerts, when enabled.
+    pub alerts: Option<alerts::AlertSettings>,
 }
 
 impl crate::names::Names {

@@ -778,4 +778,7 @@ pub struct Monitoring {
     /// Labels your Prometheus selects ServiceMonitors by (e.g. `release = "prometheus"`).
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// `[monitoring.alerts]`: the PrometheusRule's alerts and thresholds.
+    #[serde(default)]
+    pub alerts: super::alerts::Alerts,
 }

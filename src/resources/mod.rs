@@ -3,6 +3,7 @@
 //! One module per resource family; this module fixes which file each object goes to and
 //! the order of the files.
 
+pub mod alerts;
 pub mod argocd;
 mod config;
 pub mod database;
@@ -239,6 +240,21 @@ pub fn all(p: &Profile) -> Manifest {
             .into_iter()
             .collect(),
     );
+    // The alerts watch what the files above render (Deployments, claims, autoscalers,
+    // certificates), so they come last, before the Application.
+    if let Some(rule) = alerts::rule(p, &names, &files) {
+        let at = files
+            .iter()
+            .position(|f| f.path == crate::manifest::APPLICATION_FILE)
+            .unwrap_or(files.len());
+        files.insert(
+            at,
+            File {
+                path: alerts::FILE.into(),
+                objects: vec![Object::PrometheusRule(rule)],
+            },
+        );
+    }
     sync_order(&mut files);
     Manifest {
         profile: p.name.clone(),
@@ -294,7 +310,7 @@ pub const SECRET_SOURCE_WAVE: &str = "-1";
 /// WaitForFirstConsumer class stays Pending until a pod uses it, and would hold the wave
 /// forever.
 ///
-/// The monitoring objects are optional extras whose CRDs come with the Prometheus Operator:
+/// The monitoring objects (ServiceMonitor, PodMonitor, PrometheusRule) are optional extras whose CRDs come with the Prometheus Operator:
 /// without them the whole sync would fail its dry run. `SkipDryRunOnMissingResource=true`
 /// (argo-cd `docs/user-guide/sync-options.md`, since v1.6) lets the rest of the application
 /// sync; only those objects fail until the CRDs exist.
@@ -305,7 +321,7 @@ fn sync_order(files: &mut [File]) {
             | Object::SealedSecret(_)
             | Object::ObjectStore(_)
             | Object::Cluster(_) => (Some(SECRET_SOURCE_WAVE), None),
-            Object::ServiceMonitor(_) | Object::PodMonitor(_) => {
+            Object::ServiceMonitor(_) | Object::PodMonitor(_) | Object::PrometheusRule(_) => {
                 (None, Some("SkipDryRunOnMissingResource=true"))
             }
             _ => (None, None),

@@ -30,8 +30,7 @@ type Check = fn(&Value) -> Vec<String>;
 /// (stated once, by the generated type). An object whose pair is not here has no upstream
 /// schema and fails. CI requires every kind here to appear in a rendered stream, so list only
 /// what magnetiq-gen renders. To add a kind: its kcr_* crate in Cargo.toml (exact version, with
-/// the upstream comment; PrometheusRule needs none, it is in kcr_monitoring_coreos_com's v1)
-/// and one line here.
+/// the upstream comment) and one line here.
 fn kinds() -> Vec<(String, String, &'static str, Check)> {
     fn entry<T: Resource<DynamicType = ()> + DeserializeOwned>()
     -> (String, String, &'static str, Check) {
@@ -55,6 +54,7 @@ fn kinds() -> Vec<(String, String, &'static str, Check)> {
         entry::<kcr_gateway_networking_k8s_io::v1::httproutes::HttpRoute>(),
         entry::<kcr_longhorn_io::v1beta2::recurringjobs::RecurringJob>(),
         entry::<kcr_monitoring_coreos_com::v1::podmonitors::PodMonitor>(),
+        entry::<kcr_monitoring_coreos_com::v1::prometheusrules::PrometheusRule>(),
         entry::<kcr_monitoring_coreos_com::v1::servicemonitors::ServiceMonitor>(),
         entry::<kcr_postgresql_cnpg_io::v1::clusters::Cluster>(),
         entry::<kcr_postgresql_cnpg_io::v1::poolers::Pooler>(),

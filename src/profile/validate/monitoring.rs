@@ -1,6 +1,7 @@
 //! `[monitoring]`: the metrics endpoint and its ServiceMonitor.
 
-use super::Checker;
+use super::{Checker, when};
+use crate::profile::alerts::{AlertSettings, Alerts, check_runbook_base_url};
 use crate::profile::model::RawProfile;
 use crate::profile::node::join;
 use crate::profile::types::HttpPath;
@@ -61,7 +62,9 @@ pub(super) fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<
             c.err(&path, e);
         }
     }
+    let alerts = when(m.alerts.enabled, || check_alerts(c, &m.alerts));
     Some(Monitoring {
+        alerts: alerts?,
         path: metrics_path?.into(),
         container_port: container_port?,
         port: port?,
@@ -72,5 +75,70 @@ pub(super) fn check_monitoring(c: &mut Checker<'_>, raw: &RawProfile) -> Option<
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+    })
+}
+
+/// `[monitoring.alerts]`: the URL of the runbooks and thresholds within reason.
+fn check_alerts(c: &mut Checker<'_>, a: &Alerts) -> Option<AlertSettings> {
+    let mut range = |key: &str, n: i64, lo: i64, hi: i64, what: &str| {
+        let path = format!("monitoring.alerts.{key}");
+        c.check(&path, types::parse_range(n, lo, hi, what))
+    };
+    let unavailable_minutes = range(
+        "unavailable_minutes",
+        a.unavailable_minutes,
+        1,
+        1440,
+        "minutes",
+    );
+    let crash_loop_restarts = range(
+        "crash_loop_restarts",
+        a.crash_loop_restarts,
+        1,
+        100,
+        "restarts",
+    );
+    // 0 would never fire and 100 would always: neither is a threshold.
+    let volume_free_percent = range(
+        "volume_free_percent",
+        a.volume_free_percent,
+        1,
+        99,
+        "a percentage",
+    );
+    // Let's Encrypt certificates live 90 days.
+    let certificate_expiry_days = range(
+        "certificate_expiry_days",
+        a.certificate_expiry_days,
+        1,
+        89,
+        "days",
+    );
+    let longhorn_degraded_minutes = range(
+        "longhorn_degraded_minutes",
+        a.longhorn_degraded_minutes,
+        1,
+        1440,
+        "minutes",
+    );
+    let hpa_at_max_minutes = range(
+        "hpa_at_max_minutes",
+        a.hpa_at_max_minutes,
+        1,
+        1440,
+        "minutes",
+    );
+    let runbook_base_url = c.check(
+        "monitoring.alerts.runbook_base_url",
+        check_runbook_base_url(&a.runbook_base_url),
+    );
+    Some(AlertSettings {
+        runbook_base_url: runbook_base_url?,
+        unavailable_minutes: unavailable_minutes?,
+        crash_loop_restarts: crash_loop_restarts?,
+        volume_free_percent: volume_free_percent?,
+        certificate_expiry_days: certificate_expiry_days?,
+        longhorn_degraded_minutes: longhorn_degraded_minutes?,
+        hpa_at_max_minutes: hpa_at_max_minutes?,
     })
 }
