@@ -2,27 +2,15 @@
 //! backups, the Pooler, the migration Job), how the backend connects and scales, what the
 //! NetworkPolicy admits, what validation refuses, what plan and lint say.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Output;
+
+use common::{of_kind, repo, text};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_magnetiq-gen"))
-        .args(args)
-        .current_dir(repo())
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run magnetiq-gen")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::run_env(&repo(), args, &[("NO_COLOR", "1")])
 }
 
 /// The rendered stream's objects.
@@ -31,17 +19,7 @@ fn render(profile: &str, sets: &[&str]) -> Vec<Value> {
     for s in sets {
         args.extend(["--set", s]);
     }
-    let out = run(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    magnetiq_gen::lint::load_texts(&[("stream.yaml".to_string(), text(&out.stdout))])
-        .unwrap()
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect()
-}
-
-fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    objects.iter().filter(|o| o["kind"] == kind).collect()
+    common::stream_objects(&args)
 }
 
 fn one<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {

@@ -2,26 +2,14 @@
 //! error quality is reviewed like output. Each fixture is loaded next to the shipped
 //! base.toml, as a user's profile would be.
 
+mod common;
+
 use std::path::PathBuf;
 
 use magnetiq_gen::profile::MemStore;
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors");
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .map(|p| {
-            (
-                p.file_stem().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    common::toml_files(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/errors"))
 }
 
 fn store_with(extra: &[(String, Vec<u8>)]) -> MemStore {

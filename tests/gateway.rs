@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{repo, text};
+use common::{of_kind, repo, text};
 
 use serde_json::{Value, json};
 
@@ -33,17 +33,7 @@ const PARENT: [&str; 10] = [
 fn render(profile: &str, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["render", "--profile", profile];
     args.extend_from_slice(extra);
-    let out = run(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    magnetiq_gen::lint::load_texts(&[("stream.yaml".to_string(), text(&out.stdout))])
-        .unwrap()
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect()
-}
-
-fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    objects.iter().filter(|o| o["kind"] == kind).collect()
+    common::stream_objects(&args)
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Day-2 operations as code: who may do what on call (the operator Role), and what the
 //! runbook relies on.
 
+mod common;
+
+use common::of_kind;
 use magnetiq_gen::profile::DirStore;
 use serde_json::Value;
 
@@ -17,10 +20,6 @@ fn render(profile: &str, set: &[&str]) -> Result<Vec<Value>, String> {
         .flat_map(|f| &f.objects)
         .map(|o| serde_json::to_value(o).unwrap())
         .collect())
-}
-
-fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    objects.iter().filter(|o| o["kind"] == kind).collect()
 }
 
 /// (api group, resource, verb) triples a Role grants.

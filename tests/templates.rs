@@ -3,6 +3,8 @@
 //! the shipped production profile); the good ones render with the standard labels and the
 //! namespace.
 
+mod common;
+
 use std::path::PathBuf;
 
 use magnetiq_gen::manifest::Object;
@@ -53,34 +55,17 @@ impl ProfileStore for Store {
     }
 }
 
-fn toml_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .map(|p| {
-            (
-                p.file_stem().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn store() -> Store {
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("profiles");
-    let mut files = toml_files(&shipped);
-    files.extend(toml_files(&fixtures()));
+    let mut files = common::toml_files(&shipped);
+    files.extend(common::toml_files(&fixtures()));
     Store {
         profiles: MemStore { files },
     }
 }
 
 fn bad_fixtures() -> Vec<String> {
-    toml_files(&fixtures())
+    common::toml_files(&fixtures())
         .into_iter()
         .map(|(n, _)| n)
         .filter(|n| !GOOD.contains(&n.as_str()))

@@ -159,3 +159,38 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// The objects of the stream `magnetiq-gen <args>` prints in the repository (a `render`
+/// without `--out-dir`), as JSON; the run must succeed.
+pub fn stream_objects(args: &[&str]) -> Vec<serde_json::Value> {
+    let out = run_env(&repo(), args, &[("NO_COLOR", "1")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    magnetiq_gen::lint::load_texts(&[("stream.yaml".to_string(), text(&out.stdout))])
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// The objects of one kind.
+pub fn of_kind<'a>(objects: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    objects.iter().filter(|o| o["kind"] == kind).collect()
+}
+
+/// The `*.toml` files of `dir` as (stem, bytes), sorted by stem.
+pub fn toml_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| {
+            (
+                p.file_stem().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
