@@ -213,6 +213,11 @@ fn every_sync_ends_with_a_hardened_smoke_test_that_calls_both_services() {
     let egress = serde_json::to_string(&smoke_policy(&public)["spec"]["egress"]).unwrap();
     assert!(egress.contains("\"cidr\":\"0.0.0.0/0\""), "{egress}");
     assert!(egress.contains("\"port\":443"), "{egress}");
+    // ... or, short-circuited inside the cluster, the edge's pods on their own ports.
+    assert!(
+        egress.contains("\"kubernetes.io/metadata.name\":\"ingress-nginx\""),
+        "{egress}"
+    );
     let args = serde_json::to_string(&of_kind(&public, "Job")[0]["spec"]).unwrap();
     assert!(
         args.contains("https://magnetiq.voltaic.systems/health"),

@@ -224,6 +224,14 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
                 to: Some(anywhere()),
                 ports: Some(vec![port("TCP", 80), port("TCP", 443)]),
             });
+            // Inside the cluster, kube-proxy (or the CNI) often sends traffic for the load
+            // balancer's address straight to the edge's pods, rewritten to their container
+            // port (Traefik's is 8443, not 443), and some CNIs never match pod addresses
+            // with an ipBlock: the edge's pods are allowed on any port.
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(edge_peers(p, n)),
+                ports: None,
+            });
         }
         out.push(policy(
             &names.smoke,
