@@ -230,3 +230,7 @@ mod tests {
         assert_eq!(group, "recurring-job-group.longhorn.io/nightly");
     }
 }
+
+/// The name of the backend's init container that imports the initial SQLite database
+/// (`[database.sqlite.import]`): rendered by `resources::sqlite`, recognised by `plan`.
+pub const SQLITE_IMPORT_CONTAINER: &str = "import-database";

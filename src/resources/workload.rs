@@ -111,7 +111,7 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
     };
     // With a backend HPA, `replicas` is left out: the HPA owns it (as for the frontend).
     let replicas = p.backend_max_replicas.is_none().then_some(w.replicas);
-    deployment(
+    let mut d = deployment(
         p,
         names,
         &names.backend,
@@ -121,7 +121,14 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
         Some(strategy),
         container,
         Some(volumes),
-    )
+    );
+    // The initial SQLite import runs before the backend, in its pod (see `sqlite.rs`).
+    if let Some(import) = super::sqlite::import_container(p)
+        && let Some(pod) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
+    {
+        pod.init_containers = Some(vec![import]);
+    }
+    d
 }
 
 /// The frontend Deployment. With autoscaling on, `replicas` is left unset: the HPA owns it,
