@@ -341,10 +341,9 @@ fn longhorn_robustness_matches_the_numeric_and_the_state_label_encodings() {
 #[test]
 fn claims_autoscalers_and_certificates_are_the_rendered_ones() {
     let prod = alerts("production", &[]);
-    assert!(
-        expr(&prod, "MagnetiqVolumeFillingUp")
-            .contains("persistentvolumeclaim=~\"magnetiq-data-pvc|magnetiq-media-pvc\"")
-    );
+    assert!(expr(&prod, "MagnetiqVolumeFillingUp").contains(
+        "persistentvolumeclaim=~\"magnetiq-data-pvc|magnetiq-media-pvc|magnetiq-backups\""
+    ));
     assert!(
         expr(&prod, "MagnetiqHpaAtMaximum")
             .contains("horizontalpodautoscaler=\"magnetiq-frontend\"")
@@ -359,7 +358,7 @@ fn claims_autoscalers_and_certificates_are_the_rendered_ones() {
     );
     // Pinned claim names are the ones watched, dots escaped.
     let pinned = alerts("production", &["storage.media.claim_name=media.v2"]);
-    assert!(expr(&pinned, "MagnetiqVolumeFillingUp").contains("|media\\\\.v2\""));
+    assert!(expr(&pinned, "MagnetiqVolumeFillingUp").contains("|media\\\\.v2|"));
     // Without autoscaling no HPA alert; without TLS no certificate alert.
     let plain = names(&alerts(
         "production",
