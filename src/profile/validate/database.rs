@@ -202,15 +202,14 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
                     "enable [argocd], or set restore_drill = false and follow the README's restore runbook by hand",
                 );
             }
-            Some(SqliteBackupSettings {
+            Some(Some(SqliteBackupSettings {
                 schedule: schedule?,
                 keep: keep?,
                 image: image?,
                 size: size?,
                 restore_drill: b.restore_drill,
                 claim_name: claim_name?,
-            })
-            .map(Some)
+            }))
         }
         _ => Some(None),
     };
