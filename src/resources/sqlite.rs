@@ -236,13 +236,16 @@ fn checkov_skips(image: &str) -> BTreeMap<String, String> {
 }
 
 /// The claim the copies live on, when the backup is on: like the data claim (same class,
-/// same access mode, the same data annotations), and in the Longhorn backup group like the
+/// the same data annotations), and in the Longhorn backup group like the
 /// other claims, so the app-consistent copies also leave the cluster with Longhorn's backups.
 pub fn backups_volume(p: &Profile) -> Option<crate::profile::Volume> {
     let b = p.sqlite.backup.as_ref()?;
     Some(crate::profile::Volume {
         size: b.size.clone(),
-        access_mode: p.storage.data.access_mode,
+        // One node: the backup and drill pods share it on the backend's node, never at once
+        // with another node (and not ReadWriteOncePod, which would keep the drill out while
+        // a backup runs).
+        access_mode: crate::profile::AccessMode::ReadWriteOnce,
         mount_path: BACKUPS_DIR.into(),
         claim_name: None,
     })

@@ -193,6 +193,15 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
                     format!("{n} is already the data or media claim; the copies need a claim of their own"),
                 );
             }
+            // The backup pod mounts the data claim beside the backend: a ReadWriteOncePod
+            // claim admits the backend's pod alone.
+            if raw.storage.data.access_mode == AccessMode::ReadWriteOncePod {
+                c.err_help(
+                    &format!("{at}.enabled"),
+                    "the backup pod mounts the data claim next to the backend, and storage.data.access_mode is ReadWriteOncePod, which admits one pod only: the backup would never start",
+                    "set storage.data.access_mode = \"ReadWriteOnce\" (one node, which the backup pod shares with the backend), or turn the backup off",
+                );
+            }
             // A PostSync hook is run by ArgoCD only: without it the drill would be a Job
             // applied once whose template could never change.
             if b.restore_drill && !raw.argocd.enabled {
