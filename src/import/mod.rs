@@ -170,6 +170,7 @@ pub fn import(
     storage::storage_class(&mut draft, objects);
     storage::volumes(&mut draft, objects);
     sqlite::backup(&mut draft, objects);
+    sqlite::import(&mut draft, objects);
     ops::recurring_job(&mut draft, objects);
     ops::service_monitor(&mut draft, objects);
     network::ingress(&mut draft, objects);

@@ -1,4 +1,5 @@
-//! The SQLite backup CronJob, its claim and the restore drill: `[database.sqlite.backup]`.
+//! The SQLite backup CronJob, its claim and the restore drill: `[database.sqlite.backup]`;
+//! the backend's import init container: `[database.sqlite.import]`.
 //! Recognised by what they do (a CronJob whose script runs `sqlite3 ... .backup`), not by
 //! name, so a tree written by hand maps too.
 
@@ -113,4 +114,38 @@ pub(super) fn parent_backs_up(store: &dyn crate::profile::ProfileStore, parent: 
             .and_then(|q| q.backup.as_ref())
             .is_some_and(|b| b.enabled)
     })
+}
+
+/// `[database.sqlite.import]` from the backend's import init container (its image, and the
+/// URL and checksum its environment carries).
+pub(super) fn import(draft: &mut Draft, objects: &[(String, Json)]) {
+    let init = of_kind(objects, "Deployment")
+        .flat_map(|(_, d)| {
+            d["spec"]["template"]["spec"]["initContainers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
+        .find(|c| c["name"] == crate::rules::SQLITE_IMPORT_CONTAINER);
+    let Some(c) = init else {
+        return;
+    };
+    let env = |name: &str| {
+        c["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"] == name)
+            .and_then(|e| s(e, &["value"]))
+    };
+    let at = "database.sqlite.import";
+    for (key, value) in [
+        ("url", env("URL")),
+        ("sha256", env("SHA256")),
+        ("image", s(c, &["image"])),
+    ] {
+        if let Some(v) = value {
+            draft.set(&format!("{at}.{key}"), Value::String(v));
+        }
+    }
 }
