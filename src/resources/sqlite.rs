@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, Container, EmptyDirVolumeSource, EnvVar,
+    Affinity, Capabilities, Container, EmptyDirVolumeSource, EnvVar, LocalObjectReference,
     PersistentVolumeClaimVolumeSource, PodAffinity, PodAffinityTerm, PodSecurityContext, PodSpec,
     PodTemplateSpec, ResourceRequirements, SeccompProfile, SecurityContext, Volume, VolumeMount,
 };
@@ -220,6 +220,14 @@ fn pod_security(p: &Profile) -> PodSecurityContext {
     }
 }
 
+/// The registry's pull secret, as the Deployments have it: the sqlite3 image is usually
+/// mirrored into the same registry.
+fn pull_secrets(p: &Profile) -> Option<Vec<LocalObjectReference>> {
+    p.pull_secret
+        .as_ref()
+        .map(|s| vec![LocalObjectReference { name: s.clone() }])
+}
+
 /// Checkov findings accepted on purpose, with the reasons reviewers see (as the
 /// Deployments carry them).
 fn checkov_skips(image: &str) -> BTreeMap<String, String> {
@@ -295,6 +303,7 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
             successful_jobs_history_limit: Some(3),
             failed_jobs_history_limit: Some(3),
             job_template: JobTemplateSpec {
+                // The pods carry the labels; the Jobs need none of their own.
                 metadata: None,
                 spec: Some(JobSpec {
                     backoff_limit: Some(2),
@@ -312,7 +321,7 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
                             automount_service_account_token: Some(false),
                             affinity: Some(beside_the_backend(p)),
                             security_context: Some(pod_security(p)),
-                            image_pull_secrets: None,
+                            image_pull_secrets: pull_secrets(p),
                             containers: vec![container],
                             volumes: Some(vec![
                                 claim_volume("data", &names.data_pvc, false),
@@ -382,6 +391,7 @@ pub fn restore_drill(p: &Profile, names: &Names) -> Option<Job> {
                     automount_service_account_token: Some(false),
                     affinity: Some(beside_the_backend(p)),
                     security_context: Some(pod_security(p)),
+                    image_pull_secrets: pull_secrets(p),
                     containers: vec![container],
                     volumes: Some(vec![
                         claim_volume("backups", &names.sqlite_backups, true),

@@ -265,7 +265,14 @@ fn deployment(
     }
     // Checkov findings accepted on purpose, each with its reason where reviewers see it.
     let mut skips = Vec::new();
-    if !w.image.as_str().contains("@sha256:") {
+    // The backend's import init container counts too (its image is the profile's as well).
+    let import_image = (component == Component::Backend)
+        .then(|| p.sqlite.import.as_ref().map(|i| i.image.as_str()))
+        .flatten();
+    let digests = std::iter::once(w.image.as_str())
+        .chain(import_image)
+        .all(|i| i.contains("@sha256:"));
+    if !digests {
         skips.push("CKV_K8S_43=images are pinned by an immutable version tag from the profile; set a @sha256 digest there to pin by digest");
     }
     if w.pull_policy != PullPolicy::Always {
