@@ -176,17 +176,47 @@ fn every_sync_ends_with_a_hardened_smoke_test_that_calls_both_services() {
     );
     assert!(args.contains(&"http://magnetiq-frontend:9036/"), "{args:?}");
     assert!(!args.iter().any(|a| a.starts_with("https://")), "{args:?}");
-    // Both workloads admit it through their NetworkPolicies (the SQLite backup's pods admit
-    // nothing at all).
-    for policy in of_kind(&objects, "NetworkPolicy")
-        .into_iter()
-        .filter(|p| p["metadata"]["name"] != "magnetiq-db-backup")
-    {
+    // Both workloads admit it through their NetworkPolicies; its own admits nothing in
+    // and lets it reach only DNS and the two workloads' pods.
+    let smoke_policy = |objects: &[serde_json::Value]| {
+        of_kind(objects, "NetworkPolicy")
+            .into_iter()
+            .find(|p| p["metadata"]["name"] == "magnetiq-smoke")
+            .expect("the smoke test's NetworkPolicy")
+            .clone()
+    };
+    for policy in of_kind(&objects, "NetworkPolicy") {
+        // The SQLite backup's pods admit nothing at all.
+        if policy["metadata"]["name"] == "magnetiq-smoke"
+            || policy["metadata"]["name"] == "magnetiq-db-backup"
+        {
+            continue;
+        }
         let admitted = serde_json::to_string(&policy["spec"]["ingress"][0]["from"]).unwrap();
         assert!(admitted.contains("smoke-test"), "{admitted}");
     }
-    // With `public`, the health path through the public host too.
+    let own = smoke_policy(&objects);
+    assert_eq!(own["spec"]["ingress"], serde_json::json!([]), "{own}");
+    assert_eq!(
+        own["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "smoke-test"
+    );
+    let egress = serde_json::to_string(&own["spec"]["egress"]).unwrap();
+    assert!(
+        egress.contains("\"app.kubernetes.io/component\":\"backend\""),
+        "{egress}"
+    );
+    assert!(
+        egress.contains("\"app.kubernetes.io/component\":\"frontend\""),
+        "{egress}"
+    );
+    assert!(!egress.contains("ipBlock"), "{egress}");
+    // With `public`, the health path through the public host too, which only an ipBlock
+    // reaches.
     let public = render("production", &["smoke_test.public=true"]).unwrap();
+    let egress = serde_json::to_string(&smoke_policy(&public)["spec"]["egress"]).unwrap();
+    assert!(egress.contains("\"cidr\":\"0.0.0.0/0\""), "{egress}");
+    assert!(egress.contains("\"port\":443"), "{egress}");
     let args = serde_json::to_string(&of_kind(&public, "Job")[0]["spec"]).unwrap();
     assert!(
         args.contains("https://magnetiq.voltaic.systems/health"),

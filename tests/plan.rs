@@ -446,7 +446,7 @@ fn plan_exits_0_on_a_fresh_directory_1_when_blocking_and_2_on_bad_input() {
         &["plan", "--profile", "production", "--out-dir", k8s],
     );
     assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh.stderr));
-    assert!(text(&fresh.stdout).starts_with("Plan: 28 to create, 0 to update"));
+    assert!(text(&fresh.stdout).starts_with("Plan: 29 to create, 0 to update"));
     assert!(
         !text(&fresh.stdout).contains('\x1b'),
         "no colour off a terminal"

@@ -404,9 +404,19 @@ proptest! {
             prop_assert_eq!(matched.len(), 1, "Service {} selects {:?}", name(s), matched);
             prop_assert_eq!(&matched[0], name(s), "Service selects another workload");
         }
+        // A NetworkPolicy guards one workload: a Deployment's pods, or a Job's (the smoke
+        // test's).
+        let jobs: Vec<(&str, &str, BTreeMap<String, String>)> = of_kind(&objs, "Job")
+            .map(|j| (namespace(j), name(j), string_map(&j["spec"]["template"]["metadata"]["labels"])))
+            .collect();
         for np in of_kind(&objs, "NetworkPolicy") {
             let selector = string_map(&np["spec"]["podSelector"]["matchLabels"]);
-            let matched = selects(namespace(np), &selector);
+            let mut matched = selects(namespace(np), &selector);
+            matched.extend(
+                jobs.iter()
+                    .filter(|(jns, _, labels)| *jns == namespace(np) && is_subset(&selector, labels))
+                    .map(|(_, n, _)| n.to_string()),
+            );
             prop_assert_eq!(matched.len(), 1, "NetworkPolicy {} selects {:?}", name(np), matched);
         }
     }

@@ -182,14 +182,17 @@ pub(super) fn network_policy(draft: &mut Draft, objects: &[(String, Json)]) {
     for (_, np) in of_kind(objects, "NetworkPolicy") {
         draft.found.insert("network_policy");
         // The frontend's policy (rendered trees have one) holds the frontend's egress to
-        // the backend, not the backend's egress to the internet.
-        let frontend = np["spec"]["podSelector"]["matchLabels"]
+        // the backend, not the backend's egress to the internet; the smoke test's (with
+        // `[smoke_test]`) its calls to both Services, which follow from that section.
+        let other = np["spec"]["podSelector"]["matchLabels"]
             .as_object()
             .is_some_and(|l| {
-                l.values()
-                    .any(|v| v.as_str().is_some_and(|v| v.contains("frontend")))
+                l.values().any(|v| {
+                    v.as_str()
+                        .is_some_and(|v| v.contains("frontend") || v == "smoke-test")
+                })
             });
-        if frontend {
+        if other {
             continue;
         }
         for rule in np["spec"]["egress"].as_array().into_iter().flatten() {

@@ -402,6 +402,17 @@ impl Plan<'_> {
     /// Writes every temporary file; on failure removes what it wrote. The rendered texts are
     /// not needed afterwards: only names stay in memory.
     fn stage(self) -> crate::Result<Staged> {
+        // Dropping the partly staged plan removes what it wrote.
+        let (staged, result) = self.stage_keeping();
+        result.map(|()| staged)
+    }
+
+    /// Writes every temporary file and returns what was staged with the outcome, also on
+    /// failure: the caller decides when to drop (and so remove) a partly staged plan. A
+    /// batch staging trees on several threads keeps it until every thread is done: a failure
+    /// for lack of file descriptors would otherwise also fail the clean-up, which needs one
+    /// per directory, while the other threads still hold theirs.
+    fn stage_keeping(self) -> (Staged, crate::Result<()>) {
         let removal = self.owned.as_deref() == Some("");
         let mut staged = Staged {
             dir: self.dir,
@@ -437,13 +448,7 @@ impl Plan<'_> {
             }
             Ok(())
         })();
-        match result {
-            Ok(()) => Ok(staged),
-            Err(e) => {
-                staged.abort();
-                Err(e)
-            }
-        }
+        (staged, result)
     }
 }
 
@@ -561,6 +566,9 @@ pub struct Batch {
     /// Subdirectories of `top` created for trees (relative), removed if nothing is committed.
     made: Mutex<Vec<String>>,
     staged: Mutex<Vec<(String, Staged)>>,
+    /// Trees whose staging failed half-way, removed when the batch is dropped, after the
+    /// staged ones have given back their descriptors.
+    failed: Mutex<Vec<Staged>>,
     committed: bool,
 }
 
@@ -579,6 +587,7 @@ impl Batch {
             quiet,
             made: Mutex::new(Vec::new()),
             staged: Mutex::new(Vec::new()),
+            failed: Mutex::new(Vec::new()),
             committed: false,
         };
         lock(&batch.root, true, quiet)?;
@@ -601,8 +610,14 @@ impl Batch {
         lock_ignoring_poison(&self.made).extend(made);
         let dir = dir?.expect("created when missing");
         lock(&dir, true, self.quiet)?;
-        let staged = plan(dir, files, self.force)?.stage()?;
-        lock_ignoring_poison(&self.staged).push((name.to_string(), staged));
+        let (staged, result) = plan(dir, files, self.force)?.stage_keeping();
+        match result {
+            Ok(()) => lock_ignoring_poison(&self.staged).push((name.to_string(), staged)),
+            Err(e) => {
+                lock_ignoring_poison(&self.failed).push(staged);
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -652,7 +667,10 @@ impl Batch {
 impl Drop for Batch {
     fn drop(&mut self) {
         // Staged trees abort themselves when dropped; then what was made for them goes.
+        // The trees that failed go last: each staged tree dropped gives back its directory's
+        // descriptor, which their clean-up may need.
         lock_ignoring_poison(&self.staged).clear();
+        lock_ignoring_poison(&self.failed).clear();
         if self.committed {
             return;
         }

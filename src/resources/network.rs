@@ -99,6 +99,19 @@ fn dns_egress(dns_namespace: &str) -> NetworkPolicyEgressRule {
     }
 }
 
+/// Every address, IPv4 and IPv6: what is outside the cluster matches only an `ipBlock`.
+fn anywhere() -> Vec<NetworkPolicyPeer> {
+    ["0.0.0.0/0", "::/0"]
+        .map(|cidr| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.into(),
+                except: None,
+            }),
+            ..Default::default()
+        })
+        .to_vec()
+}
+
 /// One policy per workload: only the edge (the ingress controller or Gateway proxy: its
 /// namespace and pods, or its nodes; for the backend also the frontend) may connect in; out,
 /// only DNS and what each needs.
@@ -128,22 +141,7 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
         // ipBlock matches them. The design document's `namespaceSelector: {}` matches pods
         // in the cluster and nothing else.
         backend_egress.push(NetworkPolicyEgressRule {
-            to: Some(vec![
-                NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: "0.0.0.0/0".into(),
-                        except: None,
-                    }),
-                    ..Default::default()
-                },
-                NetworkPolicyPeer {
-                    ip_block: Some(IPBlock {
-                        cidr: "::/0".into(),
-                        except: None,
-                    }),
-                    ..Default::default()
-                },
-            ]),
+            to: Some(anywhere()),
             ports: Some(egress_ports.iter().map(|&p| port("TCP", p)).collect()),
         });
     }
@@ -206,6 +204,34 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             ],
         ),
     ];
+    if let Some(s) = &p.smoke_test {
+        // The smoke test's pod is called by nothing; it calls the two Services, and with
+        // `public` the public host, whose address (the edge's load balancer) is outside
+        // the cluster or behind it: only an ipBlock matches it.
+        let mut egress = vec![
+            dns_egress(&n.dns_namespace),
+            NetworkPolicyEgressRule {
+                to: Some(vec![pod_peer(p, Component::Backend)]),
+                ports: Some(vec![port("TCP", p.backend.port)]),
+            },
+            NetworkPolicyEgressRule {
+                to: Some(vec![pod_peer(p, Component::Frontend)]),
+                ports: Some(vec![port("TCP", p.frontend.port)]),
+            },
+        ];
+        if s.public {
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(anywhere()),
+                ports: Some(vec![port("TCP", 80), port("TCP", 443)]),
+            });
+        }
+        out.push(policy(
+            &names.smoke,
+            Component::SmokeTest,
+            Vec::new(),
+            egress,
+        ));
+    }
     out.extend(super::database::policy(p, names));
     out.extend(super::database::pooler_policy(p, names));
     out

@@ -91,13 +91,24 @@ pub fn job(p: &Profile, names: &Names) -> Option<Job> {
     }
     let labels = labels::component(p, Component::SmokeTest);
     let mut metadata = meta(&names.smoke, Some(&names.namespace), labels.clone());
-    metadata.annotations = Some(BTreeMap::from([
+    let mut annotations = BTreeMap::from([
         (HOOK.to_string(), "PostSync".to_string()),
         (
             HOOK_DELETE_POLICY.to_string(),
             "BeforeHookCreation,HookSucceeded".to_string(),
         ),
-    ]));
+    ]);
+    // Checkov findings accepted on purpose, with the reason where reviewers see it (as on
+    // the Deployments).
+    let mut skips = Vec::new();
+    if !s.image.as_str().contains("@sha256:") {
+        skips.push("CKV_K8S_43=the curl image is pinned by an immutable version tag from the profile; set a @sha256 digest there to pin by digest");
+    }
+    skips.push("CKV_K8S_15=versioned tags never move, and pulling on every sync would make a registry outage fail the smoke test");
+    for (i, skip) in skips.into_iter().enumerate() {
+        annotations.insert(format!("checkov.io/skip{}", i + 1), skip.to_string());
+    }
+    metadata.annotations = Some(annotations);
     let security = &p.frontend.security;
     let quantity = |q: &str| Quantity(q.to_string());
     Some(Job {
@@ -136,10 +147,11 @@ pub fn job(p: &Profile, names: &Names) -> Option<Job> {
                                 ("cpu".to_string(), quantity("10m")),
                                 ("memory".to_string(), quantity("16Mi")),
                             ])),
-                            limits: Some(BTreeMap::from([(
-                                "memory".to_string(),
-                                quantity("64Mi"),
-                            )])),
+                            // curl waits on the network: a tenth of a core is plenty.
+                            limits: Some(BTreeMap::from([
+                                ("cpu".to_string(), quantity("100m")),
+                                ("memory".to_string(), quantity("64Mi")),
+                            ])),
                             ..Default::default()
                         }),
                         security_context: Some(SecurityContext {
