@@ -1,7 +1,7 @@
 //! A picture of what a profile deploys: Mermaid or Graphviz, from the rendered objects.
 //!
 //! Edges: Ingress and HTTPRoute route to Services (Gateways to their HTTPRoutes), Services select Deployments, autoscalers scale them,
-//! Deployments mount claims and read ConfigMaps and Secrets, claims use StorageClasses, and
+//! Deployments (and CronJobs) mount claims, Deployments read ConfigMaps and Secrets, claims use StorageClasses, and
 //! NetworkPolicies allow traffic in and out.
 
 use std::collections::BTreeSet;
@@ -185,6 +185,16 @@ fn build(manifest: &Manifest) -> Graph {
                 if let Some(s) = str_at(e, &["valueFrom", "secretKeyRef", "name"]) {
                     edge(from.clone(), id("Secret", s), "env");
                 }
+            }
+        }
+    }
+    // The SQLite backup CronJob mounts the data claim and the copies' claim.
+    for cj in by_kind("CronJob") {
+        let from = id("CronJob", &name(cj));
+        let pod = &cj["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+        for v in pod["volumes"].as_array().into_iter().flatten() {
+            if let Some(c) = str_at(v, &["persistentVolumeClaim", "claimName"]) {
+                edge(from.clone(), id("PersistentVolumeClaim", c), "mounts");
             }
         }
     }

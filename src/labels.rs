@@ -22,6 +22,10 @@ pub enum Component {
     Migration,
     /// The smoke test ArgoCD runs after every sync.
     SmokeTest,
+    /// The scheduled SQLite backup.
+    SqliteBackup,
+    /// The SQLite restore drill.
+    RestoreDrill,
 }
 
 impl Component {
@@ -33,6 +37,8 @@ impl Component {
             Component::Database => "database",
             Component::Migration => "migration",
             Component::SmokeTest => "smoke-test",
+            Component::SqliteBackup => "sqlite-backup",
+            Component::RestoreDrill => "restore-drill",
         }
     }
 }

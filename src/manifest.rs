@@ -35,6 +35,10 @@ pub const APPLICATION_FILE: &str = "argocd-application.yaml";
 /// change of its immutable pod template.
 pub const HOOKS_FILE: &str = "smoke-test.yaml";
 
+/// The file of the SQLite restore drill, an ArgoCD `PostSync` hook too: not in
+/// `kustomization.yaml`, for the same reason as [`HOOKS_FILE`].
+pub const DRILL_FILE: &str = "restore-drill.yaml";
+
 /// One Kubernetes object of a kind magnetiq-gen renders.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]

@@ -5,7 +5,7 @@
 //! the 63-character limit of a Service name (an RFC 1035 label); a compile-time check
 //! keeps the arithmetic honest when a suffix is added.
 
-const SUFFIXES: [&str; 23] = [
+const SUFFIXES: [&str; 26] = [
     "-config",
     "-secrets",
     "-backend",
@@ -29,6 +29,9 @@ const SUFFIXES: [&str; 23] = [
     "-db-store",
     "-migrate",
     "-alerts",
+    "-backups",
+    "-db-backup",
+    "-db-drill",
 ];
 
 const fn longest_suffix() -> usize {
@@ -156,6 +159,12 @@ pub struct Names {
     pub migrate: String,
     /// The PrometheusRule with the alerts.
     pub alerts: String,
+    /// The claim the SQLite backup copies live on.
+    pub sqlite_backups: String,
+    /// The SQLite backup CronJob and the NetworkPolicy of its and the drill's pods.
+    pub sqlite_backup: String,
+    /// The SQLite restore drill Job.
+    pub restore_drill: String,
 }
 
 impl Names {
@@ -194,6 +203,9 @@ impl Names {
             db_store: n("-db-store"),
             migrate: n("-migrate"),
             alerts: n("-alerts"),
+            sqlite_backups: n("-backups"),
+            sqlite_backup: n("-db-backup"),
+            restore_drill: n("-db-drill"),
         }
     }
 }

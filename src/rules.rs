@@ -191,6 +191,10 @@ pub const HTTPS_LISTENER: &str = "https";
 /// See [`HTTPS_LISTENER`].
 pub const HTTP_LISTENER: &str = "http";
 
+/// The name of the backend's init container that imports the initial SQLite database
+/// (`[database.sqlite.import]`): rendered by `resources::sqlite`, recognised by `plan`.
+pub const SQLITE_IMPORT_CONTAINER: &str = "import-database";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,10 +160,14 @@ const KNOWN_METRICS: &[&str] = &[
     "longhorn_volume_robustness",
     "longhorn_volume_capacity_bytes",
     "longhorn_backup_state",
+    "kube_job_status_completion_time",
+    "kube_cronjob_created",
 ];
 
 /// PromQL words that are not metrics.
-const PROMQL_WORDS: &[&str] = &["and", "or", "unless", "on", "increase", "time"];
+const PROMQL_WORDS: &[&str] = &[
+    "and", "or", "unless", "on", "increase", "time", "max", "count",
+];
 
 /// Brackets and quotes balance, in the order they open (outside string literals).
 fn balanced(expr: &str) -> Result<(), String> {
@@ -341,10 +345,9 @@ fn longhorn_robustness_matches_the_numeric_and_the_state_label_encodings() {
 #[test]
 fn claims_autoscalers_and_certificates_are_the_rendered_ones() {
     let prod = alerts("production", &[]);
-    assert!(
-        expr(&prod, "MagnetiqVolumeFillingUp")
-            .contains("persistentvolumeclaim=~\"magnetiq-data-pvc|magnetiq-media-pvc\"")
-    );
+    assert!(expr(&prod, "MagnetiqVolumeFillingUp").contains(
+        "persistentvolumeclaim=~\"magnetiq-data-pvc|magnetiq-media-pvc|magnetiq-backups\""
+    ));
     assert!(
         expr(&prod, "MagnetiqHpaAtMaximum")
             .contains("horizontalpodautoscaler=\"magnetiq-frontend\"")
@@ -359,7 +362,7 @@ fn claims_autoscalers_and_certificates_are_the_rendered_ones() {
     );
     // Pinned claim names are the ones watched, dots escaped.
     let pinned = alerts("production", &["storage.media.claim_name=media.v2"]);
-    assert!(expr(&pinned, "MagnetiqVolumeFillingUp").contains("|media\\\\.v2\""));
+    assert!(expr(&pinned, "MagnetiqVolumeFillingUp").contains("|media\\\\.v2|"));
     // Without autoscaling no HPA alert; without TLS no certificate alert.
     let plain = names(&alerts(
         "production",
@@ -474,4 +477,27 @@ fn import_reads_the_alerts_back_and_turns_them_off_for_a_tree_without_a_rule() {
         profile.contains("[monitoring.alerts]\nenabled = false"),
         "{profile}"
     );
+}
+
+#[test]
+fn the_sqlite_backup_alerts_when_its_last_copy_is_too_old_or_never_came() {
+    let prod = alerts(
+        "production",
+        &["monitoring.alerts.sqlite_backup_max_age_hours=50"],
+    );
+    let e = expr(&prod, "MagnetiqSqliteBackupStale");
+    // Jobs the CronJob made, by their names; the last success, or none since creation.
+    assert!(
+        e.contains("kube_job_status_completion_time{namespace=\"magnetiq-v2\",job_name=~\"magnetiq-db-backup-[0-9]+\"}"),
+        "{e}"
+    );
+    assert!(e.contains("> 180000"), "{e}");
+    assert!(
+        e.contains(
+            "kube_cronjob_created{namespace=\"magnetiq-v2\",cronjob=\"magnetiq-db-backup\"}"
+        ),
+        "{e}"
+    );
+    let off = alerts("production", &["database.sqlite.backup.enabled=false"]);
+    assert!(!names(&off).contains("MagnetiqSqliteBackupStale"));
 }

@@ -465,7 +465,7 @@ fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
     // --all: a line per tree that changed, then one for all of them.
     let all = ["render", "--all", "-o", "envs"];
     let note = text(&ok(ws.path(), &all).stderr);
-    assert!(note.contains("wrote 21 files to envs/production"), "{note}");
+    assert!(note.contains("wrote 22 files to envs/production"), "{note}");
     assert!(
         note.lines()
             .last()
@@ -491,7 +491,7 @@ fn write_feedback_says_what_changed_what_did_not_and_what_was_removed() {
         .stderr,
     );
     assert!(
-        note.contains("envs/production (17 unchanged, removed 1: frontend/hpa.yaml)"),
+        note.contains("envs/production (18 unchanged, removed 1: frontend/hpa.yaml)"),
         "{note}"
     );
     assert!(!note.contains("envs/dev"), "dev renders no HPA: {note}");

@@ -391,6 +391,9 @@ resources = { requests = { cpu = "500m", memory = "1Gi" }, limits = { cpu = "1",
 [database.postgresql.migration]
 enabled = true
 image = "ghcr.io/dimitri/pgloader:v3.6.9"
+# PostgreSQL has its own backups: the SQLite copies are refused with it.
+[database.sqlite.backup]
+enabled = false
 "#,
     )
     .unwrap();

@@ -382,3 +382,50 @@ fn a_value_that_reads_as_a_reference_is_written_as_it_is_with_a_note() {
         Some("hello {{ name }}")
     );
 }
+
+#[test]
+fn the_sqlite_backup_drill_and_import_import_and_render_again() {
+    let store = DirStore::new(repo().join("profiles"));
+    let set: Vec<String> = [
+        "database.sqlite.backup.restore_drill=true",
+        "database.sqlite.backup.claim_name=copies",
+        "database.sqlite.import.url=https://files.example.com/magnetiq.db",
+        "database.sqlite.import.sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "database.sqlite.import.image=docker.io/curlimages/curl:8.11.1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rendered = magnetiq_gen::Request::new(&store, "production")
+        .overrides(&set)
+        .render()
+        .unwrap();
+    let original: Vec<(String, Value)> = rendered
+        .manifest
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.objects
+                .iter()
+                .map(|o| (f.path.to_string(), serde_json::to_value(o).unwrap()))
+        })
+        .collect();
+    let objects: Vec<Value> = original.iter().map(|(_, o)| o.clone()).collect();
+    for parent in ["base", "production", "staging"] {
+        let imported = import_extending(&original, parent);
+        assert!(
+            !imported
+                .unmapped
+                .iter()
+                .any(|u| u.contains("CronJob") || u.contains("magnetiq-db-drill")),
+            "{:?}",
+            imported.unmapped
+        );
+        let again = as_values(&render_imported(&imported));
+        let changed = differing(&objects, &again);
+        assert!(
+            changed.is_empty(),
+            "imported over {parent} renders differently: {changed:#?}\n{}",
+            imported.profile
+        );
+    }
+}

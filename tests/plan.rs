@@ -96,9 +96,32 @@ const TRANSITIONS: &[Transition] = &[
             "app.name=mq",
             "storage.data.claim_name=magnetiq-data-pvc",
             "storage.media.claim_name=magnetiq-media-pvc",
+            "database.sqlite.backup.claim_name=magnetiq-backups",
         ],
         classes: &[Class::Downtime],
         actions: &[Action::Create, Action::Update, Action::Delete],
+    },
+    Transition {
+        // The app-consistent SQLite copies turned off: their claim leaves the tree.
+        name: "sqlite_backup_disabled",
+        before: &[],
+        after: &["database.sqlite.backup.enabled=false"],
+        // Update: the alerts stop watching the claim.
+        classes: &[Class::Data],
+        actions: &[Action::Update, Action::Delete],
+    },
+    Transition {
+        // The import on an environment that has data: the backend restarts, and the note
+        // says the init container leaves an existing database alone.
+        name: "sqlite_import_enabled",
+        before: &[],
+        after: &[
+            "database.sqlite.import.url=https://files.example.com/magnetiq.db",
+            "database.sqlite.import.sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "database.sqlite.import.image=docker.io/curlimages/curl:8.11.1",
+        ],
+        classes: &[Class::Downtime],
+        actions: &[Action::Update],
     },
     Transition {
         name: "namespace_changed",
@@ -423,7 +446,7 @@ fn plan_exits_0_on_a_fresh_directory_1_when_blocking_and_2_on_bad_input() {
         &["plan", "--profile", "production", "--out-dir", k8s],
     );
     assert_eq!(fresh.status.code(), Some(0), "{}", text(&fresh.stderr));
-    assert!(text(&fresh.stdout).starts_with("Plan: 26 to create, 0 to update"));
+    assert!(text(&fresh.stdout).starts_with("Plan: 29 to create, 0 to update"));
     assert!(
         !text(&fresh.stdout).contains('\x1b'),
         "no colour off a terminal"

@@ -71,7 +71,14 @@ fn init_embeds_exactly_the_shipped_profiles() {
 
 /// Keys example.toml shows only as commented-out lines, each with why setting it would
 /// change what the reference renders.
-const COMMENTED_IN_EXAMPLE: [(&str, &str); 15] = [
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 19] = [
+    (
+        "database.sqlite.import",
+        "the import needs a real file's URL and checksum",
+    ),
+    ("database.sqlite.import.url", "as database.sqlite.import"),
+    ("database.sqlite.import.sha256", "as database.sqlite.import"),
+    ("database.sqlite.import.image", "as database.sqlite.import"),
     (
         "extends",
         "the reference stands alone; a parent would be merged into it",

@@ -68,6 +68,7 @@ pub(super) fn application(draft: &mut Draft, objects: &[(String, Json)]) {
 pub(super) fn smoke_test(draft: &mut Draft, objects: &[(String, Json)]) {
     let hook = of_kind(objects, "Job").find(|(_, j)| {
         s(j, &["metadata", "annotations", "argocd.argoproj.io/hook"]).as_deref() == Some("PostSync")
+            && !super::sqlite::is_drill(j)
     });
     let Some((_, job)) = hook else {
         return;

@@ -20,6 +20,7 @@ mod extend;
 mod gateway;
 mod network;
 mod ops;
+mod sqlite;
 mod storage;
 mod workloads;
 
@@ -168,6 +169,8 @@ pub fn import(
     ops::external_secret(&mut draft, objects);
     storage::storage_class(&mut draft, objects);
     storage::volumes(&mut draft, objects);
+    sqlite::backup(&mut draft, objects);
+    sqlite::import(&mut draft, objects);
     ops::recurring_job(&mut draft, objects);
     ops::service_monitor(&mut draft, objects);
     network::ingress(&mut draft, objects);
@@ -177,6 +180,11 @@ pub fn import(
     argocd::smoke_test(&mut draft, objects);
     argocd::application(&mut draft, objects);
     draft.finish(objects, parent);
+    // Off when the tree has no backup CronJob but the parent renders one (only then: a
+    // parent without the table would be left with a table of one key).
+    if !draft.found.contains("sqlite_backup") && sqlite::parent_backs_up(store, parent) {
+        draft.set("database.sqlite.backup.enabled", Value::Boolean(false));
+    }
     Ok(draft.write(&extend::Parent {
         store,
         name: parent,
@@ -190,7 +198,7 @@ impl Draft {
         let draft = self;
         for (src, o) in objects {
             let kind = o.get("kind").and_then(Json::as_str).unwrap_or("?");
-            if !MAPPED_KINDS.contains(&kind) {
+            if !MAPPED_KINDS.contains(&kind) && !sqlite::is_mapped(o, objects) {
                 draft.unmapped.push(format!(
                     "{src}: {kind} {}",
                     s(o, &["metadata", "name"]).unwrap_or_default()

@@ -76,10 +76,16 @@ pub(super) fn storage_class(draft: &mut Draft, objects: &[(String, Json)]) {
     }
 }
 
-/// The PVCs: `[storage.data]` and `[storage.media]`.
+/// The PVCs: `[storage.data]` and `[storage.media]` (the SQLite copies' claim is mapped with
+/// its CronJob).
 pub(super) fn volumes(draft: &mut Draft, objects: &[(String, Json)]) {
+    // The SQLite copies' claim is `[database.sqlite.backup]`'s.
+    let copies = super::sqlite::backup_claims(objects);
     for (_, pvc) in of_kind(objects, "PersistentVolumeClaim") {
         let name = s(pvc, &["metadata", "name"]).unwrap_or_default();
+        if copies.contains(&name) {
+            continue;
+        }
         let which = if name.contains("media") {
             "media"
         } else {

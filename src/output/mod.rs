@@ -20,7 +20,7 @@ use crate::error::Context as _;
 
 use serde::Serialize;
 
-use crate::manifest::{APPLICATION_FILE, HOOKS_FILE, KUSTOMIZATION};
+use crate::manifest::{APPLICATION_FILE, DRILL_FILE, HOOKS_FILE, KUSTOMIZATION};
 use crate::manifest::{File, Manifest, Object};
 use crate::yaml::to_yaml;
 
@@ -79,7 +79,7 @@ fn kustomization(manifest: &Manifest) -> String {
             .files
             .iter()
             .map(|f| f.path.as_ref())
-            .filter(|p| *p != APPLICATION_FILE && *p != HOOKS_FILE)
+            .filter(|p| ![APPLICATION_FILE, HOOKS_FILE, DRILL_FILE].contains(p))
             .collect(),
     };
     format!("{}{}", header(&manifest.profile), to_yaml(&k))

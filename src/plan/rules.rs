@@ -315,9 +315,31 @@ fn deployment(
     if selector {
         why.push("replacing the Deployment starts new pods".into());
     }
+    if let Some(note) = import_added(old, new) {
+        why.push(note);
+    }
     restart(key, new, &why.join("; "), out);
     claim_switch(old, new, trees, out);
     database_switch(old, new, out);
+}
+
+/// magnetiq-gen's own: the SQLite import init container appearing on an environment that
+/// may already have data. It acts only when the database file is absent, so an existing
+/// database is left as it is: said so, since "import" next to a live database alarms.
+fn import_added(old: &Value, new: &Value) -> Option<String> {
+    let has = |v: &Value| {
+        v.pointer("/spec/template/spec/initContainers")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    c.get("name").and_then(Value::as_str)
+                        == Some(crate::rules::SQLITE_IMPORT_CONTAINER)
+                })
+            })
+    };
+    (has(new) && !has(old)).then(|| {
+        "the SQLite import init container is added: it downloads the file only when the database does not exist yet, so an existing database is left as it is".to_string()
+    })
 }
 
 /// §Changes that strand data, 3 (magnetiq-gen's own): a Deployment whose `DATABASE_URL` now
@@ -508,6 +530,51 @@ pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence>
                     }
                 ),
                 "keep [backup] enabled, or take a last backup and set up another before merging",
+            )]
+        }
+        // magnetiq-gen's own: the SQLite backup CronJob removed, so no new app-consistent
+        // copies are made (the claim it wrote to is reported on its own).
+        ("batch", "CronJob") => {
+            let written = |v: &Value| -> Vec<String> {
+                v.pointer("/spec/jobTemplate/spec/template/spec/volumes")
+                    .and_then(Value::as_array)
+                    .map(|vs| {
+                        vs.iter()
+                            .filter(|v| {
+                                v.pointer("/persistentVolumeClaim/readOnly")
+                                    .and_then(Value::as_bool)
+                                    != Some(true)
+                            })
+                            .filter_map(|v| text(v, "/persistentVolumeClaim/claimName"))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            // A CronJob renamed with the app still writes there: only claims no CronJob of
+            // the new tree (in the same namespace) writes to any more count.
+            let still: Vec<String> = trees
+                .new
+                .iter()
+                .filter(|(k, _)| {
+                    k.group == "batch" && k.kind == "CronJob" && k.namespace == key.namespace
+                })
+                .flat_map(|(_, p)| written(&p.value))
+                .collect();
+            let claims: Vec<String> = written(old)
+                .into_iter()
+                .filter(|c| !still.contains(c))
+                .collect();
+            if claims.is_empty() {
+                return Vec::new();
+            }
+            vec![data(
+                format!(
+                    "CronJob {} is removed: it no longer writes to {}, so no new copies are made there",
+                    key.name,
+                    claims.join(", ")
+                ),
+                "keep [database.sqlite.backup] enabled, or copy the newest backup somewhere safe before merging (README: SQLite: backups, restore, import)",
             )]
         }
         ("apps", "Deployment") => vec![consequence(

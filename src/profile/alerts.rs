@@ -37,6 +37,10 @@ pub struct Alerts {
     /// Minutes an autoscaler may run at its maximum before it alerts.
     #[serde(default = "hpa_at_max_minutes")]
     pub hpa_at_max_minutes: i64,
+    /// Hours since the SQLite backup's last successful copy (`[database.sqlite.backup]`)
+    /// before it alerts: a little more than the schedule's interval (26 for a daily one).
+    #[serde(default = "sqlite_backup_max_age_hours")]
+    pub sqlite_backup_max_age_hours: i64,
 }
 
 fn yes() -> bool {
@@ -60,6 +64,9 @@ fn longhorn_degraded_minutes() -> i64 {
 fn hpa_at_max_minutes() -> i64 {
     30
 }
+fn sqlite_backup_max_age_hours() -> i64 {
+    26
+}
 
 impl Default for Alerts {
     fn default() -> Self {
@@ -72,6 +79,7 @@ impl Default for Alerts {
             certificate_expiry_days: certificate_expiry_days(),
             longhorn_degraded_minutes: longhorn_degraded_minutes(),
             hpa_at_max_minutes: hpa_at_max_minutes(),
+            sqlite_backup_max_age_hours: sqlite_backup_max_age_hours(),
         }
     }
 }
@@ -93,6 +101,8 @@ pub struct AlertSettings {
     pub longhorn_degraded_minutes: i32,
     /// Minutes.
     pub hpa_at_max_minutes: i32,
+    /// Hours.
+    pub sqlite_backup_max_age_hours: i32,
 }
 
 /// Checks `runbook_base_url`: an absolute http(s) URL with no fragment (the anchor is added)

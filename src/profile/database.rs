@@ -100,6 +100,125 @@ pub struct Migration {
     pub image: String,
 }
 
+/// `[database.sqlite]`: what keeps a SQLite database safe (engine `sqlite` only).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sqlite {
+    /// App-consistent copies made with SQLite's online backup API, on a schedule.
+    #[serde(default)]
+    pub backup: Option<SqliteBackup>,
+    /// The initial data: a database file downloaded into an empty data volume before the
+    /// backend's first start.
+    #[serde(default)]
+    pub import: Option<SqliteImport>,
+}
+
+/// `[database.sqlite.backup]`: a CronJob that copies the database with `sqlite3 .backup`
+/// (consistent while the backend writes), checks the copy, and keeps the newest `keep` on a
+/// claim of their own.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqliteBackup {
+    /// Render the backup (a profile extending one with it, on PostgreSQL, sets false).
+    pub enabled: bool,
+    /// When a copy is made: five cron fields (`30 1 * * *`), in the cluster's time zone.
+    pub schedule: String,
+    /// How many copies are kept (1 to 90); the oldest go first.
+    pub keep: i64,
+    /// An image with the `sqlite3` command-line shell and a POSIX shell, pinned by version
+    /// or digest (`docker.io/keinos/sqlite3:3.47.2`).
+    pub image: String,
+    /// Size of the claim the copies live on (`20Gi`): room for `keep` copies and one more.
+    pub size: String,
+    /// The copies' claim name; default `<app.name>-backups`. Pin it to the existing name
+    /// before renaming the app, like `storage.data.claim_name`.
+    #[serde(default)]
+    pub claim_name: Option<String>,
+    /// Also run the restore drill after every ArgoCD sync: a `PostSync` hook Job that
+    /// restores the newest copy into scratch space, checks it and counts each table's rows.
+    /// Needs `[argocd]`.
+    #[serde(default)]
+    pub restore_drill: bool,
+}
+
+/// `[database.sqlite.import]`: an init container of the backend that, when the database
+/// file does not exist yet, downloads it, checks its SHA-256 and moves it into place.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqliteImport {
+    /// Where the database file is downloaded from: an `https://` URL (a pre-signed object
+    /// store URL, an internal file server). No credentials: the URL is in Git.
+    pub url: String,
+    /// The file's SHA-256, 64 hex digits (`sha256sum magnetiq.db`): anything else is refused
+    /// and nothing is moved into place.
+    pub sha256: String,
+    /// An image with `curl`, `sha256sum` and a POSIX shell, pinned
+    /// (`docker.io/curlimages/curl:8.11.1`).
+    pub image: String,
+}
+
+/// `[database.sqlite]`, validated.
+#[derive(Debug, Clone, Default)]
+pub struct SqliteOps {
+    /// The scheduled backup, when configured.
+    pub backup: Option<SqliteBackupSettings>,
+    /// The initial import, when configured.
+    pub import: Option<SqliteImportSettings>,
+    /// The database file's name in the data volume (`database.file`).
+    pub file: String,
+}
+
+/// `[database.sqlite.backup]`, validated.
+#[derive(Debug, Clone)]
+pub struct SqliteBackupSettings {
+    /// The CronJob's schedule.
+    pub schedule: types::CronSchedule,
+    /// Copies kept.
+    pub keep: i32,
+    /// The image with sqlite3.
+    pub image: Image,
+    /// The backups claim's size.
+    pub size: Quantity,
+    /// Render the restore drill hook.
+    pub restore_drill: bool,
+    /// The copies' claim name, when pinned.
+    pub claim_name: Option<types::DnsSubdomain>,
+}
+
+/// `[database.sqlite.import]`, validated.
+#[derive(Debug, Clone)]
+pub struct SqliteImportSettings {
+    /// The https URL.
+    pub url: String,
+    /// The expected SHA-256, lowercase hex.
+    pub sha256: String,
+    /// The image with curl and sha256sum.
+    pub image: Image,
+}
+
+/// A URL the import may download from: `https://` only (the file becomes the database, so
+/// it must not be open to tampering on the way), with a host, no spaces.
+pub fn check_import_url(s: &str) -> Result<(), String> {
+    if !s.starts_with("https://") {
+        return Err(format!(
+            "{s:?} is not an https:// URL: the downloaded file becomes the database, so it must come over TLS"
+        ));
+    }
+    types::check_http_url(s)
+}
+
+/// A SHA-256 as `sha256sum` prints it: 64 hex digits (either case; compared in lowercase).
+pub fn check_sha256(s: &str) -> Result<String, String> {
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(s.to_ascii_lowercase())
+    } else {
+        Err(format!(
+            "{s:?} is not a SHA-256: 64 hex digits, as `sha256sum FILE` prints them (found {} characters)",
+            s.len()
+        ))
+    }
+}
+
 /// `[database.postgresql]`, validated.
 #[derive(Debug, Clone)]
 pub struct Postgres {
@@ -267,6 +386,16 @@ mod tests {
         assert!(check_schedule("0 2 * * *").is_err());
         assert!(check_schedule("60 0 2 * * *").is_err());
         assert!(check_schedule("0 0 2 * * 7").is_err());
+    }
+
+    #[test]
+    fn imports_come_over_https_with_a_sha256() {
+        assert!(check_import_url("https://files.example.com/magnetiq.db").is_ok());
+        assert!(check_import_url("http://files.example.com/magnetiq.db").is_err());
+        assert!(check_import_url("https://").is_err());
+        assert!(check_sha256(&"A".repeat(64)).is_ok_and(|h| h == "a".repeat(64)));
+        assert!(check_sha256(&"a".repeat(63)).is_err());
+        assert!(check_sha256(&"g".repeat(64)).is_err());
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Profile {
     pub storage: Storage,
     /// PostgreSQL on CloudNativePG; `None` with SQLite.
     pub postgres: Option<database::Postgres>,
+    /// SQLite's backup and initial import (both off with PostgreSQL).
+    pub sqlite: database::SqliteOps,
     /// Every ConfigMap entry, derived ones included, sorted.
     pub config: BTreeMap<String, String>,
     /// Declared secret keys.
@@ -488,6 +490,9 @@ impl crate::names::Names {
         }
         if let Some(n) = &p.storage.media.claim_name {
             names.media_pvc = n.to_string();
+        }
+        if let Some(n) = p.sqlite.backup.as_ref().and_then(|b| b.claim_name.as_ref()) {
+            names.sqlite_backups = n.to_string();
         }
         names
     }

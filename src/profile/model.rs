@@ -4,7 +4,7 @@
 //! quantities, cross-field rules) is checked in `validate.rs`, which turns a
 //! [`RawProfile`] into a [`crate::profile::Profile`].
 
-pub use super::database::{Migration, PgBackup, Postgresql};
+pub use super::database::{Migration, PgBackup, Postgresql, Sqlite, SqliteBackup, SqliteImport};
 pub use super::routing::{Gateway, GatewayParent, IngressController, OwnGateway};
 pub use super::runtime::RuntimeConfig;
 pub use super::smoke::SmokeTest;
@@ -429,6 +429,9 @@ pub struct Database {
     /// The PostgreSQL cluster, with `engine = "postgresql"`.
     #[serde(default)]
     pub postgresql: Option<Postgresql>,
+    /// Backups and the initial import of the SQLite file, with `engine = "sqlite"`.
+    #[serde(default)]
+    pub sqlite: Option<Sqlite>,
 }
 
 /// Database engine.

@@ -43,7 +43,7 @@ pub const FILE: &str = "alerts.yaml";
 
 /// Every alert magnetiq-gen can render, in the order rendered. Each has a runbook under the
 /// README's "Alerts" section, headed by the alert's name (a test checks every anchor).
-pub const ALERTS: [&str; 8] = [
+pub const ALERTS: [&str; 9] = [
     DEPLOYMENT_UNAVAILABLE,
     POD_CRASH_LOOPING,
     VOLUME_FILLING_UP,
@@ -52,6 +52,7 @@ pub const ALERTS: [&str; 8] = [
     LONGHORN_FAULTED,
     LONGHORN_BACKUP_FAILED,
     HPA_AT_MAXIMUM,
+    SQLITE_BACKUP_STALE,
 ];
 
 const DEPLOYMENT_UNAVAILABLE: &str = "MagnetiqDeploymentUnavailable";
@@ -62,6 +63,7 @@ const LONGHORN_DEGRADED: &str = "MagnetiqLonghornVolumeDegraded";
 const LONGHORN_FAULTED: &str = "MagnetiqLonghornVolumeFaulted";
 const LONGHORN_BACKUP_FAILED: &str = "MagnetiqLonghornBackupFailed";
 const HPA_AT_MAXIMUM: &str = "MagnetiqHpaAtMaximum";
+const SQLITE_BACKUP_STALE: &str = "MagnetiqSqliteBackupStale";
 
 /// The window crash-looping restarts are counted in.
 const RESTART_WINDOW: &str = "15m";
@@ -98,6 +100,9 @@ pub fn rule(p: &Profile, names: &Names, files: &[File]) -> Option<PrometheusRule
     }
     if !watched.autoscalers.is_empty() {
         rules.push(alert.hpa_at_maximum(&watched.autoscalers));
+    }
+    if p.sqlite.backup.is_some() {
+        rules.push(alert.sqlite_backup_stale(&names.sqlite_backup));
     }
     let mut labels = labels::common(p);
     // The labels the Prometheus selects ServiceMonitors by are the ones its ruleSelector
@@ -391,6 +396,36 @@ impl Alert<'_> {
             "A Longhorn backup of a Magnetiq volume failed",
             format!(
                 "The Longhorn backup in the alert's backup label, of the volume in its volume label (a claim in {}), is in state Error.",
+                self.ns
+            ),
+        )
+    }
+
+    /// The SQLite backup CronJob's last success is too old, or there has been none since it
+    /// was created that long ago. `kube_job_status_completion_time` exists only for a Job
+    /// that succeeded (`status.completionTime` is set on success alone); the CronJob keeps
+    /// its last three, so the newest success is among them. Its Jobs are named
+    /// `<cronjob>-<scheduled minute>`.
+    fn sqlite_backup_stale(&self, cron_job: &str) -> AlertRule {
+        let hours = self.a.sqlite_backup_max_age_hours;
+        let seconds = i64::from(hours) * 3600;
+        let jobs = format!(
+            "{{{},job_name=~\"{}-[0-9]+\"}}",
+            self.ns(),
+            regex_escape(cron_job)
+        );
+        self.rule(
+            SQLITE_BACKUP_STALE,
+            "warning",
+            format!(
+                "(time() - max(kube_job_status_completion_time{jobs}) > {seconds}) or ((time() - max(kube_cronjob_created{{{},cronjob={}}}) > {seconds}) unless on() count(kube_job_status_completion_time{jobs}))",
+                self.ns(),
+                literal(cron_job)
+            ),
+            None,
+            "The SQLite database has no recent app-consistent copy",
+            format!(
+                "The SQLite backup CronJob {cron_job} (in {}) has not completed a copy for more than {hours} hours.",
                 self.ns
             ),
         )

@@ -15,6 +15,7 @@ pub mod ops;
 mod rbac;
 pub mod secrets;
 pub mod smoke;
+pub mod sqlite;
 mod storage;
 mod workload;
 
@@ -178,6 +179,14 @@ pub fn all(p: &Profile) -> Manifest {
             .collect(),
     );
     add(
+        "database/sqlite-backup.yaml",
+        sqlite::policy(p, &names)
+            .map(Object::NetworkPolicy)
+            .into_iter()
+            .chain(sqlite::backup_cron_job(p, &names).map(Object::CronJob))
+            .collect(),
+    );
+    add(
         "backend/service.yaml",
         vec![Object::Service(workload::backend_service(p, &names))],
     );
@@ -267,6 +276,13 @@ pub fn all(p: &Profile) -> Manifest {
     add(
         crate::manifest::HOOKS_FILE,
         smoke::job(p, &names).map(Object::Job).into_iter().collect(),
+    );
+    add(
+        crate::manifest::DRILL_FILE,
+        sqlite::restore_drill(p, &names)
+            .map(Object::Job)
+            .into_iter()
+            .collect(),
     );
     add(
         crate::manifest::APPLICATION_FILE,

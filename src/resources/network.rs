@@ -131,18 +131,18 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             ports: Some(vec![port("TCP", db_port)]),
         });
     }
-    if !n.backend_egress_ports.is_empty() {
+    // The initial SQLite import downloads over HTTPS from the backend's pod.
+    let mut egress_ports = n.backend_egress_ports.clone();
+    if p.sqlite.import.is_some() && !egress_ports.contains(&443) {
+        egress_ports.push(443);
+    }
+    if !egress_ports.is_empty() {
         // External services (SMTP relay, HTTPS APIs) are outside the cluster; only an
         // ipBlock matches them. The design document's `namespaceSelector: {}` matches pods
         // in the cluster and nothing else.
         backend_egress.push(NetworkPolicyEgressRule {
             to: Some(anywhere()),
-            ports: Some(
-                n.backend_egress_ports
-                    .iter()
-                    .map(|&p| port("TCP", p))
-                    .collect(),
-            ),
+            ports: Some(egress_ports.iter().map(|&p| port("TCP", p)).collect()),
         });
     }
     let policy = |name: &str,

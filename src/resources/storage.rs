@@ -83,6 +83,10 @@ pub fn claims(p: &Profile, names: &Names) -> Vec<PersistentVolumeClaim> {
         out.push(claim(p, names, &names.data_pvc, &p.storage.data));
     }
     out.push(claim(p, names, &names.media_pvc, &p.storage.media));
+    // The app-consistent SQLite copies: a claim like the others, in the backup group too.
+    if let Some(v) = super::sqlite::backups_volume(p) {
+        out.push(claim(p, names, &names.sqlite_backups, &v));
+    }
     out
 }
 

@@ -111,7 +111,7 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
     };
     // With a backend HPA, `replicas` is left out: the HPA owns it (as for the frontend).
     let replicas = p.backend_max_replicas.is_none().then_some(w.replicas);
-    deployment(
+    let mut d = deployment(
         p,
         names,
         &names.backend,
@@ -121,7 +121,14 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
         Some(strategy),
         container,
         Some(volumes),
-    )
+    );
+    // The initial SQLite import runs before the backend, in its pod (see `sqlite.rs`).
+    if let Some(import) = super::sqlite::import_container(p)
+        && let Some(pod) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
+    {
+        pod.init_containers = Some(vec![import]);
+    }
+    d
 }
 
 /// The frontend Deployment. With autoscaling on, `replicas` is left unset: the HPA owns it,
@@ -250,7 +257,14 @@ fn deployment(
     }
     // Checkov findings accepted on purpose, each with its reason where reviewers see it.
     let mut skips = Vec::new();
-    if !w.image.as_str().contains("@sha256:") {
+    // The backend's import init container counts too (its image is the profile's as well).
+    let import_image = (component == Component::Backend)
+        .then(|| p.sqlite.import.as_ref().map(|i| i.image.as_str()))
+        .flatten();
+    let digests = std::iter::once(w.image.as_str())
+        .chain(import_image)
+        .all(|i| i.contains("@sha256:"));
+    if !digests {
         skips.push("CKV_K8S_43=images are pinned by an immutable version tag from the profile; set a @sha256 digest there to pin by digest");
     }
     if w.pull_policy != PullPolicy::Always {

@@ -4,8 +4,9 @@
 use super::Checker;
 use super::workload::check_resources;
 use crate::profile::database::{
-    self, MigrationSettings, PgBackupSettings, Postgres, check_destination, check_identifier,
-    check_retention, check_schedule,
+    self, MigrationSettings, PgBackupSettings, Postgres, SqliteBackupSettings,
+    SqliteImportSettings, SqliteOps, check_destination, check_identifier, check_import_url,
+    check_retention, check_schedule, check_sha256,
 };
 use crate::profile::model::{AccessMode, DatabaseEngine, RawProfile};
 use crate::profile::node::join;
@@ -123,6 +124,123 @@ fn check_cluster(
             .collect(),
         backup: backup?,
         migration: migration?,
+    })
+}
+
+/// `[database.sqlite]`: the app-consistent backup and the initial import. Refused with
+/// PostgreSQL, whose cluster has its own backups (`[database.postgresql.backup]`) and whose
+/// data arrives through the migration Job.
+pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<SqliteOps> {
+    let Some(sq) = &raw.database.sqlite else {
+        return Some(SqliteOps {
+            file: raw.database.file.clone(),
+            ..Default::default()
+        });
+    };
+    if raw.database.engine != DatabaseEngine::Sqlite {
+        let mut refused = false;
+        if sq.backup.as_ref().is_some_and(|b| b.enabled) {
+            c.err_help(
+                "database.sqlite.backup.enabled",
+                "the SQLite backup is enabled but database.engine is \"postgresql\": it would copy a SQLite file the backend no longer uses, while the database's own backups are CloudNativePG's",
+                "set database.sqlite.backup.enabled = false (or remove the table), and configure [database.postgresql.backup]",
+            );
+            refused = true;
+        }
+        if sq.import.is_some() {
+            c.err_help(
+                "database.sqlite.import",
+                "[database.sqlite.import] is set but database.engine is \"postgresql\": there is no SQLite file to import into",
+                "remove the table; with PostgreSQL the data arrives through the migration Job ([database.postgresql.migration])",
+            );
+            refused = true;
+        }
+        return (!refused).then(|| SqliteOps {
+            file: raw.database.file.clone(),
+            ..Default::default()
+        });
+    }
+    let backup = match &sq.backup {
+        Some(b) if b.enabled => {
+            let at = "database.sqlite.backup";
+            let schedule = c.check(
+                &format!("{at}.schedule"),
+                types::CronSchedule::parse(&b.schedule),
+            );
+            let keep = c.check(
+                &format!("{at}.keep"),
+                types::parse_range(b.keep, 1, 90, "keep (copies kept)"),
+            );
+            let image = c.check(&format!("{at}.image"), Image::parse(&b.image));
+            let size = c.check(&format!("{at}.size"), Quantity::parse(&b.size));
+            let claim_name = match &b.claim_name {
+                None => Some(None),
+                Some(n) => c
+                    .check(&format!("{at}.claim_name"), types::DnsSubdomain::parse(n))
+                    .map(Some),
+            };
+            let data_claim = raw.storage.data.claim_name.clone().unwrap_or_else(|| {
+                crate::names::Names::new(&raw.app.name, &raw.app.namespace).data_pvc
+            });
+            let media_claim = raw.storage.media.claim_name.clone().unwrap_or_else(|| {
+                crate::names::Names::new(&raw.app.name, &raw.app.namespace).media_pvc
+            });
+            if let Some(n) = &b.claim_name
+                && (*n == data_claim || *n == media_claim)
+            {
+                c.err(
+                    &format!("{at}.claim_name"),
+                    format!("{n} is already the data or media claim; the copies need a claim of their own"),
+                );
+            }
+            // The backup pod mounts the data claim beside the backend: a ReadWriteOncePod
+            // claim admits the backend's pod alone.
+            if raw.storage.data.access_mode == AccessMode::ReadWriteOncePod {
+                c.err_help(
+                    &format!("{at}.enabled"),
+                    "the backup pod mounts the data claim next to the backend, and storage.data.access_mode is ReadWriteOncePod, which admits one pod only: the backup would never start",
+                    "set storage.data.access_mode = \"ReadWriteOnce\" (one node, which the backup pod shares with the backend), or turn the backup off",
+                );
+            }
+            // A PostSync hook is run by ArgoCD only: without it the drill would be a Job
+            // applied once whose template could never change.
+            if b.restore_drill && !raw.argocd.enabled {
+                c.err_help(
+                    &format!("{at}.restore_drill"),
+                    "the restore drill is an ArgoCD PostSync hook, and argocd.enabled is false: nothing would run it",
+                    "enable [argocd], or set restore_drill = false and follow the README's restore runbook by hand",
+                );
+            }
+            Some(Some(SqliteBackupSettings {
+                schedule: schedule?,
+                keep: keep?,
+                image: image?,
+                size: size?,
+                restore_drill: b.restore_drill,
+                claim_name: claim_name?,
+            }))
+        }
+        _ => Some(None),
+    };
+    let import = match &sq.import {
+        None => Some(None),
+        Some(i) => {
+            let at = "database.sqlite.import";
+            let url = c.check(&format!("{at}.url"), check_import_url(&i.url));
+            let sha256 = c.check(&format!("{at}.sha256"), check_sha256(&i.sha256));
+            let image = c.check(&format!("{at}.image"), Image::parse(&i.image));
+            url?;
+            Some(Some(SqliteImportSettings {
+                url: i.url.clone(),
+                sha256: sha256?,
+                image: image?,
+            }))
+        }
+    };
+    Some(SqliteOps {
+        backup: backup?,
+        import: import?,
+        file: raw.database.file.clone(),
     })
 }
 

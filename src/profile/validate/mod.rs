@@ -31,7 +31,7 @@ use argocd::check_argocd;
 use autoscaling::check_autoscaling;
 use backup::check_backup;
 use config::check_config;
-use database::{check_backend_scaling, check_postgres};
+use database::{check_backend_scaling, check_postgres, check_sqlite};
 use gateway::check_gateway;
 use ingress::check_ingress;
 use monitoring::check_monitoring;
@@ -176,6 +176,7 @@ fn check_profile(
     let frontend = check_workload(c, "frontend", &raw.frontend, &config_keys, &secret_keys);
     let backend_max_replicas = check_backend_scaling(c, &raw);
     let postgres = check_postgres(c, &raw);
+    let sqlite_ops = check_sqlite(c, &raw);
 
     let storage = check_storage(c, &raw.storage, &raw.app, sqlite);
     check_backend_mounts(c, &raw);
@@ -266,6 +267,7 @@ fn check_profile(
         frontend: frontend?,
         storage: storage?,
         postgres: postgres?,
+        sqlite: sqlite_ops?,
         config: config?,
         secrets: secrets?,
         ingress: ingress?,

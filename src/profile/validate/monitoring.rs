@@ -128,6 +128,14 @@ fn check_alerts(c: &mut Checker<'_>, a: &Alerts) -> Option<AlertSettings> {
         1440,
         "minutes",
     );
+    // Up to 90 days: a weekly or monthly copy still alerts.
+    let sqlite_backup_max_age_hours = range(
+        "sqlite_backup_max_age_hours",
+        a.sqlite_backup_max_age_hours,
+        1,
+        2160,
+        "hours",
+    );
     let runbook_base_url = c.check(
         "monitoring.alerts.runbook_base_url",
         check_runbook_base_url(&a.runbook_base_url),
@@ -140,5 +148,6 @@ fn check_alerts(c: &mut Checker<'_>, a: &Alerts) -> Option<AlertSettings> {
         certificate_expiry_days: certificate_expiry_days?,
         longhorn_degraded_minutes: longhorn_degraded_minutes?,
         hpa_at_max_minutes: hpa_at_max_minutes?,
+        sqlite_backup_max_age_hours: sqlite_backup_max_age_hours?,
     })
 }

@@ -1,0 +1,459 @@
+//! SQLite, operated safely: the rendered backup, restore drill and import scripts, run as the
+//! pods run them (`sh -c SCRIPT`), against fake `sqlite3` and `curl` commands that record
+//! their calls. `sh` is on every Linux machine, so these never skip: a missing `sqlite3` on a
+//! CI runner cannot turn them into silent passes. The fakes stand in for the tools only; the
+//! shell logic (checks, atomic renames, pruning) is the real one.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use magnetiq_gen::profile::DirStore;
+use serde_json::Value;
+
+fn render(profile: &str, set: &[&str]) -> Result<Vec<Value>, String> {
+    let store = DirStore::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let r = magnetiq_gen::Request::new(&store, profile)
+        .overrides(&set)
+        .render()
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(r.manifest
+        .files
+        .iter()
+        .flat_map(|f| &f.objects)
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect())
+}
+
+fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} rendered"))
+}
+
+/// The `sh -c` script of a container.
+fn script(container: &Value) -> String {
+    assert_eq!(container["command"], serde_json::json!(["sh", "-c"]));
+    container["args"][0].as_str().unwrap().to_string()
+}
+
+/// A fake `sqlite3`: records each call's arguments (one line per call) in `$SHIM_LOG`;
+/// `.backup 'FILE'` writes FILE (the database's content, so a restore can be traced back);
+/// `PRAGMA integrity_check` prints `$SHIM_INTEGRITY` (default `ok`); the table list is
+/// `posts` and `users`; every count is 3.
+const FAKE_SQLITE3: &str = r#"#!/bin/sh
+printf '%s\n' "$*" >> "$SHIM_LOG"
+DBFILE=""
+for A in "$@"; do
+  case "$A" in
+    -cmd|.timeout*) ;;
+    ".backup '"*)
+      F=$(printf '%s' "$A" | sed "s/^[.]backup '//; s/'\$//")
+      cat "$DBFILE" > "$F" ;;
+    "PRAGMA integrity_check") echo "${SHIM_INTEGRITY:-ok}" ;;
+    "SELECT name FROM sqlite_master"*) printf 'posts\nusers\n' ;;
+    "SELECT count(*) FROM"*) echo 3 ;;
+    *) [ -n "$DBFILE" ] || DBFILE="$A" ;;
+  esac
+done
+"#;
+
+/// A fake `curl`: records its arguments and writes `$SHIM_BODY` to the `--output` file.
+const FAKE_CURL: &str = r#"#!/bin/sh
+printf '%s\n' "$*" >> "$SHIM_LOG"
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--output" ]; then printf '%s' "$SHIM_BODY" > "$2"; fi
+  shift
+done
+"#;
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        fs::create_dir(&bin).unwrap();
+        for (name, text) in [("sqlite3", FAKE_SQLITE3), ("curl", FAKE_CURL)] {
+            let p = bin.join(name);
+            fs::write(&p, text).unwrap();
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for d in ["data", "backups", "restore"] {
+            fs::create_dir(dir.path().join(d)).unwrap();
+        }
+        Sandbox { dir }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn log(&self) -> Vec<String> {
+        fs::read_to_string(self.path("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Runs `script` with the fakes first on PATH and `env` set.
+    fn run(&self, script: &str, env: &[(&str, String)]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(script)
+            .env("PATH", path)
+            .env("SHIM_LOG", self.path("calls.log"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn backup_script() -> String {
+    let objects = render("production", &[]).unwrap();
+    let cron = named(&objects, "CronJob", "magnetiq-db-backup");
+    script(&cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0])
+}
+
+fn backup_env(s: &Sandbox, keep: u32) -> Vec<(&'static str, String)> {
+    vec![
+        ("DB", s.path("data/magnetiq.db").display().to_string()),
+        ("DIR", s.path("backups").display().to_string()),
+        ("KEEP", keep.to_string()),
+    ]
+}
+
+#[test]
+fn the_backup_copies_with_the_backup_api_checks_the_copy_and_keeps_the_newest() {
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live database").unwrap();
+    for day in 1..=4 {
+        fs::write(
+            s.path(&format!("backups/backup-2020010{day}T000000Z.db")),
+            "old",
+        )
+        .unwrap();
+    }
+    // Not a copy: never pruned. A partial copy of a killed run: removed.
+    fs::write(s.path("backups/notes.txt"), "").unwrap();
+    fs::write(s.path("backups/.partial-20200105T000000Z.db"), "").unwrap();
+
+    let out = s.run(&backup_script(), &backup_env(&s, 2));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let kept = names_in(&s.path("backups"));
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(kept[0], "backup-20200104T000000Z.db");
+    assert!(
+        kept[1].starts_with("backup-") && kept[1] != kept[0],
+        "{kept:?}"
+    );
+    assert_eq!(kept[2], "notes.txt");
+    assert_eq!(
+        fs::read_to_string(s.path("backups").join(&kept[1])).unwrap(),
+        "live database"
+    );
+
+    let log = s.log();
+    assert_eq!(log.len(), 2, "{log:?}");
+    // First the online backup API into a temporary name, then the check of that copy.
+    assert!(log[0].starts_with("-cmd .timeout 30000 "), "{log:?}");
+    assert!(log[0].contains("/data/magnetiq.db .backup '"), "{log:?}");
+    assert!(log[0].contains("/backups/.partial-"), "{log:?}");
+    assert!(log[1].contains("/backups/.partial-"), "{log:?}");
+    assert!(log[1].ends_with(" PRAGMA integrity_check"), "{log:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("removed backup-").count(), 3, "{stdout}");
+}
+
+#[test]
+fn a_copy_that_fails_its_integrity_check_is_never_kept() {
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live database").unwrap();
+    fs::write(s.path("backups/backup-20200101T000000Z.db"), "old").unwrap();
+    let mut env = backup_env(&s, 1);
+    env.push((
+        "SHIM_INTEGRITY",
+        "*** in database main ***\nPage 3: btreeInitPage() returns error code 11".into(),
+    ));
+    let out = s.run(&backup_script(), &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fails its integrity check"));
+    // Nothing new, nothing pruned, no partial copy left.
+    assert_eq!(names_in(&s.path("backups")), ["backup-20200101T000000Z.db"]);
+}
+
+#[test]
+fn the_backup_fails_when_there_is_no_database() {
+    let s = Sandbox::new();
+    let out = s.run(&backup_script(), &backup_env(&s, 3));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to back up"));
+    assert!(s.log().is_empty());
+}
+
+fn drill_script() -> String {
+    let objects = render("production", &["database.sqlite.backup.restore_drill=true"]).unwrap();
+    let job = named(&objects, "Job", "magnetiq-db-drill");
+    assert_eq!(
+        job["metadata"]["annotations"]["argocd.argoproj.io/hook"],
+        "PostSync"
+    );
+    script(&job["spec"]["template"]["spec"]["containers"][0])
+}
+
+fn drill_env(s: &Sandbox) -> Vec<(&'static str, String)> {
+    vec![
+        ("DIR", s.path("backups").display().to_string()),
+        ("RESTORE", s.path("restore").display().to_string()),
+    ]
+}
+
+#[test]
+fn the_drill_restores_the_newest_copy_checks_it_and_counts_every_table() {
+    let s = Sandbox::new();
+    fs::write(s.path("backups/backup-20200101T000000Z.db"), "older").unwrap();
+    fs::write(s.path("backups/backup-20200102T000000Z.db"), "newest").unwrap();
+    fs::write(s.path("backups/zz-not-a-copy.db"), "no").unwrap();
+    let out = s.run(&drill_script(), &drill_env(&s));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("restore/restored.db")).unwrap(),
+        "newest"
+    );
+    assert!(stdout.contains("restored backup-20200102T000000Z.db: integrity_check ok"));
+    assert!(stdout.contains("posts: 3 rows"), "{stdout}");
+    assert!(stdout.contains("users: 3 rows"), "{stdout}");
+    let log = s.log();
+    assert_eq!(log.len(), 4, "{log:?}");
+    assert!(log[0].ends_with("restored.db PRAGMA integrity_check"));
+    assert!(
+        log[3].ends_with("SELECT count(*) FROM \"users\""),
+        "{log:?}"
+    );
+    // The backups are only read.
+    assert_eq!(names_in(&s.path("backups")).len(), 3);
+}
+
+#[test]
+fn the_drill_fails_without_a_copy_or_with_a_damaged_one() {
+    let s = Sandbox::new();
+    let out = s.run(&drill_script(), &drill_env(&s));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no backup"));
+
+    fs::write(s.path("backups/backup-20200101T000000Z.db"), "x").unwrap();
+    let mut env = drill_env(&s);
+    env.push(("SHIM_INTEGRITY", "row 1 missing from index".into()));
+    let out = s.run(&drill_script(), &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fails its integrity check"));
+}
+
+const IMPORT_URL: &str = "https://files.example.com/magnetiq.db";
+/// A checksum no download in these tests has.
+const IMPORT_SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn import_script() -> (String, Value) {
+    let objects = render(
+        "production",
+        &[
+            &format!("database.sqlite.import.url={IMPORT_URL}"),
+            &format!("database.sqlite.import.sha256={IMPORT_SHA}"),
+            "database.sqlite.import.image=docker.io/curlimages/curl:8.11.1",
+        ],
+    )
+    .unwrap();
+    let deployment = named(&objects, "Deployment", "magnetiq-backend");
+    let init = deployment["spec"]["template"]["spec"]["initContainers"][0].clone();
+    assert_eq!(init["name"], "import-database");
+    (script(&init), init)
+}
+
+fn sha256_of(text: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("printf '%s' \"$T\" | sha256sum | cut -d ' ' -f 1")
+        .env("T", text)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sha256sum is needed by the import test"
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn import_env(s: &Sandbox, sha: &str, body: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("DB", s.path("data/magnetiq.db").display().to_string()),
+        ("URL", IMPORT_URL.into()),
+        ("SHA256", sha.into()),
+        ("SHIM_BODY", body.into()),
+    ]
+}
+
+#[test]
+fn the_import_downloads_checks_and_renames_into_place_only_into_an_empty_volume() {
+    let (script, init) = import_script();
+    // The values reach the script through the environment, never spliced into it.
+    assert!(!script.contains(IMPORT_URL));
+    let env: Vec<(&str, &str)> = init["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["value"].as_str().unwrap()))
+        .collect();
+    assert!(env.contains(&("URL", IMPORT_URL)));
+    assert!(env.contains(&("SHA256", IMPORT_SHA)));
+    assert!(env.contains(&("DB", "/app/data/magnetiq.db")));
+
+    let body = "initial data";
+    let sha = sha256_of(body);
+
+    // An empty volume: downloaded, checked, in place, nothing else left.
+    let s = Sandbox::new();
+    let out = s.run(&script, &import_env(&s, &sha, body));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        body
+    );
+    assert_eq!(names_in(&s.path("data")), ["magnetiq.db"]);
+    assert!(s.log()[0].contains("--proto =https"), "{:?}", s.log());
+
+    // A volume with a database: untouched, nothing downloaded.
+    fs::write(s.path("data/magnetiq.db"), "live data").unwrap();
+    let before = s.log().len();
+    let out = s.run(&script, &import_env(&s, &sha, body));
+    assert!(out.status.success());
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        "live data"
+    );
+    assert_eq!(s.log().len(), before);
+}
+
+#[test]
+fn an_import_with_the_wrong_checksum_leaves_nothing_behind() {
+    let (script, _) = import_script();
+    let s = Sandbox::new();
+    let out = s.run(&script, &import_env(&s, IMPORT_SHA, "tampered"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not imported"));
+    assert!(names_in(&s.path("data")).is_empty());
+}
+
+#[test]
+fn the_backup_pods_run_beside_the_backend_with_no_network() {
+    let objects = render("production", &["database.sqlite.backup.restore_drill=true"]).unwrap();
+    let cron = named(&objects, "CronJob", "magnetiq-db-backup");
+    assert_eq!(cron["spec"]["concurrencyPolicy"], "Forbid");
+    let drill = named(&objects, "Job", "magnetiq-db-drill");
+    for pod in [
+        &cron["spec"]["jobTemplate"]["spec"]["template"],
+        &drill["spec"]["template"],
+    ] {
+        let term = &pod["spec"]["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            [0];
+        assert_eq!(term["topologyKey"], "kubernetes.io/hostname");
+        assert_eq!(
+            term["labelSelector"]["matchLabels"]["app.kubernetes.io/component"],
+            "backend"
+        );
+        assert_eq!(pod["spec"]["automountServiceAccountToken"], false);
+        let c = &pod["spec"]["containers"][0];
+        assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+        assert!(c["resources"]["limits"]["cpu"].is_string());
+    }
+    // The drill only reads the copies.
+    let claim = drill["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "backups")
+        .unwrap();
+    assert_eq!(claim["persistentVolumeClaim"]["readOnly"], true);
+    let policy = named(&objects, "NetworkPolicy", "magnetiq-db-backup");
+    assert_eq!(
+        policy["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
+    assert!(policy["spec"].get("ingress").is_none() && policy["spec"].get("egress").is_none());
+    // The copies' claim joins the Longhorn backup group like the others.
+    let backups = named(&objects, "PersistentVolumeClaim", "magnetiq-backups");
+    let data = named(&objects, "PersistentVolumeClaim", "magnetiq-data-pvc");
+    assert_eq!(backups["metadata"]["labels"], data["metadata"]["labels"]);
+    assert_eq!(
+        backups["spec"]["storageClassName"],
+        data["spec"]["storageClassName"]
+    );
+}
+
+#[test]
+fn production_ha_on_postgresql_renders_no_sqlite_backup() {
+    let objects = render("production-ha", &[]).unwrap();
+    assert!(!objects.iter().any(|o| o["kind"] == "CronJob"));
+    assert!(
+        !objects
+            .iter()
+            .any(|o| o["metadata"]["name"] == "magnetiq-backups")
+    );
+}
+
+#[test]
+fn the_import_opens_https_out_of_the_backend_even_without_the_port_in_the_profile() {
+    let objects = render(
+        "production",
+        &[
+            "network_policy.backend_egress_ports=[587]",
+            &format!("database.sqlite.import.url={IMPORT_URL}"),
+            &format!("database.sqlite.import.sha256={IMPORT_SHA}"),
+            "database.sqlite.import.image=docker.io/curlimages/curl:8.11.1",
+        ],
+    )
+    .unwrap();
+    let policy = named(&objects, "NetworkPolicy", "magnetiq-backend");
+    let ports: Vec<i64> = policy["spec"]["egress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["ports"].as_array().unwrap())
+        .filter_map(|p| p["port"].as_i64())
+        .collect();
+    assert!(ports.contains(&443) && ports.contains(&587), "{ports:?}");
+}
