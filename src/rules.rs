@@ -195,6 +195,11 @@ pub const HTTP_LISTENER: &str = "http";
 /// (`[database.sqlite.import]`): rendered by `resources::sqlite`, recognised by `plan`.
 pub const SQLITE_IMPORT_CONTAINER: &str = "import-database";
 
+/// The name of the backend's init container that restores a SQLite copy
+/// (`[database.sqlite.backup] restore_from`): rendered by `resources::sqlite`, recognised by
+/// `plan` and `import`.
+pub const SQLITE_RESTORE_CONTAINER: &str = "restore-database";
+
 #[cfg(test)]
 mod tests {
     use super::*;

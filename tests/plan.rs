@@ -124,6 +124,23 @@ const TRANSITIONS: &[Transition] = &[
         actions: &[Action::Update],
     },
     Transition {
+        // A restore set: data (the copy replaces the live database at the next start) and
+        // the backend's Recreate restart.
+        name: "sqlite_restore_set",
+        before: &[],
+        after: &["database.sqlite.backup.restore_from=backup-20261201T013000Z.db"],
+        classes: &[Class::Data, Class::Downtime],
+        actions: &[Action::Update],
+    },
+    Transition {
+        // Pointed at another copy: a second restore, reported again.
+        name: "sqlite_restore_other_copy",
+        before: &["database.sqlite.backup.restore_from=backup-20261201T013000Z.db"],
+        after: &["database.sqlite.backup.restore_from=backup-20261130T013000Z.db"],
+        classes: &[Class::Data, Class::Downtime],
+        actions: &[Action::Update],
+    },
+    Transition {
         name: "namespace_changed",
         before: &[],
         after: &["app.namespace=magnetiq-prod"],

@@ -457,3 +457,161 @@ fn the_import_opens_https_out_of_the_backend_even_without_the_port_in_the_profil
         .collect();
     assert!(ports.contains(&443) && ports.contains(&587), "{ports:?}");
 }
+
+const COPY: &str = "backup-20261201T013000Z.db";
+
+/// The backend's init containers and pod volumes with `restore_from` set (and the import
+/// too, to show the order).
+fn restore_pod() -> Value {
+    let objects = render(
+        "production",
+        &[
+            &format!("database.sqlite.backup.restore_from={COPY}"),
+            &format!("database.sqlite.import.url={IMPORT_URL}"),
+            &format!("database.sqlite.import.sha256={IMPORT_SHA}"),
+            "database.sqlite.import.image=docker.io/curlimages/curl:8.11.1",
+        ],
+    )
+    .unwrap();
+    named(&objects, "Deployment", "magnetiq-backend")["spec"]["template"]["spec"].clone()
+}
+
+fn restore_env(s: &Sandbox) -> Vec<(&'static str, String)> {
+    vec![
+        ("DB", s.path("data/magnetiq.db").display().to_string()),
+        ("DIR", s.path("backups").display().to_string()),
+        ("FROM", COPY.into()),
+    ]
+}
+
+#[test]
+fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
+    let pod = restore_pod();
+    let init = &pod["initContainers"];
+    // The restore first: afterwards the database exists and the import does nothing.
+    assert_eq!(init[0]["name"], "restore-database");
+    assert_eq!(init[1]["name"], "import-database");
+    let script = script(&init[0]);
+    assert!(
+        !script.contains(COPY),
+        "the copy's name is spliced into the script"
+    );
+    // The copies' claim, read-only, in the backend's pod.
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "sqlite-backups")
+        .expect("the copies' claim in the backend's pod");
+    assert_eq!(
+        volume["persistentVolumeClaim"]["claimName"],
+        "magnetiq-backups"
+    );
+    assert_eq!(volume["persistentVolumeClaim"]["readOnly"], true);
+
+    let s = Sandbox::new();
+    for (f, text) in [
+        ("data/magnetiq.db", "live"),
+        ("data/magnetiq.db-wal", "wal"),
+        ("data/magnetiq.db-shm", "shm"),
+    ] {
+        fs::write(s.path(f), text).unwrap();
+    }
+    fs::write(s.path(&format!("backups/{COPY}")), "the copy").unwrap();
+    let out = s.run(&script, &restore_env(&s));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        "the copy"
+    );
+    let files = names_in(&s.path("data"));
+    // The old database moved aside together with its WAL and index; nothing deleted.
+    for (old, text) in [
+        ("magnetiq.db.", "live"),
+        ("magnetiq.db-wal.", "wal"),
+        ("magnetiq.db-shm.", "shm"),
+    ] {
+        let kept = files
+            .iter()
+            .find(|f| f.starts_with(&format!("{old}before-restore-")))
+            .unwrap_or_else(|| panic!("{old} not kept: {files:?}"));
+        assert_eq!(
+            fs::read_to_string(s.path(&format!("data/{kept}"))).unwrap(),
+            text
+        );
+    }
+    assert!(!files.contains(&"magnetiq.db-wal".to_string()), "{files:?}");
+    assert!(
+        files.contains(&format!("magnetiq.db.restored-{COPY}")),
+        "{files:?}"
+    );
+    assert_eq!(
+        s.log(),
+        [format!(
+            "{} PRAGMA integrity_check",
+            s.path("data/magnetiq.db.restore").display()
+        )]
+    );
+
+    // The backend writes; a restart must not restore again.
+    fs::write(s.path("data/magnetiq.db"), "written since").unwrap();
+    let again = s.run(&script, &restore_env(&s));
+    assert!(again.status.success());
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        "written since"
+    );
+    assert_eq!(s.log().len(), 1, "the second start checked a copy again");
+}
+
+#[test]
+fn a_missing_or_damaged_copy_restores_nothing_and_stops_the_backend() {
+    let script = script(&restore_pod()["initContainers"][0]);
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    let missing = s.run(&script, &restore_env(&s));
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no copy"));
+    fs::write(s.path(&format!("backups/{COPY}")), "damaged").unwrap();
+    let mut env = restore_env(&s);
+    env.push(("SHIM_INTEGRITY", "*** in database main ***".into()));
+    let damaged = s.run(&script, &env);
+    assert!(!damaged.status.success());
+    // The live database untouched, no temporary file, no marker.
+    assert_eq!(names_in(&s.path("data")), ["magnetiq.db"]);
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        "live"
+    );
+}
+
+#[test]
+fn restore_from_takes_only_the_names_the_backup_gives() {
+    for bad in [
+        "../data/magnetiq.db",
+        "backup-latest.db",
+        "backup-20261201T0130Z.db",
+        "x; rm -rf /",
+    ] {
+        let e = render(
+            "production",
+            &[&format!("database.sqlite.backup.restore_from={bad}")],
+        )
+        .unwrap_err();
+        assert!(e.contains("database.sqlite.backup.restore_from"), "{e}");
+        assert!(e.contains("backup-<yyyymmdd>T<hhmmss>Z.db"), "{e}");
+    }
+    let e = render(
+        "production",
+        &[
+            "database.sqlite.backup.enabled=false",
+            &format!("database.sqlite.backup.restore_from={COPY}"),
+        ],
+    )
+    .unwrap_err();
+    assert!(e.contains("no claim to restore from"), "{e}");
+}

@@ -102,6 +102,28 @@ pub(super) fn backup(draft: &mut Draft, objects: &[(String, Json)]) {
     }
     let drill = of_kind(objects, "Job").any(|(_, j)| is_drill(j));
     draft.set(&format!("{at}.restore_drill"), Value::Boolean(drill));
+    // A restore in progress: the copy the backend's restore init container names.
+    if let Some(from) = init_env(objects, crate::rules::SQLITE_RESTORE_CONTAINER, "FROM") {
+        draft.set(&format!("{at}.restore_from"), Value::String(from));
+    }
+}
+
+/// The value of `var` in the environment of the backend's init container `container`.
+fn init_env(objects: &[(String, Json)], container: &str, var: &str) -> Option<String> {
+    let c = of_kind(objects, "Deployment")
+        .flat_map(|(_, d)| {
+            d["spec"]["template"]["spec"]["initContainers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
+        .find(|c| c["name"] == container)?;
+    c["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["name"] == var)
+        .and_then(|e| s(e, &["value"]))
 }
 
 /// Whether `parent` turns the SQLite backup on (a parent that cannot be read does not).
@@ -130,14 +152,7 @@ pub(super) fn import(draft: &mut Draft, objects: &[(String, Json)]) {
     let Some(c) = init else {
         return;
     };
-    let env = |name: &str| {
-        c["env"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|e| e["name"] == name)
-            .and_then(|e| s(e, &["value"]))
-    };
+    let env = |name: &str| init_env(objects, crate::rules::SQLITE_IMPORT_CONTAINER, name);
     let at = "database.sqlite.import";
     for (key, value) in [
         ("url", env("URL")),

@@ -321,6 +321,37 @@ fn deployment(
     restart(key, new, &why.join("; "), out);
     claim_switch(old, new, trees, out);
     database_switch(old, new, out);
+    restore_added(old, new, out);
+}
+
+/// magnetiq-gen's own: a SQLite restore (`restore_from`) newly set or pointed at another
+/// copy. The backend's next start swaps that copy in for the database: what was written
+/// since the copy is no longer the live data (the replaced files are kept beside it).
+fn restore_added(old: &Value, new: &Value, out: &mut Vec<Consequence>) {
+    let from = |v: &Value| -> Option<String> {
+        v.pointer("/spec/template/spec/initContainers")?
+            .as_array()?
+            .iter()
+            .find(|c| {
+                c.get("name").and_then(Value::as_str)
+                    == Some(crate::rules::SQLITE_RESTORE_CONTAINER)
+            })?
+            .get("env")?
+            .as_array()?
+            .iter()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some("FROM"))?
+            .get("value")?
+            .as_str()
+            .map(str::to_string)
+    };
+    if let Some(copy) = from(new)
+        && from(old).as_ref() != Some(&copy)
+    {
+        out.push(data(
+            format!("the backend's next start restores the SQLite copy {copy} over the database: whatever was written since that copy is no longer the live data (the replaced files are kept beside it as *.before-restore-<time>)"),
+            "check the copy first (the restore drill's log), sync when a restart is acceptable, then remove restore_from (README: SQLite: backups, restore, import)",
+        ));
+    }
 }
 
 /// magnetiq-gen's own: the SQLite import init container appearing on an environment that

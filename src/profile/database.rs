@@ -139,6 +139,12 @@ pub struct SqliteBackup {
     /// Needs `[argocd]`.
     #[serde(default)]
     pub restore_drill: bool,
+    /// Restore this copy (`backup-20261201T013000Z.db`, a name the backup wrote) over the
+    /// database, once, before the backend's next start: an init container of the backend
+    /// checks it and swaps it in, keeping the replaced files beside it. Remove the key once
+    /// the restore is verified; changing it restores another copy.
+    #[serde(default)]
+    pub restore_from: Option<String>,
 }
 
 /// `[database.sqlite.import]`: an init container of the backend that, when the database
@@ -183,6 +189,8 @@ pub struct SqliteBackupSettings {
     pub restore_drill: bool,
     /// The copies' claim name, when pinned.
     pub claim_name: Option<types::DnsSubdomain>,
+    /// The copy to restore before the backend's next start, when set.
+    pub restore_from: Option<String>,
 }
 
 /// `[database.sqlite.import]`, validated.
@@ -194,6 +202,23 @@ pub struct SqliteImportSettings {
     pub sha256: String,
     /// The image with curl and sha256sum.
     pub image: Image,
+}
+
+/// A copy the restore may name: exactly the names the backup script gives
+/// (`backup-<yyyymmdd>T<hhmmss>Z.db`), so the value can never point outside the copies'
+/// claim or into the shell.
+pub fn check_restore_from(s: &str) -> Result<String, String> {
+    let stamp = s
+        .strip_prefix("backup-")
+        .and_then(|r| r.strip_suffix("Z.db"))
+        .and_then(|r| r.split_once('T'));
+    let digits = |d: &str, n: usize| d.len() == n && d.bytes().all(|b| b.is_ascii_digit());
+    match stamp {
+        Some((date, time)) if digits(date, 8) && digits(time, 6) => Ok(s.to_string()),
+        _ => Err(format!(
+            "{s:?} is not the name of a copy: the backup names them backup-<yyyymmdd>T<hhmmss>Z.db (for example backup-20261201T013000Z.db); list them in the restore drill's log or the backup Jobs' logs"
+        )),
+    }
 }
 
 /// A URL the import may download from: `https://` only (the file becomes the database, so

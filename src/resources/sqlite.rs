@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, Container, EmptyDirVolumeSource, EnvVar, LocalObjectReference,
+    Affinity, Container, EmptyDirVolumeSource, EnvVar, LocalObjectReference,
     PersistentVolumeClaimVolumeSource, PodAffinity, PodAffinityTerm, PodSecurityContext, PodSpec,
-    PodTemplateSpec, ResourceRequirements, SeccompProfile, SecurityContext, Volume, VolumeMount,
+    PodTemplateSpec, ResourceRequirements, SeccompProfile, Volume, VolumeMount,
 };
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -120,6 +120,48 @@ mv "$TMP" "$DB"
 echo "imported $DB (SHA-256 $SHA256)"
 "#;
 
+/// The restore script of the backend's init container, with `restore_from`. `$DB`, `$DIR`
+/// (the copies' claim, read-only) and `$FROM` (a name checked against the backup's naming)
+/// come from the environment.
+///
+/// It runs before the backend, in its pod (Recreate: the previous pod is gone), so no
+/// process of the app has the database open: the one moment the database's `-wal` and
+/// `-shm` may be moved, and they must be, together with it: a WAL left beside the restored
+/// file would be replayed into it. Nothing is deleted: the replaced files stay beside it as
+/// `*.before-restore-<time>`. A marker per copy makes it act once: later starts with the
+/// same `restore_from` do nothing; a killed run (before the marker) simply runs again, and
+/// since the backend has not started in between, nothing is lost by doing so.
+pub const RESTORE_SCRIPT: &str = r#"set -eu
+MARK="$DB.restored-$FROM"
+if [ -e "$MARK" ]; then
+  echo "$FROM was restored before ($MARK exists): nothing to do"
+  exit 0
+fi
+if [ ! -f "$DIR/$FROM" ]; then
+  echo "no copy $FROM in $DIR: nothing restored" >&2
+  exit 1
+fi
+TMP="$DB.restore"
+rm -f "$TMP"
+cp "$DIR/$FROM" "$TMP"
+RESULT=$(sqlite3 "$TMP" 'PRAGMA integrity_check')
+if [ "$RESULT" != "ok" ]; then
+  echo "$FROM fails its integrity check; nothing restored:" >&2
+  echo "$RESULT" >&2
+  rm -f "$TMP"
+  exit 1
+fi
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+for F in "$DB" "$DB-wal" "$DB-shm"; do
+  if [ -e "$F" ]; then
+    mv "$F" "$F.before-restore-$STAMP"
+  fi
+done
+mv "$TMP" "$DB"
+touch "$MARK"
+echo "restored $FROM into $DB; the replaced files are kept as $DB*.before-restore-$STAMP"
+"#;
+
 fn env(name: &str, value: impl Into<String>) -> EnvVar {
     EnvVar {
         name: name.into(),
@@ -133,22 +175,6 @@ fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
         .iter()
         .map(|(k, v)| (k.to_string(), Quantity(v.to_string())))
         .collect()
-}
-
-/// A container hardened like the workloads': no privilege, no capabilities, a read-only
-/// root filesystem (scratch space comes from emptyDirs).
-fn hardened() -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        privileged: Some(false),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(true),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".into()]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
 }
 
 fn mount(name: &str, path: &str, read_only: bool) -> VolumeMount {
@@ -288,7 +314,7 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
             mount("backups", BACKUPS_DIR, false),
             mount("tmp", "/tmp", false),
         ]),
-        security_context: Some(hardened()),
+        security_context: Some(super::hardened_container(true)),
         ..Default::default()
     };
     Some(CronJob {
@@ -371,7 +397,7 @@ pub fn restore_drill(p: &Profile, names: &Names) -> Option<Job> {
             mount("restore", RESTORE_DIR, false),
             mount("tmp", "/tmp", false),
         ]),
-        security_context: Some(hardened()),
+        security_context: Some(super::hardened_container(true)),
         ..Default::default()
     };
     Some(Job {
@@ -474,7 +500,54 @@ pub fn import_container(p: &Profile) -> Option<Container> {
             ..Default::default()
         }),
         volume_mounts: Some(vec![mount("data", &p.storage.data.mount_path, false)]),
-        security_context: Some(hardened()),
+        security_context: Some(super::hardened_container(true)),
         ..Default::default()
     })
 }
+
+/// The backend's init container that restores a copy over the database, with
+/// `[database.sqlite.backup] restore_from` (see [`RESTORE_SCRIPT`]). It runs before the
+/// import container: after a restore the database exists and the import does nothing.
+///
+/// In the backend's pod rather than a Job for the reasons of the import: the data claim is
+/// the backend's (ReadWriteOnce), and only before the backend starts is the database
+/// guaranteed closed. The pod mounts the copies' claim read-only for it.
+pub fn restore_container(p: &Profile) -> Option<Container> {
+    let b = p.sqlite.backup.as_ref()?;
+    let from = b.restore_from.as_ref()?;
+    Some(Container {
+        name: crate::rules::SQLITE_RESTORE_CONTAINER.into(),
+        image: Some(b.image.as_str().into()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["sh".into(), "-c".into()]),
+        args: Some(vec![RESTORE_SCRIPT.into()]),
+        env: Some(vec![
+            env(
+                "DB",
+                format!("{}/{}", p.storage.data.mount_path, database_file(p)),
+            ),
+            env("DIR", BACKUPS_DIR),
+            env("FROM", from.clone()),
+        ]),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
+            limits: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
+            ..Default::default()
+        }),
+        volume_mounts: Some(vec![
+            mount("data", &p.storage.data.mount_path, false),
+            mount(RESTORE_VOLUME, BACKUPS_DIR, true),
+        ]),
+        security_context: Some(super::hardened_container(true)),
+        ..Default::default()
+    })
+}
+
+/// The backend pod's volume for the copies' claim, with `restore_from` (read-only).
+pub fn restore_volume(p: &Profile, names: &Names) -> Option<Volume> {
+    p.sqlite.backup.as_ref()?.restore_from.as_ref()?;
+    Some(claim_volume(RESTORE_VOLUME, &names.sqlite_backups, true))
+}
+
+/// The name of that volume in the backend's pod.
+const RESTORE_VOLUME: &str = "sqlite-backups";

@@ -122,11 +122,19 @@ pub fn backend(p: &Profile, names: &Names) -> Deployment {
         container,
         Some(volumes),
     );
-    // The initial SQLite import runs before the backend, in its pod (see `sqlite.rs`).
-    if let Some(import) = super::sqlite::import_container(p)
-        && let Some(pod) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
-    {
-        pod.init_containers = Some(vec![import]);
+    // A SQLite restore, then the initial import, run before the backend, in its pod (see
+    // `sqlite.rs`): after a restore the database exists and the import does nothing.
+    let init: Vec<Container> = super::sqlite::restore_container(p)
+        .into_iter()
+        .chain(super::sqlite::import_container(p))
+        .collect();
+    if let Some(pod) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut()) {
+        if !init.is_empty() {
+            pod.init_containers = Some(init);
+        }
+        if let Some(v) = super::sqlite::restore_volume(p, names) {
+            pod.volumes.get_or_insert_with(Vec::new).push(v);
+        }
     }
     d
 }
@@ -257,12 +265,24 @@ fn deployment(
     }
     // Checkov findings accepted on purpose, each with its reason where reviewers see it.
     let mut skips = Vec::new();
-    // The backend's import init container counts too (its image is the profile's as well).
-    let import_image = (component == Component::Backend)
-        .then(|| p.sqlite.import.as_ref().map(|i| i.image.as_str()))
-        .flatten();
+    // The backend's restore and import init containers count too (their images are the
+    // profile's as well).
+    let init_images: Vec<&str> = if component == Component::Backend {
+        let restore = p
+            .sqlite
+            .backup
+            .as_ref()
+            .filter(|b| b.restore_from.is_some());
+        restore
+            .map(|b| b.image.as_str())
+            .into_iter()
+            .chain(p.sqlite.import.as_ref().map(|i| i.image.as_str()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let digests = std::iter::once(w.image.as_str())
-        .chain(import_image)
+        .chain(init_images)
         .all(|i| i.contains("@sha256:"));
     if !digests {
         skips.push("CKV_K8S_43=images are pinned by an immutable version tag from the profile; set a @sha256 digest there to pin by digest");

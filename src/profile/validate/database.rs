@@ -137,6 +137,18 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
             ..Default::default()
         });
     };
+    // The copy comes from the backup's claim, which exists only while the backup is on.
+    if let Some(b) = &sq.backup
+        && !b.enabled
+        && b.restore_from.is_some()
+    {
+        c.err_help(
+            "database.sqlite.backup.restore_from",
+            "restore_from names a copy on the backup's claim, and database.sqlite.backup.enabled is false: there is no claim to restore from",
+            "set enabled = true (the copies' claim is kept while it is), or remove restore_from",
+        );
+        return None;
+    }
     if raw.database.engine != DatabaseEngine::Sqlite {
         let mut refused = false;
         if sq.backup.as_ref().is_some_and(|b| b.enabled) {
@@ -208,10 +220,20 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
                 c.err_help(
                     &format!("{at}.restore_drill"),
                     "the restore drill is an ArgoCD PostSync hook, and argocd.enabled is false: nothing would run it",
-                    "enable [argocd], or set restore_drill = false and follow the README's restore runbook by hand",
+                    "enable [argocd], or set restore_drill = false (a restore itself needs no ArgoCD: restore_from, README: SQLite: backups, restore, import)",
                 );
             }
+            let restore_from = match &b.restore_from {
+                None => Some(None),
+                Some(f) => c
+                    .check(
+                        &format!("{at}.restore_from"),
+                        crate::profile::database::check_restore_from(f),
+                    )
+                    .map(Some),
+            };
             Some(Some(SqliteBackupSettings {
+                restore_from: restore_from?,
                 schedule: schedule?,
                 keep: keep?,
                 image: image?,
