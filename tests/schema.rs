@@ -71,7 +71,11 @@ fn init_embeds_exactly_the_shipped_profiles() {
 
 /// Keys example.toml shows only as commented-out lines, each with why setting it would
 /// change what the reference renders.
-const COMMENTED_IN_EXAMPLE: [(&str, &str); 19] = [
+const COMMENTED_IN_EXAMPLE: [(&str, &str); 20] = [
+    (
+        "database.sqlite.backup.restore_from",
+        "set only for a restore, and removed once it is verified",
+    ),
     (
         "database.sqlite.import",
         "the import needs a real file's URL and checksum",
