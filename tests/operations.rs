@@ -3,24 +3,8 @@
 
 mod common;
 
-use common::of_kind;
-use magnetiq_gen::profile::DirStore;
+use common::{of_kind, render_shipped as render};
 use serde_json::Value;
-
-fn render(profile: &str, set: &[&str]) -> Result<Vec<Value>, String> {
-    let store = DirStore::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
-    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
-    let r = magnetiq_gen::Request::new(&store, profile)
-        .overrides(&set)
-        .render()
-        .map_err(|e| format!("{e:#}"))?;
-    Ok(r.manifest
-        .files
-        .iter()
-        .flat_map(|f| &f.objects)
-        .map(|o| serde_json::to_value(o).unwrap())
-        .collect())
-}
 
 /// (api group, resource, verb) triples a Role grants.
 fn grants(role: &Value) -> Vec<(String, String, String)> {

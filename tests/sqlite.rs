@@ -4,28 +4,15 @@
 //! CI runner cannot turn them into silent passes. The fakes stand in for the tools only; the
 //! shell logic (checks, atomic renames, pruning) is the real one.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use magnetiq_gen::profile::DirStore;
+use common::render_shipped as render;
 use serde_json::Value;
-
-fn render(profile: &str, set: &[&str]) -> Result<Vec<Value>, String> {
-    let store = DirStore::new(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
-    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
-    let r = magnetiq_gen::Request::new(&store, profile)
-        .overrides(&set)
-        .render()
-        .map_err(|e| format!("{e:#}"))?;
-    Ok(r.manifest
-        .files
-        .iter()
-        .flat_map(|f| &f.objects)
-        .map(|o| serde_json::to_value(o).unwrap())
-        .collect())
-}
 
 fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects

@@ -162,6 +162,34 @@ touch "$MARK"
 echo "restored $FROM into $DB; the replaced files are kept as $DB*.before-restore-$STAMP"
 "#;
 
+/// A container that runs `script` with `sh -c` in `image` (pinned by the profile, so pulled
+/// only when missing), hardened, with the resources these short scripts need (the copy is
+/// streamed, never held in memory).
+fn script_container(
+    name: &str,
+    image: &str,
+    script: &str,
+    env: Vec<EnvVar>,
+    mounts: Vec<VolumeMount>,
+) -> Container {
+    Container {
+        name: name.into(),
+        image: Some(image.into()),
+        image_pull_policy: Some("IfNotPresent".into()),
+        command: Some(vec!["sh".into(), "-c".into()]),
+        args: Some(vec![script.into()]),
+        env: Some(env),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
+            limits: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
+            ..Default::default()
+        }),
+        volume_mounts: Some(mounts),
+        security_context: Some(super::hardened_container(true)),
+        ..Default::default()
+    }
+}
+
 fn env(name: &str, value: impl Into<String>) -> EnvVar {
     EnvVar {
         name: name.into(),
@@ -291,32 +319,23 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
     let labels = labels::component(p, Component::SqliteBackup);
     let mut metadata = meta(&names.sqlite_backup, Some(&names.namespace), labels.clone());
     metadata.annotations = Some(checkov_skips(b.image.as_str()));
-    let container = Container {
-        name: "backup".into(),
-        image: Some(b.image.as_str().into()),
-        image_pull_policy: Some("IfNotPresent".into()),
-        command: Some(vec!["sh".into(), "-c".into()]),
-        args: Some(vec![BACKUP_SCRIPT.into()]),
-        env: Some(vec![
+    let container = script_container(
+        "backup",
+        b.image.as_str(),
+        BACKUP_SCRIPT,
+        vec![
             env("DB", format!("{DATA_DIR}/{}", database_file(p))),
             env("DIR", BACKUPS_DIR),
             env("KEEP", b.keep.to_string()),
-        ]),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
-            limits: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
-            ..Default::default()
-        }),
+        ],
         // Read-write: a reader of a database in WAL mode maps and updates its `-shm` index,
         // and creates it when the backend has not.
-        volume_mounts: Some(vec![
+        vec![
             mount("data", DATA_DIR, false),
             mount("backups", BACKUPS_DIR, false),
             mount("tmp", "/tmp", false),
-        ]),
-        security_context: Some(super::hardened_container(true)),
-        ..Default::default()
-    };
+        ],
+    );
     Some(CronJob {
         metadata,
         spec: Some(CronJobSpec {
@@ -380,26 +399,17 @@ pub fn restore_drill(p: &Profile, names: &Names) -> Option<Job> {
     annotations.insert(HOOK.into(), "PostSync".into());
     annotations.insert(HOOK_DELETE_POLICY.into(), "BeforeHookCreation".into());
     metadata.annotations = Some(annotations);
-    let container = Container {
-        name: "restore-drill".into(),
-        image: Some(b.image.as_str().into()),
-        image_pull_policy: Some("IfNotPresent".into()),
-        command: Some(vec!["sh".into(), "-c".into()]),
-        args: Some(vec![DRILL_SCRIPT.into()]),
-        env: Some(vec![env("DIR", BACKUPS_DIR), env("RESTORE", RESTORE_DIR)]),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
-            limits: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
-            ..Default::default()
-        }),
-        volume_mounts: Some(vec![
+    let container = script_container(
+        "restore-drill",
+        b.image.as_str(),
+        DRILL_SCRIPT,
+        vec![env("DIR", BACKUPS_DIR), env("RESTORE", RESTORE_DIR)],
+        vec![
             mount("backups", BACKUPS_DIR, true),
             mount("restore", RESTORE_DIR, false),
             mount("tmp", "/tmp", false),
-        ]),
-        security_context: Some(super::hardened_container(true)),
-        ..Default::default()
-    };
+        ],
+    );
     Some(Job {
         metadata,
         spec: Some(JobSpec {
@@ -480,29 +490,20 @@ fn database_file(p: &Profile) -> &str {
 /// database open, and on every later start it sees the file and does nothing.
 pub fn import_container(p: &Profile) -> Option<Container> {
     let i = p.sqlite.import.as_ref()?;
-    Some(Container {
-        name: crate::rules::SQLITE_IMPORT_CONTAINER.into(),
-        image: Some(i.image.as_str().into()),
-        image_pull_policy: Some("IfNotPresent".into()),
-        command: Some(vec!["sh".into(), "-c".into()]),
-        args: Some(vec![IMPORT_SCRIPT.into()]),
-        env: Some(vec![
+    Some(script_container(
+        crate::rules::SQLITE_IMPORT_CONTAINER,
+        i.image.as_str(),
+        IMPORT_SCRIPT,
+        vec![
             env(
                 "DB",
                 format!("{}/{}", p.storage.data.mount_path, database_file(p)),
             ),
             env("URL", i.url.clone()),
             env("SHA256", i.sha256.clone()),
-        ]),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities(&[("cpu", "50m"), ("memory", "32Mi")])),
-            limits: Some(quantities(&[("cpu", "500m"), ("memory", "128Mi")])),
-            ..Default::default()
-        }),
-        volume_mounts: Some(vec![mount("data", &p.storage.data.mount_path, false)]),
-        security_context: Some(super::hardened_container(true)),
-        ..Default::default()
-    })
+        ],
+        vec![mount("data", &p.storage.data.mount_path, false)],
+    ))
 }
 
 /// The backend's init container that restores a copy over the database, with
@@ -515,32 +516,23 @@ pub fn import_container(p: &Profile) -> Option<Container> {
 pub fn restore_container(p: &Profile) -> Option<Container> {
     let b = p.sqlite.backup.as_ref()?;
     let from = b.restore_from.as_ref()?;
-    Some(Container {
-        name: crate::rules::SQLITE_RESTORE_CONTAINER.into(),
-        image: Some(b.image.as_str().into()),
-        image_pull_policy: Some("IfNotPresent".into()),
-        command: Some(vec!["sh".into(), "-c".into()]),
-        args: Some(vec![RESTORE_SCRIPT.into()]),
-        env: Some(vec![
+    Some(script_container(
+        crate::rules::SQLITE_RESTORE_CONTAINER,
+        b.image.as_str(),
+        RESTORE_SCRIPT,
+        vec![
             env(
                 "DB",
                 format!("{}/{}", p.storage.data.mount_path, database_file(p)),
             ),
             env("DIR", BACKUPS_DIR),
             env("FROM", from.clone()),
-        ]),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
-            limits: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
-            ..Default::default()
-        }),
-        volume_mounts: Some(vec![
+        ],
+        vec![
             mount("data", &p.storage.data.mount_path, false),
             mount(RESTORE_VOLUME, BACKUPS_DIR, true),
-        ]),
-        security_context: Some(super::hardened_container(true)),
-        ..Default::default()
-    })
+        ],
+    ))
 }
 
 /// The backend pod's volume for the copies' claim, with `restore_from` (read-only).

@@ -194,3 +194,20 @@ pub fn toml_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// The objects the library renders for a shipped profile with `--set` overrides, as JSON;
+/// the error's text when the profile is refused.
+pub fn render_shipped(profile: &str, set: &[&str]) -> Result<Vec<serde_json::Value>, String> {
+    let store = magnetiq_gen::profile::DirStore::new(repo().join("profiles"));
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let r = magnetiq_gen::Request::new(&store, profile)
+        .overrides(&set)
+        .render()
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(r.manifest
+        .files
+        .iter()
+        .flat_map(|f| &f.objects)
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect())
+}
