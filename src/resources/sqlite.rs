@@ -255,6 +255,35 @@ fn beside_the_backend(p: &Profile) -> Affinity {
     }
 }
 
+/// The pod of a backup or drill run: one container, on the backend's node, as the backend's
+/// user, with the backend's ServiceAccount (no permissions, no token), never restarted in
+/// place (the Job's backoff decides).
+fn pod_beside_the_backend(
+    p: &Profile,
+    names: &Names,
+    labels: BTreeMap<String, String>,
+    container: Container,
+    volumes: Vec<Volume>,
+) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels),
+            ..Default::default()
+        }),
+        spec: Some(PodSpec {
+            restart_policy: Some("Never".into()),
+            service_account_name: Some(names.backend.clone()),
+            automount_service_account_token: Some(false),
+            affinity: Some(beside_the_backend(p)),
+            security_context: Some(pod_security(p)),
+            image_pull_secrets: pull_secrets(p),
+            containers: vec![container],
+            volumes: Some(volumes),
+            ..Default::default()
+        }),
+    }
+}
+
 /// The pod security context: the backend's user and group, which own the database files
 /// (the copy must be readable by the backend after a restore), and its fsGroup so the fresh
 /// backups volume becomes writable by them.
@@ -354,28 +383,17 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
                     backoff_limit: Some(2),
                     // Bounds a pod Pending while the backend is down.
                     active_deadline_seconds: Some(3600),
-                    template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta {
-                            labels: Some(labels),
-                            ..Default::default()
-                        }),
-                        spec: Some(PodSpec {
-                            restart_policy: Some("Never".into()),
-                            // The backend's ServiceAccount: no permissions, no token.
-                            service_account_name: Some(names.backend.clone()),
-                            automount_service_account_token: Some(false),
-                            affinity: Some(beside_the_backend(p)),
-                            security_context: Some(pod_security(p)),
-                            image_pull_secrets: pull_secrets(p),
-                            containers: vec![container],
-                            volumes: Some(vec![
-                                claim_volume("data", &names.data_pvc, false),
-                                claim_volume("backups", &names.sqlite_backups, false),
-                                empty_dir("tmp"),
-                            ]),
-                            ..Default::default()
-                        }),
-                    },
+                    template: pod_beside_the_backend(
+                        p,
+                        names,
+                        labels,
+                        container,
+                        vec![
+                            claim_volume("data", &names.data_pvc, false),
+                            claim_volume("backups", &names.sqlite_backups, false),
+                            empty_dir("tmp"),
+                        ],
+                    ),
                     ..Default::default()
                 }),
             },
@@ -416,27 +434,17 @@ pub fn restore_drill(p: &Profile, names: &Names) -> Option<Job> {
             // A failed drill is a finding to look at, not to retry.
             backoff_limit: Some(0),
             active_deadline_seconds: Some(1800),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..Default::default()
-                }),
-                spec: Some(PodSpec {
-                    restart_policy: Some("Never".into()),
-                    service_account_name: Some(names.backend.clone()),
-                    automount_service_account_token: Some(false),
-                    affinity: Some(beside_the_backend(p)),
-                    security_context: Some(pod_security(p)),
-                    image_pull_secrets: pull_secrets(p),
-                    containers: vec![container],
-                    volumes: Some(vec![
-                        claim_volume("backups", &names.sqlite_backups, true),
-                        empty_dir("restore"),
-                        empty_dir("tmp"),
-                    ]),
-                    ..Default::default()
-                }),
-            },
+            template: pod_beside_the_backend(
+                p,
+                names,
+                labels,
+                container,
+                vec![
+                    claim_volume("backups", &names.sqlite_backups, true),
+                    empty_dir("restore"),
+                    empty_dir("tmp"),
+                ],
+            ),
             ..Default::default()
         }),
         ..Default::default()
