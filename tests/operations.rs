@@ -205,6 +205,22 @@ fn every_sync_ends_with_a_hardened_smoke_test_that_calls_both_services() {
         egress.contains("\"kubernetes.io/metadata.name\":\"ingress-nginx\""),
         "{egress}"
     );
+    // A host-network edge's node addresses only on 80 and 443, never on any port (the
+    // kubelet and the API server listen there).
+    let hosted = render(
+        "production",
+        &[
+            "smoke_test.public=true",
+            "network_policy.edge_node_cidrs=[\"10.0.0.0/24\"]",
+        ],
+    )
+    .unwrap();
+    for rule in smoke_policy(&hosted)["spec"]["egress"].as_array().unwrap() {
+        let to = serde_json::to_string(&rule["to"]).unwrap();
+        if rule.get("ports").is_none() {
+            assert!(!to.contains("ipBlock"), "any port to addresses: {rule}");
+        }
+    }
     let args = serde_json::to_string(&of_kind(&public, "Job")[0]["spec"]).unwrap();
     assert!(
         args.contains("https://magnetiq.voltaic.systems/health"),

@@ -501,6 +501,7 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
         ("data/magnetiq.db", "live"),
         ("data/magnetiq.db-wal", "wal"),
         ("data/magnetiq.db-shm", "shm"),
+        ("data/magnetiq.db-journal", "journal"),
     ] {
         fs::write(s.path(f), text).unwrap();
     }
@@ -531,7 +532,29 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
             text
         );
     }
-    assert!(!files.contains(&"magnetiq.db-wal".to_string()), "{files:?}");
+    for gone in ["magnetiq.db-wal", "magnetiq.db-shm", "magnetiq.db-journal"] {
+        assert!(!files.contains(&gone.to_string()), "{files:?}");
+    }
+    let journal = files
+        .iter()
+        .find(|f| f.starts_with("magnetiq.db-journal.before-restore-"))
+        .unwrap_or_else(|| panic!("the hot journal was not set aside: {files:?}"));
+    assert_eq!(
+        fs::read_to_string(s.path(&format!("data/{journal}"))).unwrap(),
+        "journal"
+    );
+    // One time stamp for the set; no flag or stamp file left behind.
+    let stamps: std::collections::BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| f.split_once(".before-restore-").map(|(_, t)| t))
+        .collect();
+    assert_eq!(stamps.len(), 1, "{files:?}");
+    assert!(
+        !files
+            .iter()
+            .any(|f| f.ends_with(".restoring") || f.ends_with(".restore-stamp")),
+        "{files:?}"
+    );
     assert!(
         files.contains(&format!("magnetiq.db.restored-{COPY}")),
         "{files:?}"
@@ -601,4 +624,155 @@ fn restore_from_takes_only_the_names_the_backup_gives() {
     )
     .unwrap_err();
     assert!(e.contains("no claim to restore from"), "{e}");
+    // The restore mounts the copies at a fixed path: a volume there is refused.
+    let e = render(
+        "production",
+        &[
+            "storage.data.mount_path=/mnt/sqlite-backups",
+            &format!("database.sqlite.backup.restore_from={COPY}"),
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("the restore mounts the copies at /mnt/sqlite-backups"),
+        "{e}"
+    );
+}
+
+/// Runs `touch -d <when>` on `path` (GNU touch; the age is what the scripts look at).
+fn age(path: &Path, when: &str) {
+    let ok = Command::new("touch")
+        .arg("-d")
+        .arg(when)
+        .arg(path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "touch -d is needed by this test");
+}
+
+#[test]
+fn naming_an_earlier_copy_again_restores_it_again() {
+    let script = script(&restore_pod()["initContainers"][0]);
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    let other = "backup-20261130T013000Z.db";
+    fs::write(s.path(&format!("backups/{COPY}")), "copy A").unwrap();
+    fs::write(s.path(&format!("backups/{other}")), "copy B").unwrap();
+    let with = |from: &str| {
+        let mut env = restore_env(&s);
+        env.retain(|(k, _)| *k != "FROM");
+        env.push(("FROM", from.to_string()));
+        let out = s.run(&script, &env);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap()
+    };
+    assert_eq!(with(COPY), "copy A");
+    assert_eq!(with(other), "copy B");
+    assert_eq!(
+        with(COPY),
+        "copy A",
+        "the marker of the first restore hid the second"
+    );
+}
+
+#[test]
+fn a_backup_and_a_restore_never_overlap() {
+    // A restore in progress (its flag is fresh): the backup copies nothing.
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    fs::write(s.path("data/magnetiq.db.restoring"), "").unwrap();
+    let out = s.run(&backup_script(), &backup_env(&s, 3));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a restore is replacing"));
+    assert!(names_in(&s.path("backups")).is_empty());
+    assert!(
+        s.log().is_empty(),
+        "the backup opened the database: {:?}",
+        s.log()
+    );
+    // A killed restore's flag (over an hour old) stops nothing.
+    age(&s.path("data/magnetiq.db.restoring"), "2 hours ago");
+    let out = s.run(&backup_script(), &backup_env(&s, 3));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A backup copying (its partial file is fresh): the restore waits, and gives up
+    // without touching anything when it lasts too long.
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    fs::write(s.path(&format!("backups/{COPY}")), "the copy").unwrap();
+    fs::write(s.path("backups/.partial-20261201T013000Z.db"), "").unwrap();
+    let script = script(&restore_pod()["initContainers"][0]);
+    let mut env = restore_env(&s);
+    env.push(("WAIT_SECONDS", "0".into()));
+    let out = s.run(&script, &env);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a backup has been copying"));
+    assert_eq!(
+        names_in(&s.path("data")),
+        ["magnetiq.db"],
+        "flag or files left"
+    );
+    // A killed backup's partial file (over an hour old) holds nothing up.
+    age(
+        &s.path("backups/.partial-20261201T013000Z.db"),
+        "2 hours ago",
+    );
+    let out = s.run(&script, &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
+        "the copy"
+    );
+}
+
+#[test]
+fn the_copy_a_pending_restore_names_is_never_pruned() {
+    let objects = render(
+        "production",
+        &[&format!("database.sqlite.backup.restore_from={COPY}")],
+    )
+    .unwrap();
+    let cron = named(&objects, "CronJob", "magnetiq-db-backup");
+    let c = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0];
+    let pin = c["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "PIN")
+        .expect("the CronJob is told which copy to keep");
+    assert_eq!(pin["value"], COPY);
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    // The pinned copy is the oldest of three; keep = 1.
+    for name in [
+        COPY,
+        "backup-20261202T013000Z.db",
+        "backup-20261203T013000Z.db",
+    ] {
+        fs::write(s.path(&format!("backups/{name}")), name).unwrap();
+    }
+    let mut env = backup_env(&s, 1);
+    env.push(("PIN", COPY.into()));
+    let out = s.run(&script(c), &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept = names_in(&s.path("backups"));
+    assert!(kept.contains(&COPY.to_string()), "{kept:?}");
+    assert_eq!(kept.len(), 2, "the newest and the pinned one: {kept:?}");
 }

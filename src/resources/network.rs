@@ -227,11 +227,19 @@ pub fn policies(p: &Profile, names: &Names) -> Vec<NetworkPolicy> {
             // Inside the cluster, kube-proxy (or the CNI) often sends traffic for the load
             // balancer's address straight to the edge's pods, rewritten to their container
             // port (Traefik's is 8443, not 443), and some CNIs never match pod addresses
-            // with an ipBlock: the edge's pods are allowed on any port.
-            egress.push(NetworkPolicyEgressRule {
-                to: Some(edge_peers(p, n)),
-                ports: None,
-            });
+            // with an ipBlock: the edge's pods are allowed on any port. Not the node
+            // addresses of a host-network edge: any port there would include the kubelet's
+            // and the API server's; the rule above covers 80 and 443 on them.
+            let pods: Vec<NetworkPolicyPeer> = edge_peers(p, n)
+                .into_iter()
+                .filter(|peer| peer.ip_block.is_none())
+                .collect();
+            if !pods.is_empty() {
+                egress.push(NetworkPolicyEgressRule {
+                    to: Some(pods),
+                    ports: None,
+                });
+            }
         }
         out.push(policy(
             &names.smoke,

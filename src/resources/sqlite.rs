@@ -32,6 +32,9 @@ use crate::profile::Profile;
 pub const DATA_DIR: &str = "/data";
 /// Where they mount the backups claim.
 pub const BACKUPS_DIR: &str = "/backups";
+/// Where the backend's restore init container mounts the copies' claim: out of the way of
+/// the backend's own mounts (validation refuses a data or media mount path here).
+pub const RESTORE_SOURCE_DIR: &str = "/mnt/sqlite-backups";
 /// Where the drill restores the newest copy (an emptyDir).
 pub const RESTORE_DIR: &str = "/restore";
 
@@ -42,7 +45,15 @@ pub const RESTORE_DIR: &str = "/restore";
 /// (with WAL, readers never block the writer). The copy is written under a temporary name,
 /// checked with `PRAGMA integrity_check`, and only then renamed into place (a rename within
 /// one file system is atomic), so a copy with the final name is always a checked one. The
-/// names sort by time; everything but the newest `$KEEP` is removed.
+/// names sort by time; everything but the newest `$KEEP` is removed, except the copy a
+/// pending restore names (`$PIN`, from `restore_from`): pruning it would leave the restore
+/// nothing to restore.
+///
+/// A restore (see [`RESTORE_SCRIPT`]) and a backup never overlap: the backup announces
+/// itself (its `.partial-*` file) *before* it looks for a restore's flag, and the restore
+/// raises its flag *before* it looks for a backup's partial file, so at least one of them
+/// sees the other. A flag or partial file older than an hour is a killed run's (a backup
+/// Job ends within the hour) and is ignored.
 pub const BACKUP_SCRIPT: &str = r#"set -eu
 if [ ! -f "$DB" ]; then
   echo "no database at $DB: nothing to back up" >&2
@@ -52,17 +63,25 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TMP="$DIR/.partial-$STAMP.db"
 # A copy a killed run left behind is never a backup.
 rm -f "$DIR"/.partial-*.db
+touch "$TMP"
+if [ -n "$(find "$DB.restoring" -mmin -60 2>/dev/null)" ]; then
+  rm -f "$TMP"
+  echo "a restore is replacing $DB: no copy this time" >&2
+  exit 1
+fi
 sqlite3 -cmd ".timeout 30000" "$DB" ".backup '$TMP'"
-RESULT=$(sqlite3 "$TMP" 'PRAGMA integrity_check')
+RESULT=$(sqlite3 "$TMP" 'PRAGMA integrity_check' 2>&1) || true
 if [ "$RESULT" != "ok" ]; then
   echo "the copy of $DB fails its integrity check; no backup kept:" >&2
   echo "$RESULT" >&2
   rm -f "$TMP"
   exit 1
 fi
+sync
 mv "$TMP" "$DIR/backup-$STAMP.db"
 echo "backed up $DB to $DIR/backup-$STAMP.db"
-ls -1 "$DIR" | grep -E '^backup-[0-9]{8}T[0-9]{6}Z[.]db$' | sort -r | tail -n "+$((KEEP + 1))" |
+ls -1 "$DIR" | grep -E '^backup-[0-9]{8}T[0-9]{6}Z[.]db$' | grep -v -x -F "${PIN:-none}" |
+  sort -r | tail -n "+$((KEEP + 1))" |
   while IFS= read -r OLD; do
     rm -f "$DIR/$OLD"
     echo "removed $OLD (keeping the newest $KEEP)"
@@ -125,12 +144,19 @@ echo "imported $DB (SHA-256 $SHA256)"
 /// come from the environment.
 ///
 /// It runs before the backend, in its pod (Recreate: the previous pod is gone), so no
-/// process of the app has the database open: the one moment the database's `-wal` and
-/// `-shm` may be moved, and they must be, together with it: a WAL left beside the restored
-/// file would be replayed into it. Nothing is deleted: the replaced files stay beside it as
-/// `*.before-restore-<time>`. A marker per copy makes it act once: later starts with the
-/// same `restore_from` do nothing; a killed run (before the marker) simply runs again, and
-/// since the backend has not started in between, nothing is lost by doing so.
+/// process of the app has the database open, and it first waits for a backup that is
+/// copying (see [`BACKUP_SCRIPT`] for how the two keep out of each other's way): the one
+/// moment the database's `-wal`, `-shm` and `-journal` may be moved, and they must be: a WAL
+/// or a hot journal left beside the restored file would be replayed into it.
+///
+/// The live path never goes missing: the old database is hard-linked aside, its companions
+/// are moved aside, and the checked copy replaces it with one rename. Nothing is deleted:
+/// the replaced files stay as `*.before-restore-<time>`, one time stamp for the set even
+/// across a killed run. `sync` before the rename and before the marker, so a node crash
+/// cannot leave a marker next to an empty file. The marker names the copy now in place
+/// (earlier markers go), so later starts with the same `restore_from` do nothing and
+/// naming an earlier copy again restores it again. A run killed before the marker runs
+/// again at the next start, before the backend ever opens the database.
 pub const RESTORE_SCRIPT: &str = r#"set -eu
 MARK="$DB.restored-$FROM"
 if [ -e "$MARK" ]; then
@@ -141,24 +167,44 @@ if [ ! -f "$DIR/$FROM" ]; then
   echo "no copy $FROM in $DIR: nothing restored" >&2
   exit 1
 fi
+FLAG="$DB.restoring"
+touch "$FLAG"
+trap 'rm -f "$FLAG"' EXIT
+WAITED=0
+while [ -n "$(find "$DIR" -maxdepth 1 -name '.partial-*.db' -mmin -60 2>/dev/null)" ]; do
+  if [ "$WAITED" -ge "${WAIT_SECONDS:-600}" ]; then
+    echo "a backup has been copying for $WAITED s: nothing restored, the next start tries again" >&2
+    exit 1
+  fi
+  sleep 5
+  WAITED=$((WAITED + 5))
+done
 TMP="$DB.restore"
 rm -f "$TMP"
 cp "$DIR/$FROM" "$TMP"
-RESULT=$(sqlite3 "$TMP" 'PRAGMA integrity_check')
+RESULT=$(sqlite3 "$TMP" 'PRAGMA integrity_check' 2>&1) || true
 if [ "$RESULT" != "ok" ]; then
   echo "$FROM fails its integrity check; nothing restored:" >&2
   echo "$RESULT" >&2
   rm -f "$TMP"
   exit 1
 fi
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-for F in "$DB" "$DB-wal" "$DB-shm"; do
+sync
+[ -s "$DB.restore-stamp" ] || date -u +%Y%m%dT%H%M%SZ > "$DB.restore-stamp"
+STAMP=$(cat "$DB.restore-stamp")
+if [ -e "$DB" ] && [ ! -e "$DB.before-restore-$STAMP" ]; then
+  ln "$DB" "$DB.before-restore-$STAMP"
+fi
+for F in "$DB-wal" "$DB-shm" "$DB-journal"; do
   if [ -e "$F" ]; then
     mv "$F" "$F.before-restore-$STAMP"
   fi
 done
 mv "$TMP" "$DB"
+sync
+rm -f "$DB".restored-* "$DB.restore-stamp"
 touch "$MARK"
+sync
 echo "restored $FROM into $DB; the replaced files are kept as $DB*.before-restore-$STAMP"
 "#;
 
@@ -352,11 +398,15 @@ pub fn backup_cron_job(p: &Profile, names: &Names) -> Option<CronJob> {
         "backup",
         b.image.as_str(),
         BACKUP_SCRIPT,
-        vec![
+        [
             env("DB", format!("{DATA_DIR}/{}", database_file(p))),
             env("DIR", BACKUPS_DIR),
             env("KEEP", b.keep.to_string()),
-        ],
+        ]
+        .into_iter()
+        // The copy a pending restore names is never pruned.
+        .chain(b.restore_from.as_ref().map(|f| env("PIN", f.clone())))
+        .collect(),
         // Read-write: a reader of a database in WAL mode maps and updates its `-shm` index,
         // and creates it when the backend has not.
         vec![
@@ -533,12 +583,12 @@ pub fn restore_container(p: &Profile) -> Option<Container> {
                 "DB",
                 format!("{}/{}", p.storage.data.mount_path, database_file(p)),
             ),
-            env("DIR", BACKUPS_DIR),
+            env("DIR", RESTORE_SOURCE_DIR),
             env("FROM", from.clone()),
         ],
         vec![
             mount("data", &p.storage.data.mount_path, false),
-            mount(RESTORE_VOLUME, BACKUPS_DIR, true),
+            mount(RESTORE_VOLUME, RESTORE_SOURCE_DIR, true),
         ],
     ))
 }

@@ -223,6 +223,24 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
                     "enable [argocd], or set restore_drill = false (a restore itself needs no ArgoCD: restore_from, README: SQLite: backups, restore, import)",
                 );
             }
+            // The restore container mounts the copies at a fixed path beside the backend's
+            // volumes: two mounts at one path would make the API server refuse the pod.
+            let source = crate::resources::sqlite::RESTORE_SOURCE_DIR;
+            let overlaps = |m: &str| {
+                let m = m.trim_end_matches('/');
+                m == source
+                    || source.starts_with(&format!("{m}/"))
+                    || m.starts_with(&format!("{source}/"))
+            };
+            if b.restore_from.is_some()
+                && (overlaps(&raw.storage.data.mount_path)
+                    || overlaps(&raw.storage.media.mount_path))
+            {
+                c.err(
+                    &format!("{at}.restore_from"),
+                    format!("the restore mounts the copies at {source}, where the data or media volume is mounted too; move that volume's mount_path"),
+                );
+            }
             let restore_from = match &b.restore_from {
                 None => Some(None),
                 Some(f) => c
