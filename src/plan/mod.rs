@@ -272,7 +272,7 @@ pub fn plan(old: &[(String, String)], new: &[(String, String)]) -> Plan {
     let mut changes = Vec::new();
     for (key, n) in &new_objects {
         let change = match old_objects.get(key) {
-            None => Some((Action::Create, Vec::new(), Vec::new())),
+            None => Some((Action::Create, Vec::new(), rules::created(&n.value, &trees))),
             Some(o) if o.value == n.value => None,
             Some(o) => {
                 let fields = diff::changed_paths(&o.value, &n.value);

@@ -324,6 +324,17 @@ fn deployment(
     restore_added(old, new, out);
 }
 
+/// What creating an object does to data: a backend Deployment that is new (the app or the
+/// namespace renamed) but restores a SQLite copy before its first start, into a tree that
+/// held an environment before.
+pub(super) fn created(new: &Value, trees: &Trees) -> Vec<Consequence> {
+    let mut out = Vec::new();
+    if !trees.old.is_empty() && text(new, "/kind") == Some("Deployment") {
+        restore_added(&Value::Null, new, &mut out);
+    }
+    out
+}
+
 /// magnetiq-gen's own: a SQLite restore (`restore_from`) newly set or pointed at another
 /// copy. The backend's next start swaps that copy in for the database: what was written
 /// since the copy is no longer the live data (the replaced files are kept beside it).
