@@ -200,6 +200,10 @@ pub const SQLITE_IMPORT_CONTAINER: &str = "import-database";
 /// `plan` and `import`.
 pub const SQLITE_RESTORE_CONTAINER: &str = "restore-database";
 
+/// Where that init container mounts the copies' claim: out of the way of the backend's own
+/// mounts (validation refuses a data or media mount path here).
+pub const SQLITE_RESTORE_SOURCE_DIR: &str = "/mnt/sqlite-backups";
+
 #[cfg(test)]
 mod tests {
     use super::*;

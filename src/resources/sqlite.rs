@@ -32,9 +32,8 @@ use crate::profile::Profile;
 pub const DATA_DIR: &str = "/data";
 /// Where they mount the backups claim.
 pub const BACKUPS_DIR: &str = "/backups";
-/// Where the backend's restore init container mounts the copies' claim: out of the way of
-/// the backend's own mounts (validation refuses a data or media mount path here).
-pub const RESTORE_SOURCE_DIR: &str = "/mnt/sqlite-backups";
+/// Where the backend's restore init container mounts the copies' claim.
+const RESTORE_SOURCE_DIR: &str = crate::rules::SQLITE_RESTORE_SOURCE_DIR;
 /// Where the drill restores the newest copy (an emptyDir).
 pub const RESTORE_DIR: &str = "/restore";
 

@@ -225,7 +225,7 @@ pub(super) fn check_sqlite(c: &mut Checker<'_>, raw: &RawProfile) -> Option<Sqli
             }
             // The restore container mounts the copies at a fixed path beside the backend's
             // volumes: two mounts at one path would make the API server refuse the pod.
-            let source = crate::resources::sqlite::RESTORE_SOURCE_DIR;
+            let source = crate::rules::SQLITE_RESTORE_SOURCE_DIR;
             let overlaps = |m: &str| {
                 let m = m.trim_end_matches('/');
                 m == source
