@@ -615,28 +615,27 @@ fn restore_from_takes_only_the_names_the_backup_gives() {
         assert!(e.contains("database.sqlite.backup.restore_from"), "{e}");
         assert!(e.contains("backup-<yyyymmdd>T<hhmmss>Z.db"), "{e}");
     }
-    let e = render(
-        "production",
-        &[
+    // With the backup off there is no claim; a volume at the copies' mount path collides.
+    for (setting, says) in [
+        (
             "database.sqlite.backup.enabled=false",
-            &format!("database.sqlite.backup.restore_from={COPY}"),
-        ],
-    )
-    .unwrap_err();
-    assert!(e.contains("no claim to restore from"), "{e}");
-    // The restore mounts the copies at a fixed path: a volume there is refused.
-    let e = render(
-        "production",
-        &[
+            "no claim to restore from",
+        ),
+        (
             "storage.data.mount_path=/mnt/sqlite-backups",
-            &format!("database.sqlite.backup.restore_from={COPY}"),
-        ],
-    )
-    .unwrap_err();
-    assert!(
-        e.contains("the restore mounts the copies at /mnt/sqlite-backups"),
-        "{e}"
-    );
+            "the restore mounts the copies at /mnt/sqlite-backups",
+        ),
+    ] {
+        let e = render(
+            "production",
+            &[
+                setting,
+                &format!("database.sqlite.backup.restore_from={COPY}"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.contains(says), "{e}");
+    }
 }
 
 /// Runs `touch -d <when>` on `path` (GNU touch; the age is what the scripts look at).
