@@ -89,6 +89,22 @@ impl Sandbox {
             .collect()
     }
 
+    /// Runs `script` as [`Sandbox::run`] does and requires it to succeed.
+    fn run_ok(&self, script: &str, env: &[(&str, String)]) -> Output {
+        let out = self.run(script, env);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// The text of a sandbox file.
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap()
+    }
+
     /// Runs `script` with the fakes first on PATH and `env` set.
     fn run(&self, script: &str, env: &[(&str, String)]) -> Output {
         let path = format!(
@@ -123,12 +139,18 @@ fn backup_script() -> String {
     script(&cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0])
 }
 
-fn backup_env(s: &Sandbox, keep: u32) -> Vec<(&'static str, String)> {
+/// The sandbox's database and copies' directory as the scripts' `$DB` and `$DIR`, with one
+/// more variable.
+fn sandbox_env(s: &Sandbox, name: &'static str, value: String) -> Vec<(&'static str, String)> {
     vec![
         ("DB", s.path("data/magnetiq.db").display().to_string()),
         ("DIR", s.path("backups").display().to_string()),
-        ("KEEP", keep.to_string()),
+        (name, value),
     ]
+}
+
+fn backup_env(s: &Sandbox, keep: u32) -> Vec<(&'static str, String)> {
+    sandbox_env(s, "KEEP", keep.to_string())
 }
 
 #[test]
@@ -146,12 +168,7 @@ fn the_backup_copies_with_the_backup_api_checks_the_copy_and_keeps_the_newest() 
     fs::write(s.path("backups/notes.txt"), "").unwrap();
     fs::write(s.path("backups/.partial-20200105T000000Z.db"), "").unwrap();
 
-    let out = s.run(&backup_script(), &backup_env(&s, 2));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = s.run_ok(&backup_script(), &backup_env(&s, 2));
 
     let kept = names_in(&s.path("backups"));
     assert_eq!(kept.len(), 3, "{kept:?}");
@@ -234,10 +251,7 @@ fn the_drill_restores_the_newest_copy_checks_it_and_counts_every_table() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        fs::read_to_string(s.path("restore/restored.db")).unwrap(),
-        "newest"
-    );
+    assert_eq!(s.read("restore/restored.db"), "newest");
     assert!(stdout.contains("restored backup-20200102T000000Z.db: integrity_check ok"));
     assert!(stdout.contains("posts: 3 rows"), "{stdout}");
     assert!(stdout.contains("users: 3 rows"), "{stdout}");
@@ -330,16 +344,8 @@ fn the_import_downloads_checks_and_renames_into_place_only_into_an_empty_volume(
 
     // An empty volume: downloaded, checked, in place, nothing else left.
     let s = Sandbox::new();
-    let out = s.run(&script, &import_env(&s, &sha, body));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        body
-    );
+    s.run_ok(&script, &import_env(&s, &sha, body));
+    assert_eq!(s.read("data/magnetiq.db"), body);
     assert_eq!(names_in(&s.path("data")), ["magnetiq.db"]);
     assert!(s.log()[0].contains("--proto =https"), "{:?}", s.log());
 
@@ -348,10 +354,7 @@ fn the_import_downloads_checks_and_renames_into_place_only_into_an_empty_volume(
     let before = s.log().len();
     let out = s.run(&script, &import_env(&s, &sha, body));
     assert!(out.status.success());
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        "live data"
-    );
+    assert_eq!(s.read("data/magnetiq.db"), "live data");
     assert_eq!(s.log().len(), before);
 }
 
@@ -464,11 +467,7 @@ fn restore_pod() -> Value {
 }
 
 fn restore_env(s: &Sandbox) -> Vec<(&'static str, String)> {
-    vec![
-        ("DB", s.path("data/magnetiq.db").display().to_string()),
-        ("DIR", s.path("backups").display().to_string()),
-        ("FROM", COPY.into()),
-    ]
+    sandbox_env(s, "FROM", COPY.into())
 }
 
 #[test]
@@ -506,16 +505,8 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
         fs::write(s.path(f), text).unwrap();
     }
     fs::write(s.path(&format!("backups/{COPY}")), "the copy").unwrap();
-    let out = s.run(&script, &restore_env(&s));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        "the copy"
-    );
+    s.run_ok(&script, &restore_env(&s));
+    assert_eq!(s.read("data/magnetiq.db"), "the copy");
     let files = names_in(&s.path("data"));
     // The old database moved aside together with its WAL and index; nothing deleted.
     for (old, text) in [
@@ -527,10 +518,7 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
             .iter()
             .find(|f| f.starts_with(&format!("{old}before-restore-")))
             .unwrap_or_else(|| panic!("{old} not kept: {files:?}"));
-        assert_eq!(
-            fs::read_to_string(s.path(&format!("data/{kept}"))).unwrap(),
-            text
-        );
+        assert_eq!(s.read(&format!("data/{kept}")), text);
     }
     for gone in ["magnetiq.db-wal", "magnetiq.db-shm", "magnetiq.db-journal"] {
         assert!(!files.contains(&gone.to_string()), "{files:?}");
@@ -539,10 +527,7 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
         .iter()
         .find(|f| f.starts_with("magnetiq.db-journal.before-restore-"))
         .unwrap_or_else(|| panic!("the hot journal was not set aside: {files:?}"));
-    assert_eq!(
-        fs::read_to_string(s.path(&format!("data/{journal}"))).unwrap(),
-        "journal"
-    );
+    assert_eq!(s.read(&format!("data/{journal}")), "journal");
     // One time stamp for the set; no flag or stamp file left behind.
     let stamps: std::collections::BTreeSet<&str> = files
         .iter()
@@ -571,10 +556,7 @@ fn the_restore_swaps_the_copy_in_with_the_old_wal_set_aside_and_acts_once() {
     fs::write(s.path("data/magnetiq.db"), "written since").unwrap();
     let again = s.run(&script, &restore_env(&s));
     assert!(again.status.success());
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        "written since"
-    );
+    assert_eq!(s.read("data/magnetiq.db"), "written since");
     assert_eq!(s.log().len(), 1, "the second start checked a copy again");
 }
 
@@ -593,10 +575,7 @@ fn a_missing_or_damaged_copy_restores_nothing_and_stops_the_backend() {
     assert!(!damaged.status.success());
     // The live database untouched, no temporary file, no marker.
     assert_eq!(names_in(&s.path("data")), ["magnetiq.db"]);
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        "live"
-    );
+    assert_eq!(s.read("data/magnetiq.db"), "live");
 }
 
 #[test]
@@ -659,16 +638,8 @@ fn naming_an_earlier_copy_again_restores_it_again() {
     fs::write(s.path(&format!("backups/{COPY}")), "copy A").unwrap();
     fs::write(s.path(&format!("backups/{other}")), "copy B").unwrap();
     let with = |from: &str| {
-        let mut env = restore_env(&s);
-        env.retain(|(k, _)| *k != "FROM");
-        env.push(("FROM", from.to_string()));
-        let out = s.run(&script, &env);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap()
+        s.run_ok(&script, &sandbox_env(&s, "FROM", from.to_string()));
+        s.read("data/magnetiq.db")
     };
     assert_eq!(with(COPY), "copy A");
     assert_eq!(with(other), "copy B");
@@ -696,12 +667,7 @@ fn a_backup_and_a_restore_never_overlap() {
     );
     // A killed restore's flag (over an hour old) stops nothing.
     age(&s.path("data/magnetiq.db.restoring"), "2 hours ago");
-    let out = s.run(&backup_script(), &backup_env(&s, 3));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    s.run_ok(&backup_script(), &backup_env(&s, 3));
 
     // A backup copying (its partial file is fresh): the restore waits, and gives up
     // without touching anything when it lasts too long.
@@ -725,16 +691,8 @@ fn a_backup_and_a_restore_never_overlap() {
         &s.path("backups/.partial-20261201T013000Z.db"),
         "2 hours ago",
     );
-    let out = s.run(&script, &env);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        fs::read_to_string(s.path("data/magnetiq.db")).unwrap(),
-        "the copy"
-    );
+    s.run_ok(&script, &env);
+    assert_eq!(s.read("data/magnetiq.db"), "the copy");
 }
 
 #[test]
@@ -765,12 +723,7 @@ fn the_copy_a_pending_restore_names_is_never_pruned() {
     }
     let mut env = backup_env(&s, 1);
     env.push(("PIN", COPY.into()));
-    let out = s.run(&script(c), &env);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    s.run_ok(&script(c), &env);
     let kept = names_in(&s.path("backups"));
     assert!(kept.contains(&COPY.to_string()), "{kept:?}");
     assert_eq!(kept.len(), 2, "the newest and the pinned one: {kept:?}");
