@@ -30,9 +30,13 @@ fn script(container: &Value) -> String {
 /// A fake `sqlite3`: records each call's arguments (one line per call) in `$SHIM_LOG`;
 /// `.backup 'FILE'` writes FILE (the database's content, so a restore can be traced back);
 /// `PRAGMA integrity_check` prints `$SHIM_INTEGRITY` (default `ok`); the table list is
-/// `posts` and `users`; every count is 3.
+/// `posts` and `users`; every count is 3. With `$SHIM_WATCH`, each call also logs whether
+/// that file exists at that moment.
 const FAKE_SQLITE3: &str = r#"#!/bin/sh
 printf '%s\n' "$*" >> "$SHIM_LOG"
+if [ -n "${SHIM_WATCH:-}" ]; then
+  if [ -e "$SHIM_WATCH" ]; then echo "watched: present" >> "$SHIM_LOG"; else echo "watched: absent" >> "$SHIM_LOG"; fi
+fi
 DBFILE=""
 for A in "$@"; do
   case "$A" in
@@ -648,6 +652,24 @@ fn naming_an_earlier_copy_again_restores_it_again() {
         "copy A",
         "the marker of the first restore hid the second"
     );
+}
+
+#[test]
+fn the_restore_keeps_its_flag_up_while_it_works_and_takes_it_down_after() {
+    let script = script(&restore_pod()["initContainers"][0]);
+    let s = Sandbox::new();
+    fs::write(s.path("data/magnetiq.db"), "live").unwrap();
+    fs::write(s.path(&format!("backups/{COPY}")), "the copy").unwrap();
+    let flag = s.path("data/magnetiq.db.restoring");
+    let mut env = restore_env(&s);
+    env.push(("SHIM_WATCH", flag.display().to_string()));
+    s.run_ok(&script, &env);
+    assert!(
+        s.log().contains(&"watched: present".to_string()),
+        "{:?}",
+        s.log()
+    );
+    assert!(!flag.exists(), "the flag outlived the restore");
 }
 
 #[test]
