@@ -603,9 +603,27 @@ pub(super) fn deleted(key: &Key, old: &Value, trees: &Trees) -> Vec<Consequence>
                 })
                 .flat_map(|(_, p)| written(&p.value))
                 .collect();
+            // The database's own claim, which the backup also mounts read-write (for the
+            // WAL index), stays the backend's: only the claims the copies went to count.
+            let served: Vec<String> = trees
+                .new
+                .iter()
+                .filter(|(k, _)| {
+                    k.group == "apps" && k.kind == "Deployment" && k.namespace == key.namespace
+                })
+                .flat_map(|(_, p)| {
+                    p.value
+                        .pointer("/spec/template/spec/volumes")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| text(v, "/persistentVolumeClaim/claimName"))
+                        .map(str::to_string)
+                })
+                .collect();
             let claims: Vec<String> = written(old)
                 .into_iter()
-                .filter(|c| !still.contains(c))
+                .filter(|c| !still.contains(c) && !served.contains(c))
                 .collect();
             if claims.is_empty() {
                 return Vec::new();
